@@ -1,0 +1,63 @@
+# certify: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+FLASK := $(BIN)/flask --app certify
+# pytest options: add e.g. PYTEST_ARGS="-k journey" or "-x"
+PYTEST_ARGS ?=
+
+.PHONY: run test bench bench-quick lint typecheck clean help
+
+help:
+	@echo "make run    set up .venv and instance/, then serve http://$(HOST):$(PORT)"
+	@echo "make test   set up .venv with the test extras and run the whole suite"
+	@echo "make bench  print the benchmark figures"
+	@echo "make lint   ruff; make typecheck: mypy"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the package metadata changes (idempotent).
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,dev]'
+	touch $@ $(VENV)/.installed
+
+# axe-core for the accessibility check, from npm (pinned in package-lock.json).
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+instance/config.py: | $(VENV)/.installed
+	$(BIN)/python -m certify.setup_instance instance
+
+run: $(VENV)/.installed instance/config.py
+	$(FLASK) init
+	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
+	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
+
+test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks --quick
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,59 @@
+"""certify: a registry that certifies responsible (impact) sourcing service providers."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+__version__ = "0.1.0.dev0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application.
+
+    Settings come from the defaults, then ``instance/config.py``, then ``CERTIFY_*``
+    environment variables, then *test_config*. Outside testing the app refuses to start
+    without a real secret key.
+    """
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "CERTIFY_INSTANCE_PATH"
+    )
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    from certify import config
+
+    config.load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from certify import cli, db, errors, security, templating
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+
+    from certify.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    # static files are public by nature; declare it so the access test knows it was considered
+    from certify.access import public
+
+    public(app.view_functions["static"])
+    return app

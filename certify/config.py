@@ -1,0 +1,81 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``CERTIFY_*`` variables.
+
+Every setting may be overridden by an environment variable named ``CERTIFY_<NAME>``; values
+are parsed as JSON when they parse (``CERTIFY_MAX_UPLOAD_MB=30``), else kept as strings.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+#: Placeholder secret keys that must never reach production.
+INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret"})
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run the app safely; the message says what to change."""
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """The built-in settings; everything here can be overridden."""
+    return {
+        "SECRET_KEY": None,
+        "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "certify.sqlite3"),
+        "DATABASE_ECHO": False,
+        "PUBLIC_URL": "http://127.0.0.1:5000",
+        "REGISTRY_NAME": "certify demo registry",
+        "SERIAL_PREFIX": "ISR",
+        "KEY_PASSPHRASE": None,
+        "KEYS_DIR": os.path.join(instance_path, "keys"),
+        "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
+        "RUBRICS_DIR": os.path.join(os.path.dirname(os.path.dirname(__file__)), "rubrics"),
+        # Whole-request limit; uploads have their own, smaller limit per file.
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "MAX_UPLOAD_MB": 20,
+        # argon2id parameters (RFC 9106 "second recommended option" is the library default);
+        # tests lower them to keep the suite fast.
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 65536,
+        "ARGON2_PARALLELISM": 4,
+        "LOGIN_SLOWDOWN_AFTER": 3,
+        "LOGIN_LOCK_AFTER": 10,
+        "LOGIN_LOCK_MINUTES": 15,
+        # Cookies: HttpOnly and SameSite always; Secure is switched on below when the public
+        # URL is https, so a local http demo still works.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "certify_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config``: defaults, ``instance/config.py``, ``CERTIFY_*``, then *test_config*.
+
+    Raises:
+        ConfigurationError: outside testing when no real secret key is configured.
+    """
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CERTIFY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["PUBLIC_URL"] = str(app.config["PUBLIC_URL"]).rstrip("/")
+    if app.config["PUBLIC_URL"].startswith("https://"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", True)
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["PREFERRED_URL_SCHEME"] = "https"
+    secret = app.config.get("SECRET_KEY")
+    if not app.config.get("TESTING") and (
+        not secret or str(secret).strip().lower() in INSECURE_SECRET_KEYS or len(str(secret)) < 16
+    ):
+        raise ConfigurationError(
+            "No real secret key is configured. Run 'flask --app certify init' (it writes a "
+            "random one to instance/config.py) or set CERTIFY_SECRET_KEY to a long random value."
+        )

@@ -1,0 +1,70 @@
+"""Error pages for people and JSON errors under /api/."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+FRIENDLY = {
+    400: "The request could not be understood. Check what you entered and try again.",
+    401: "Please sign in to continue.",
+    403: "You do not have permission to see this page. If you think you should, ask the "
+    "certification body.",
+    404: "There is nothing at this address. Check it for typing mistakes, or start again "
+    "from the home page.",
+    405: "This address does not accept that kind of request.",
+    413: "What you sent is too large. Make the file smaller and try again.",
+    429: "Too many requests in a short time. Wait a moment and try again.",
+    500: "Something went wrong on our side. It has been logged; please try again later.",
+}
+
+
+def _code_name(exc: HTTPException) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", (exc.name or "error").lower()).strip("_")
+
+
+def wants_json() -> bool:
+    """True for API routes, which always answer errors in JSON."""
+    return request.path.startswith("/api/")
+
+
+def _render(exc: HTTPException, message: str | None = None):  # type: ignore[no-untyped-def]
+    status = exc.code or 500
+    message = message or FRIENDLY.get(status) or exc.description or "Error"
+    if wants_json():
+        response = jsonify({"error": {"code": _code_name(exc), "message": message}})
+    else:
+        response = render_template(
+            "errors/error.html", status=status, title=exc.name, message=message
+        )
+    return response, status, exc.get_headers() if status in (405, 429) else {}
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+        return _render(
+            exc,
+            "This form expired or did not come from this site, so nothing was saved. Go back, "
+            "reload the page and submit it again.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+        # Specific messages passed to abort(…, description) are meant for the user; the
+        # generic Werkzeug texts are replaced by ours.
+        custom = exc.description if exc.description != type(exc).description else None
+        return _render(exc, custom)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _render(InternalServerError())

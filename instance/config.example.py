@@ -1,0 +1,25 @@
+# certify settings: copy to instance/config.py (make run does it for you with a random key).
+# Every setting can also be given as an environment variable CERTIFY_<NAME>, which wins.
+
+# Required outside testing: a long random value. Keep it secret; changing it signs everyone out.
+SECRET_KEY = "replace-me-with-a-long-random-value"
+
+# The database. Default: SQLite in instance/. For more than one app server use PostgreSQL:
+# DATABASE_URL = "postgresql+psycopg://certify@localhost/certify"
+
+# The registry's canonical public origin: it fixes the issuer id (did:web), the QR-code target
+# and the transparency-log origin, and is recorded on every certificate.
+# PUBLIC_URL = "https://registry.example.org"
+# REGISTRY_NAME = "Example Impact Sourcing Registry"
+
+# Certificate serial prefix (ISR-XXXX-XXXX-XXXX-C).
+# SERIAL_PREFIX = "ISR"
+
+# Passphrase protecting the private keys in instance/keys/ (better: CERTIFY_KEY_PASSPHRASE).
+# KEY_PASSPHRASE = None
+
+# Largest evidence upload, in MB.
+# MAX_UPLOAD_MB = 20
+
+# Rate-limit storage: "memory://" for one server, a Redis URL for several.
+# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

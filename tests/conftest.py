@@ -1,0 +1,98 @@
+"""Fixtures shared by every test.
+
+The schema is built by running the migrations (never ``create_all``), once per test session,
+on SQLite by default or on the database named by ``CERTIFY_TEST_DATABASE_URL``. Each web test
+runs inside a transaction that is rolled back afterwards; tests that need real commits (threads,
+CLI, a live server) ask for ``fresh_database_url``, a database of their own.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from certify.db import make_engine, upgrade_database
+
+TEST_DATABASE_URL = os.environ.get("CERTIFY_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def _require_tools() -> bool:
+    return os.environ.get("CERTIFY_REQUIRE_TOOLS", "") not in ("", "0")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (CERTIFY_REQUIRE_TOOLS=1) a skipped test fails: nothing may quietly not run."""
+    report = yield
+    if _require_tools() and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {reason}"
+    return report
+
+
+def _schema_url(base: str, schema: str) -> str:
+    url = make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+def _create_schema(schema: str) -> None:
+    engine = make_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+
+
+def _drop_schema(schema: str) -> None:
+    engine = make_engine(TEST_DATABASE_URL)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def new_database_url(tmp_dir: str, label: str) -> tuple[str, object]:
+    """A new empty database: a SQLite file in *tmp_dir*, or a new PostgreSQL schema.
+
+    Returns the URL and a cleanup callable.
+    """
+    if ON_POSTGRES:
+        schema = f"certify_{label}_{secrets.token_hex(4)}"
+        _create_schema(schema)
+        return _schema_url(TEST_DATABASE_URL, schema), lambda: _drop_schema(schema)
+    return f"sqlite:///{tmp_dir}/{label}.sqlite3", lambda: None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[str]:
+    """The session's shared test database, migrated to head."""
+    url, cleanup = new_database_url(str(tmp_path_factory.mktemp("db")), f"main_{worker_id}")
+    yield url
+    cleanup()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def migrated_engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path) -> Iterator[str]:
+    """A database of the test's own, migrated, whose commits are real."""
+    url, cleanup = new_database_url(str(tmp_path), "fresh")
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    yield url
+    cleanup()  # type: ignore[operator]

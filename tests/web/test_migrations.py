@@ -1,0 +1,72 @@
+"""Migrations build the schema, match the models, and keep times in UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+
+from certify.db import UTCDateTime, make_engine, upgrade_database
+from certify.models import Base
+
+
+def test_models_and_migrations_do_not_drift(migrated_engine) -> None:
+    """Fails when a model changes without a migration (or the other way round)."""
+    with migrated_engine.connect() as conn:
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+        )
+    assert diff == [], f"models and migrations differ; write a migration: {diff}"
+
+
+def test_the_drift_check_notices_a_missing_migration(migrated_engine) -> None:
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    Table("not_migrated", metadata, Column("id", Integer, primary_key=True))
+    with migrated_engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert any(d[0] == "add_table" and d[1].name == "not_migrated" for d in diff)
+
+
+def test_upgrade_is_idempotent(fresh_database_url) -> None:
+    engine = make_engine(fresh_database_url)
+    upgrade_database(engine)  # a second time: nothing to do, no error
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() is not None
+    engine.dispose()
+
+
+def test_utc_datetimes_round_trip_aware(migrated_engine) -> None:
+    table = Table(
+        "tz_probe", MetaData(), Column("id", Integer, primary_key=True), Column("at", UTCDateTime())
+    )
+    with migrated_engine.connect() as conn:
+        trans = conn.begin()
+        table.create(conn)
+        nairobi = dt.timezone(dt.timedelta(hours=3))
+        conn.execute(
+            insert(table).values(id=1, at=dt.datetime(2026, 3, 1, 10, 0, 0, 5, tzinfo=nairobi))
+        )
+        value = conn.execute(select(table.c.at)).scalar_one()
+        trans.rollback()
+    assert value.tzinfo is not None and value.utcoffset() == dt.timedelta(0)
+    assert value == dt.datetime(2026, 3, 1, 7, 0, 0, 5, tzinfo=dt.UTC)
+
+
+def test_naive_datetimes_are_refused(migrated_engine) -> None:
+    table = Table(
+        "tz_probe2",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("at", UTCDateTime()),
+    )
+    with migrated_engine.connect() as conn:
+        trans = conn.begin()
+        table.create(conn)
+        with pytest.raises(Exception, match="naive datetime"):
+            conn.execute(insert(table).values(id=1, at=dt.datetime(2026, 3, 1)))
+        trans.rollback()
