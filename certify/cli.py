@@ -25,13 +25,17 @@ def init_command(no_demo: bool) -> None:
     click.echo("migrations: up to date")
     for step in current_app.extensions.get("certify.init_steps", []):
         step()
-    if not no_demo:
-        from certify.demo import database_is_empty, load_demo
+    from certify.demo import database_is_empty, demo_present, load_demo, print_demo_accounts
 
-        if database_is_empty(db_session()):
-            load_demo(echo=click.echo)
-        else:
-            click.echo("demo data: skipped (the database already holds data)")
+    if no_demo:
+        return
+    if database_is_empty(db_session()):
+        load_demo(echo=click.echo)
+    elif demo_present(db_session()):
+        click.echo("demo data: already loaded")
+        print_demo_accounts(click.echo)
+    else:
+        click.echo("demo data: skipped (the database already holds data)")
 
 
 @click.group("db")

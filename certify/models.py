@@ -3,7 +3,26 @@
 A feature that adds models adds its module here.
 """
 
+from certify.accounts.models import (
+    AddressThrottle,
+    Invitation,
+    Organisation,
+    Site,
+    User,
+    UserRole,
+)
 from certify.audit.models import AuditEvent, AuditHead
 from certify.db import Base
+from certify.standards import models as _standards_models  # noqa: F401
 
-__all__ = ["AuditEvent", "AuditHead", "Base"]
+__all__ = [
+    "AddressThrottle",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Invitation",
+    "Organisation",
+    "Site",
+    "User",
+    "UserRole",
+]

@@ -69,8 +69,82 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A session on the test transaction, for arranging and checking data."""
-    with app.app_context():
-        from certify.db import db_session
+    """A session on the test transaction, for arranging and checking data.
 
-        yield db_session()
+    It deliberately lives outside any app context: requests made by the test client must get
+    app contexts (and so ``g``, the signed-in user and their own sessions) of their own.
+    """
+    s = get_db(app).session_factory()
+    yield s
+    s.close()
+
+
+# -- people ---------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def create_user(app: Flask, session: Session):
+    """Factory: ``create_user(role, ...)`` makes a user (ISSP users get an organisation)."""
+    from certify.accounts.models import Role
+    from certify.accounts.operations import SiteData, create_staff_user, register_issp
+    from certify.core.actor import Actor
+
+    counter = {"n": 0}
+
+    def make(
+        *roles: str, email: str | None = None, password: str = PASSWORD, org_name: str | None = None
+    ):
+        with app.app_context():
+            return _make(*roles, email=email, password=password, org_name=org_name)
+
+    def _make(*roles: str, email: str | None, password: str, org_name: str | None):
+        counter["n"] += 1
+        n = counter["n"]
+        roles = roles or ("issp",)
+        email = email or f"{'-'.join(roles)}{n}@example.org"
+        if "issp" in roles:
+            user = register_issp(
+                session,
+                legal_name=org_name or f"Org {n} Ltd",
+                country="KE",
+                registration_number=f"REG-{n}",
+                website=None,
+                sites=[SiteData(f"Site {n}", f"Street {n}, Nairobi", "KE")],
+                full_name=f"Member {n}",
+                email=email,
+                password=password,
+            )
+        else:
+            user = create_staff_user(
+                session,
+                Actor.cli("tests"),
+                email=email,
+                full_name=f"Staff {n}",
+                password=password,
+                roles={Role(r) for r in roles},
+            )
+        session.commit()
+        return user
+
+    return make
+
+
+def login(client: FlaskClient, user_or_email: Any, password: str = PASSWORD):
+    """Sign *user_or_email* in through the real login form; returns the response."""
+    email = getattr(user_or_email, "email", user_or_email)
+    return client.post("/login", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def login_as(client: FlaskClient, create_user):
+    """``login_as("admin")`` creates a user with those roles, signs in, returns the user."""
+
+    def do(*roles: str, **kwargs: Any):
+        user = create_user(*roles, **kwargs)
+        response = login(client, user)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user
+
+    return do

@@ -1,0 +1,1 @@
+"""People and their rights: users, roles, ISSP organisations, sign-in and invitations."""

@@ -1,0 +1,199 @@
+"""Account forms: they validate input only; rules live in the operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from certify.accounts.passwords import MIN_PASSWORD_LENGTH
+from certify.core.countries import country_choices, is_country
+
+PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one."
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """WTForms choices from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _country_field(label: str = "Country", **kwargs: Any) -> SelectField:
+    return SelectField(
+        label,
+        choices=choices([("", "Choose a country"), *country_choices()]),
+        validators=[InputRequired("Choose a country.")],
+        **kwargs,
+    )
+
+
+def _check_country(_form: Any, field: Any) -> None:
+    if field.data and not is_country(field.data):
+        raise ValidationError("Choose a country from the list.")
+
+
+def new_password_fields(label: str = "Password") -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            label,
+            validators=[
+                InputRequired("Choose a password."),
+                Length(
+                    min=MIN_PASSWORD_LENGTH,
+                    max=200,
+                    message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+                ),
+            ],
+            description=PASSWORD_HINT,
+        ),
+        PasswordField(
+            "Repeat password",
+            validators=[
+                InputRequired("Type the password again."),
+                EqualTo("password", "The two passwords are not the same."),
+            ],
+        ),
+    )
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email", validators=[InputRequired("Enter your e-mail address."), Length(max=254)]
+    )
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class SiteForm(Form):
+    """One site; inside RegisterForm (no CSRF of its own)."""
+
+    name = StringField("Site name", validators=[Optional(), Length(max=200)])
+    address = TextAreaField("Site address", validators=[Optional(), Length(max=1000)])
+    country = SelectField(
+        "Site country",
+        choices=choices([("", "Same as the organisation"), *country_choices()]),
+        validators=[Optional(), _check_country],
+    )
+
+
+class RegisterForm(FlaskForm):
+    legal_name = StringField(
+        "Organisation legal name",
+        validators=[InputRequired("Enter the organisation's legal name."), Length(max=200)],
+    )
+    country = _country_field("Country", description="Where the organisation is registered.")
+    registration_number = StringField(
+        "Registration number",
+        validators=[InputRequired("Enter the company registration number."), Length(max=100)],
+        description="As shown on the certificate of incorporation.",
+    )
+    website = URLField(
+        "Website",
+        validators=[
+            Optional(),
+            URL(message="Enter a full address starting with https://"),
+            Length(max=300),
+        ],
+    )
+    sites = FieldList(FormField(SiteForm), min_entries=3, max_entries=10)
+    full_name = StringField(
+        "Your full name", validators=[InputRequired("Enter your name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+    password, password_confirm = new_password_fields()
+
+    def validate_country(self, field: Any) -> None:
+        _check_country(self, field)
+
+    def validate_sites(self, field: Any) -> None:
+        filled = 0
+        for entry in field.entries:
+            name, address = entry.form.name.data, entry.form.address.data
+            if (name or "").strip() and (address or "").strip():
+                filled += 1
+            elif (name or "").strip() or (address or "").strip():
+                raise ValidationError("Each site needs both a name and an address.")
+        if not filled:
+            raise ValidationError("Add at least one site: its name and its address.")
+
+
+class JoinForm(FlaskForm):
+    full_name = StringField(
+        "Your full name", validators=[InputRequired("Enter your name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+    password, password_confirm = new_password_fields()
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[InputRequired("Enter your current password.")]
+    )
+    password, password_confirm = new_password_fields("New password")
+
+
+class InviteForm(FlaskForm):
+    """Just the CSRF token: creating a link needs no input."""
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField(
+        "Full name", validators=[InputRequired("Enter the person's name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter an e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        choices=choices(
+            [("admin", "Administrator"), ("auditor", "Auditor"), ("reviewer", "Reviewer")]
+        ),
+        validators=[InputRequired("Choose at least one role.")],
+        option_widget=widgets.CheckboxInput(),
+        widget=widgets.ListWidget(prefix_label=False),
+        description="A person may be both auditor and reviewer; never on the same case.",
+    )
+    password = PasswordField(
+        "Initial password",
+        validators=[
+            Optional(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
+            ),
+        ],
+        description="Leave empty to generate one; it is shown once, to give to the person.",
+    )

@@ -1,0 +1,167 @@
+"""Accounts: users, their roles, organisations, sites, invitations and sign-in throttles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.db import Base, PublicId, new_public_id, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do. Staff may hold auditor and reviewer at once."""
+
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    REVIEWER = "reviewer"
+    ISSP = "issp"
+
+    @property
+    def label(self) -> str:
+        return {
+            "admin": "Administrator",
+            "auditor": "Auditor",
+            "reviewer": "Reviewer",
+            "issp": "ISSP member",
+        }[self.value]
+
+
+STAFF_ROLES = (Role.ADMIN, Role.AUDITOR, Role.REVIEWER)
+
+
+def normalise_email(email: str) -> str:
+    """The form e-mail addresses are compared in: trimmed and case-folded."""
+    return email.strip().casefold()
+
+
+class Organisation(Base):
+    """An ISSP: the legal entity that applies for certification."""
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    registration_number: Mapped[str] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="organisation", order_by="Site.id", cascade="all, delete-orphan"
+    )
+    members: Mapped[list[User]] = relationship(back_populates="organisation", order_by="User.id")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.public_id} {self.legal_name!r}>"
+
+
+class Site(Base):
+    """A place where an organisation works (part of the certified scope)."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(2))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
+
+    def __repr__(self) -> str:
+        return f"<Site {self.public_id} {self.name!r}>"
+
+
+class User(Base):
+    """A person who signs in: certification-body staff or a member of one ISSP."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    email: Mapped[str] = mapped_column(String(254))
+    # Unique regardless of case: Amina@X and amina@x are one address.
+    email_normalised: Mapped[str] = mapped_column(String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password change: sessions made before it stop working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.public_id} {self.email!r}>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(r.role) for r in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role(*STAFF_ROLES)
+
+
+class UserRole(Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_role"
+    __table_args__ = (UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20))
+
+    def __repr__(self) -> str:
+        return f"<UserRole {self.user_id} {self.role}>"
+
+
+class Invitation(Base):
+    """A one-time link an organisation member shows a colleague. Only the token's hash is kept."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} org={self.organisation_id} used={self.used_at is not None}>"
+
+
+class AddressThrottle(Base):
+    """Failed sign-ins per client address. The address is kept only as a keyed hash."""
+
+    __tablename__ = "address_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AddressThrottle {self.address_hash[:8]} {self.failures}>"

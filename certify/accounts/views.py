@@ -1,0 +1,320 @@
+"""Sign-in, registration, invitations, password change, staff accounts and dashboards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import func, select
+
+from certify.access import public
+from certify.accounts.access import (
+    actor_of,
+    current_user,
+    is_safe_next,
+    login_required,
+    roles_required,
+)
+from certify.accounts.forms import (
+    InviteForm,
+    JoinForm,
+    LoginForm,
+    PasswordChangeForm,
+    RegisterForm,
+    StaffForm,
+)
+from certify.accounts.models import STAFF_ROLES, Organisation, Role, User, UserRole
+from certify.accounts.operations import (
+    SiteData,
+    accept_invitation,
+    change_password,
+    create_invitation,
+    create_staff_user,
+    find_invitation,
+    register_issp,
+    sign_in,
+)
+from certify.accounts.passwords import generate_password
+from certify.db import db_session
+from certify.operations import OperationError
+
+bp = Blueprint("accounts", __name__)
+
+
+def _start_session(user: User) -> None:
+    # A fresh session on sign-in: nothing from before (e.g. a planted cookie) carries over.
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.public_id
+    session["sv"] = user.session_version
+
+
+def _form_error(form: Any, error: OperationError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*list(field.errors), error.message]
+    else:
+        flash(error.message, "error")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    next_url = request.args.get("next")
+    if current_user() is not None:
+        return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = sign_in(
+            db_session(),
+            form.email.data or "",
+            form.password.data or "",
+            request.remote_addr or "unknown",
+            sleep=not current_app.config.get("TESTING"),
+        )
+        db_session().commit()  # failure counts and locks must stick
+        if result.user is not None:
+            _start_session(result.user)
+            flash(f"Signed in as {result.user.email}.", "success")
+            return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
+        form.password.errors = [result.message or "Sign-in failed."]
+        status = 429 if result.message and "locked" in result.message else 401
+    elif request.method == "POST":
+        status = 400
+    return render_template("accounts/login.html", form=form, next=next_url), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Any:
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register() -> Any:
+    if current_user() is not None:
+        flash("You are already signed in. Sign out first to register another organisation.", "info")
+        return redirect(url_for("accounts.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        sites = [
+            SiteData(
+                e.form.name.data.strip(),
+                e.form.address.data.strip(),
+                e.form.country.data or form.country.data,
+            )
+            for e in form.sites.entries
+            if (e.form.name.data or "").strip() and (e.form.address.data or "").strip()
+        ]
+        try:
+            user = register_issp(
+                db_session(),
+                legal_name=form.legal_name.data,
+                country=form.country.data,
+                registration_number=form.registration_number.data,
+                website=form.website.data,
+                sites=sites,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                password=form.password.data,
+            )
+        except OperationError as error:
+            db_session().rollback()
+            _form_error(form, error)
+        else:
+            db_session().commit()
+            _start_session(user)
+            flash("Your organisation is registered. Next: start an application.", "success")
+            return redirect(url_for("accounts.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> Any:
+    user = current_user()
+    assert user is not None
+    context: dict[str, Any] = {"user": user}
+    if user.has_role(Role.ADMIN):
+        s = db_session()
+        context["counts"] = {
+            "organisations": s.scalar(select(func.count()).select_from(Organisation)),
+            "staff": s.scalar(
+                select(func.count(func.distinct(UserRole.user_id))).where(
+                    UserRole.role.in_([r.value for r in STAFF_ROLES])
+                )
+            ),
+        }
+    return render_template("accounts/dashboard.html", **context)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password() -> Any:
+    user = current_user()
+    assert user is not None
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db_session(), user, form.current_password.data, form.password.data)
+        except OperationError as error:
+            _form_error(form, error)
+        else:
+            db_session().commit()
+            session["sv"] = user.session_version  # this session stays; others end
+            flash(
+                "Your password is changed. Other devices signed in as you are signed out.",
+                "success",
+            )
+            return redirect(url_for("accounts.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/password.html", form=form), status
+
+
+@bp.get("/organisation")
+@roles_required(Role.ISSP)
+def organisation() -> Any:
+    user = current_user()
+    assert user is not None
+    if user.organisation is None:
+        abort(404)
+    return render_template(
+        "accounts/organisation.html",
+        org=user.organisation,
+        invite_form=InviteForm(),
+        invite_url=None,
+    )
+
+
+@bp.post("/organisation/invitations")
+@roles_required(Role.ISSP)
+def invite() -> Any:
+    user = current_user()
+    assert user is not None
+    form = InviteForm()
+    if not form.validate_on_submit() or user.organisation is None:
+        abort(400)
+    token = create_invitation(db_session(), user)
+    db_session().commit()
+    invite_url = url_for("accounts.join", token=token, _external=False)
+    invite_url = current_app.config["PUBLIC_URL"] + invite_url
+    flash(
+        "Invitation link created. Copy it now and send it to your colleague: it is shown only "
+        "once, works once and expires in 7 days.",
+        "success",
+    )
+    return render_template(
+        "accounts/organisation.html",
+        org=user.organisation,
+        invite_form=InviteForm(),
+        invite_url=invite_url,
+    )
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@public
+def join(token: str) -> Any:
+    if current_user() is not None:
+        flash("Sign out first to accept an invitation for a new account.", "info")
+        return redirect(url_for("accounts.dashboard"))
+    try:
+        invitation = find_invitation(db_session(), token)
+    except OperationError as error:
+        return render_template("accounts/invitation_invalid.html", message=error.message), 404
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            user = accept_invitation(
+                db_session(),
+                token,
+                full_name=form.full_name.data,
+                email=form.email.data,
+                password=form.password.data,
+            )
+        except OperationError as error:
+            db_session().rollback()
+            _form_error(form, error)
+        else:
+            db_session().commit()
+            _start_session(user)
+            flash(
+                f"Welcome to {user.organisation.legal_name if user.organisation else ''}.",
+                "success",
+            )
+            return redirect(url_for("accounts.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/join.html", form=form, org=invitation.organisation), status
+
+
+@bp.route("/admin/staff", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def staff() -> Any:
+    admin = current_user()
+    assert admin is not None
+    form = StaffForm()
+    generated: tuple[str, str] | None = None
+    if form.validate_on_submit():
+        password = form.password.data or generate_password()
+        try:
+            created = create_staff_user(
+                db_session(),
+                actor_of(admin),
+                email=form.email.data,
+                full_name=form.full_name.data,
+                password=password,
+                roles={Role(r) for r in form.roles.data},
+            )
+        except OperationError as error:
+            db_session().rollback()
+            _form_error(form, error)
+        else:
+            db_session().commit()
+            flash(f"Account created for {created.email}.", "success")
+            if not form.password.data:
+                generated = (created.email, password)
+            form = StaffForm(formdata=None)
+    people = (
+        db_session()
+        .scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_([r.value for r in STAFF_ROLES]))
+            .distinct()
+            .order_by(User.full_name)
+        )
+        .all()
+    )
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render_template(
+        "accounts/staff.html", form=form, people=people, generated=generated
+    ), status
+
+
+def init_app(app: Any) -> None:
+    from certify.accounts.cli import users_group
+
+    app.register_blueprint(bp)
+    app.cli.add_command(users_group)
+
+    @app.context_processor
+    def inject_user() -> dict[str, Any]:
+        try:
+            user = current_user()
+        except Exception:  # an error page must render even when the database is down
+            user = None
+        return {"current_user": user, "Role": Role}

@@ -1,0 +1,133 @@
+"""Every route declares who may use it, and the declaration holds for every role.
+
+The parametrisation walks the app's URL map at collection time, so a route a later feature
+adds is covered automatically; a route that declares nothing fails
+``test_every_route_declares_access``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from certify import create_app
+from certify.access import access_rule_of
+from tests.web.conftest import login, make_test_config
+
+ALL_ROLES = ("admin", "auditor", "reviewer", "issp")
+DUMMY = {"default": "zzzz", "string": "zzzz", "path": "zzzz", "int": 1, "any": "zzzz"}
+
+
+def undeclared_routes(app: Flask) -> list[str]:
+    """Endpoints whose view declares no access rule."""
+    return sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if access_rule_of(app.view_functions[rule.endpoint]) is None
+    )
+
+
+def dummy_url(rule: Rule) -> str:
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        kind = type(converter).__name__.removesuffix("Converter").lower()
+        values[name] = DUMMY.get(kind, "zzzz")
+    return rule.build(values, append_unknown=False)[1]
+
+
+with tempfile.TemporaryDirectory() as _folder:
+    COLLECTION_APP = create_app(make_test_config("sqlite://", _folder))
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    found = []
+    for rule in COLLECTION_APP.url_map.iter_rules():
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return sorted(found)
+
+
+ROUTES = _routes()
+
+
+def _rule(app: Flask, endpoint: str, pattern: str) -> Rule:
+    return next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and r.rule == pattern)
+
+
+def test_every_route_declares_access(app) -> None:
+    assert undeclared_routes(app) == []
+
+
+def test_a_new_route_without_a_declaration_is_caught(app) -> None:
+    app.add_url_rule("/_forgotten", "forgotten", lambda: "oops")
+    assert undeclared_routes(app) == ["forgotten"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "pattern"), ROUTES, ids=[f"{m} {p}" for _e, m, p in ROUTES]
+)
+def test_anonymous_access(app, client, endpoint, method, pattern) -> None:
+    rule = _rule(app, endpoint, pattern)
+    access = access_rule_of(app.view_functions[endpoint])
+    assert access is not None
+    url = dummy_url(rule)
+    response = client.open(url, method=method)
+    if access.kind == "public":
+        assert response.status_code < 500
+        return
+    if pattern.startswith("/api/"):
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+
+
+WRONG_ROLE_CASES = []
+for _endpoint, _method, _pattern in ROUTES:
+    _access = access_rule_of(COLLECTION_APP.view_functions[_endpoint])
+    if _access is not None and _access.kind == "roles":
+        for _role in ALL_ROLES:
+            if _role not in _access.roles:
+                WRONG_ROLE_CASES.append((_endpoint, _method, _pattern, _role))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "pattern", "role"),
+    WRONG_ROLE_CASES,
+    ids=[f"{m} {p} as {r}" for _e, m, p, r in WRONG_ROLE_CASES],
+)
+def test_wrong_role_is_refused(app, client, create_user, endpoint, method, pattern, role) -> None:
+    user = create_user(role)
+    assert login(client, user).status_code == 302
+    response = client.open(dummy_url(_rule(app, endpoint, pattern)), method=method)
+    assert response.status_code == 403
+
+
+def test_the_role_check_is_exercised() -> None:
+    # Guard against an empty parametrisation silently testing nothing.
+    assert any(case[0] == "accounts.staff" for case in WRONG_ROLE_CASES)
+    assert len(ROUTES) >= 10
+
+
+POST_ROUTES = [
+    r for r in ROUTES if r[1] in ("POST", "PUT", "PATCH", "DELETE") and not r[2].startswith("/api/")
+]
+
+
+@pytest.fixture
+def csrf_app(migrated_engine, database_url, tmp_path):
+    return create_app(make_test_config(database_url, str(tmp_path), WTF_CSRF_ENABLED=True))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "method", "pattern"), POST_ROUTES, ids=[f"{m} {p}" for _e, m, p in POST_ROUTES]
+)
+def test_every_form_post_needs_a_csrf_token(csrf_app, endpoint, method, pattern) -> None:
+    rule = _rule(csrf_app, endpoint, pattern)
+    response = csrf_app.test_client().open(dummy_url(rule), method=method, data={"x": "1"})
+    assert response.status_code == 400
+    assert b"did not come from this site" in response.data

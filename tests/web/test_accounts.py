@@ -1,0 +1,320 @@
+"""Accounts: registration, sign-in and lockout, passwords, invitations, staff, CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from certify.accounts.models import Invitation, Organisation, Role, User
+from certify.audit.models import AuditEvent
+from tests.web.conftest import PASSWORD, login
+
+REGISTRATION = {
+    "legal_name": "Kibera Keystrokes Ltd",
+    "country": "KE",
+    "registration_number": "CPR-2020-1234",
+    "website": "https://keystrokes.example",
+    "sites-0-name": "Main centre",
+    "sites-0-address": "Olympic Estate, Kibera, Nairobi",
+    "sites-0-country": "",
+    "full_name": "Grace Achieng",
+    "email": "Grace@Keystrokes.example",
+    "password": "a long enough password",
+    "password_confirm": "a long enough password",
+}
+
+
+def test_register_creates_organisation_member_and_audit_event(client, session) -> None:
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/dashboard")
+    user = session.scalar(select(User).where(User.email_normalised == "grace@keystrokes.example"))
+    assert user is not None and user.roles == {Role.ISSP}
+    assert user.password_hash.startswith("$argon2id$")
+    org = user.organisation
+    assert org.legal_name == "Kibera Keystrokes Ltd" and org.country == "KE"
+    assert [(s.name, s.country) for s in org.sites] == [("Main centre", "KE")]
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "organisation.registered"))
+    assert event.subject_id == org.public_id and event.actor == f"user:{user.public_id}"
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Kibera Keystrokes Ltd" in page
+
+
+def test_email_differing_only_in_case_is_refused(client, create_user, session) -> None:
+    create_user("issp", email="grace@keystrokes.example")
+    response = client.post("/register", data=REGISTRATION)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "already exists" in body and "capital letters" in body
+    assert (
+        session.scalar(
+            select(Organisation).where(Organisation.legal_name == "Kibera Keystrokes Ltd")
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"country": "XX"}, "Choose a country"),
+        ({"sites-0-name": "", "sites-0-address": ""}, "at least one site"),
+        ({"sites-0-address": ""}, "both a name and an address"),
+        ({"password_confirm": "something else entirely"}, "not the same"),
+        ({"password": "short", "password_confirm": "short"}, "at least 10 characters"),
+        ({"email": "not-an-email"}, "valid e-mail"),
+        ({"website": "javascript:alert(1)"}, "https://"),
+    ],
+)
+def test_bad_registration_keeps_what_was_typed(client, session, change, message) -> None:
+    data = {**REGISTRATION, **change}
+    response = client.post("/register", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in body
+    assert 'value="Kibera Keystrokes Ltd"' in body  # nothing typed is lost
+    assert 'role="alert"' in body and "autofocus" in body
+    assert (
+        session.scalar(select(Organisation)) is None
+        or session.scalar(
+            select(Organisation).where(Organisation.legal_name == "Kibera Keystrokes Ltd")
+        )
+        is None
+    )
+
+
+def test_login_and_logout(client, create_user) -> None:
+    user = create_user("auditor")
+    response = login(client, user.email.upper())  # e-mail in any case
+    assert response.status_code == 302
+    assert "Auditor dashboard" in client.get("/dashboard").get_data(as_text=True)
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_wrong_password_is_refused_without_saying_which_part(client, create_user) -> None:
+    user = create_user("auditor")
+    for email in (user.email, "nobody@example.org"):
+        response = client.post("/login", data={"email": email, "password": "wrong password"})
+        assert response.status_code == 401
+        assert "e-mail address or password is not correct" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/account/password", "/account/password"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
+    ],
+)
+def test_next_redirects_only_within_the_site(client, create_user, target, expected) -> None:
+    user = create_user("reviewer")
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == expected
+
+
+def test_ten_wrong_passwords_lock_the_account_even_for_the_right_one(
+    client, create_user, session
+) -> None:
+    user = create_user("auditor")
+    for _ in range(9):
+        assert (
+            client.post("/login", data={"email": user.email, "password": "nope nope"}).status_code
+            == 401
+        )
+    tenth = client.post("/login", data={"email": user.email, "password": "nope nope"})
+    assert tenth.status_code == 429
+    assert "locked until" in tenth.get_data(as_text=True)
+    right = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert right.status_code == 429
+    assert "will not work" in right.get_data(as_text=True)
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "user.locked"))
+    assert event is not None and event.subject_id == user.public_id
+    assert "10 failed" in event.reason
+
+
+def test_the_lock_ends_after_a_while(client, create_user, session) -> None:
+    user = create_user("auditor")
+    for _ in range(10):
+        client.post("/login", data={"email": user.email, "password": "nope nope"})
+    session.refresh(user)
+    assert user.locked_until is not None
+    user.locked_until = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    from certify.accounts.models import AddressThrottle
+
+    for bucket in session.scalars(select(AddressThrottle)):
+        bucket.locked_until = None
+    session.commit()
+    assert login(client, user).status_code == 302
+
+
+def test_the_address_is_locked_too(client, create_user) -> None:
+    victim, other = create_user("auditor"), create_user("reviewer")
+    for i in range(10):
+        client.post("/login", data={"email": f"guess{i}@example.org", "password": "nope nope"})
+    response = login(client, other)
+    assert response.status_code == 429
+    assert "network" in response.get_data(as_text=True)
+    del victim
+
+
+def test_password_change_ends_other_sessions(app, create_user, session) -> None:
+    user = create_user("auditor")
+    first, second = app.test_client(), app.test_client()
+    login(first, user)
+    login(second, user)
+    response = first.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "password": "a brand new password",
+            "password_confirm": "a brand new password",
+        },
+    )
+    assert response.status_code == 302
+    assert first.get("/dashboard").status_code == 200  # this session continues
+    assert second.get("/dashboard").status_code == 302  # the other one is signed out
+    assert login(app.test_client(), user, "a brand new password").status_code == 302
+
+
+def test_password_change_needs_the_current_password(client, login_as) -> None:
+    login_as("auditor")
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong",
+            "password": "a brand new password",
+            "password_confirm": "a brand new password",
+        },
+    )
+    assert response.status_code == 400
+    assert "current password is not correct" in response.get_data(as_text=True)
+
+
+def _invite(client) -> str:
+    body = client.post("/organisation/invitations").get_data(as_text=True)
+    start = body.index('id="invite-link" value="') + len('id="invite-link" value="')
+    return body[start : body.index('"', start)]
+
+
+def test_invitation_joins_a_colleague_once(app, client, login_as, session) -> None:
+    inviter = login_as("issp", org_name="Patan Works")
+    link = _invite(client)
+    assert link.startswith("http://registry.test/invite/")
+    path = link.removeprefix("http://registry.test")
+    stranger = app.test_client()
+    assert "Join Patan Works" in stranger.get(path).get_data(as_text=True)
+    response = stranger.post(
+        path,
+        data={
+            "full_name": "Sita Rai",
+            "email": "sita@example.org",
+            "password": "sita's long password",
+            "password_confirm": "sita's long password",
+        },
+    )
+    assert response.status_code == 302
+    colleague = session.scalar(select(User).where(User.email_normalised == "sita@example.org"))
+    assert colleague.organisation_id == inviter.organisation_id
+    assert colleague.roles == {Role.ISSP}
+    again = app.test_client().get(path)
+    assert again.status_code == 404 and "already been used" in again.get_data(as_text=True)
+    members = client.get("/organisation").get_data(as_text=True)
+    assert "Sita Rai" in members
+
+
+def test_expired_and_unknown_invitations_are_refused(app, client, login_as, session) -> None:
+    login_as("issp")
+    path = _invite(client).removeprefix("http://registry.test")
+    invitation = session.scalars(select(Invitation)).all()[-1]
+    invitation.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    session.commit()
+    assert "expired" in app.test_client().get(path).get_data(as_text=True)
+    assert app.test_client().get("/invite/not-a-token").status_code == 404
+
+
+def test_only_the_token_hash_is_stored(client, login_as, session) -> None:
+    login_as("issp")
+    link = _invite(client)
+    token = link.rsplit("/", 1)[1]
+    stored = session.scalars(select(Invitation)).all()[-1]
+    assert token not in stored.token_hash
+
+
+def test_admin_creates_staff_with_a_generated_password(client, login_as, session) -> None:
+    login_as("admin")
+    response = client.post(
+        "/admin/staff",
+        data={
+            "full_name": "New Person",
+            "email": "new@cb.example",
+            "roles": ["auditor", "reviewer"],
+        },
+    )
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Account created for new@cb.example" in body and 'id="generated-password"' in body
+    user = session.scalar(select(User).where(User.email_normalised == "new@cb.example"))
+    assert user.roles == {Role.AUDITOR, Role.REVIEWER}
+
+
+def test_staff_roles_are_checked(client, login_as) -> None:
+    login_as("admin")
+    response = client.post(
+        "/admin/staff", data={"full_name": "X", "email": "x@cb.example", "roles": ["issp"]}
+    )
+    assert response.status_code == 400
+
+
+def test_cli_users_create(app, session) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=["users", "create", "cli@cb.example", "--role", "admin", "--generate-password"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "password: " in result.output
+    prompted = runner.invoke(
+        args=["users", "create", "p@cb.example", "--role", "auditor"],
+        input="a typed password\na typed password\n",
+    )
+    assert prompted.exit_code == 0, prompted.output
+    duplicate = runner.invoke(
+        args=["users", "create", "CLI@cb.example", "--role", "auditor", "--generate-password"]
+    )
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    bad_role = runner.invoke(args=["users", "create", "z@cb.example", "--role", "issp"])
+    assert bad_role.exit_code == 2
+    event = session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "user.created")
+        .order_by(AuditEvent.seq.desc())
+    )
+    assert event.actor.startswith("cli:")
+
+
+def test_navigation_per_role(client, login_as) -> None:
+    login_as("admin")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Staff accounts" in page and "My organisation" not in page
+    client.post("/logout")
+    login_as("issp", org_name="Himal Test")
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "My organisation" in page and "Staff accounts" not in page and "Himal Test" in page
+
+
+def test_demo_data_loads_and_every_account_signs_in(app, session) -> None:
+    from certify.demo import demo_accounts, load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda _m: None, session=session)
+        load_demo(echo=lambda _m: None, session=session)  # idempotent
+    for email, _roles, password in demo_accounts():
+        assert login(app.test_client(), email, password).status_code == 302
