@@ -1,0 +1,1 @@
+"""The evidence store: uploaded evidence files, content-addressed on disk (see ``store.py``)."""
