@@ -51,11 +51,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from certify import standards
     from certify.accounts import views as accounts_views
+    from certify.applications import views as applications_views
     from certify.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
     accounts_views.init_app(app)
     standards.init_app(app)
+    applications_views.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
     from certify.access import public
 

@@ -23,13 +23,15 @@ def init_command(no_demo: bool) -> None:
     click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     upgrade_database(db.engine)
     click.echo("migrations: up to date")
-    for step in current_app.extensions.get("certify.init_steps", []):
-        step()
     from certify.demo import database_is_empty, demo_present, load_demo, print_demo_accounts
 
+    # Judge emptiness before the init steps, which record events of their own.
+    was_empty = database_is_empty(db_session())
+    for step in current_app.extensions.get("certify.init_steps", []):
+        step()
     if no_demo:
         return
-    if database_is_empty(db_session()):
+    if was_empty:
         load_demo(echo=click.echo)
     elif demo_present(db_session()):
         click.echo("demo data: already loaded")

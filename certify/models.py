@@ -11,17 +11,29 @@ from certify.accounts.models import (
     User,
     UserRole,
 )
+from certify.applications.models import (
+    Application,
+    ConflictDeclaration,
+    ConflictRegisterEntry,
+    Evidence,
+    SelfAssessmentAnswer,
+)
 from certify.audit.models import AuditEvent, AuditHead
 from certify.db import Base
 from certify.standards import models as _standards_models  # noqa: F401
 
 __all__ = [
     "AddressThrottle",
+    "Application",
     "AuditEvent",
     "AuditHead",
     "Base",
+    "ConflictDeclaration",
+    "ConflictRegisterEntry",
+    "Evidence",
     "Invitation",
     "Organisation",
+    "SelfAssessmentAnswer",
     "Site",
     "User",
     "UserRole",

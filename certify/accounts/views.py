@@ -160,6 +160,8 @@ def dashboard() -> Any:
                 )
             ),
         }
+    for provider in current_app.extensions.get("certify.dashboard_providers", []):
+        context.update(provider(user))
     return render_template("accounts/dashboard.html", **context)
 
 

@@ -1,0 +1,1 @@
+"""Applications for certification: scope, self-assessment, evidence, review and assignment."""

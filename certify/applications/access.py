@@ -1,0 +1,52 @@
+"""Who may see and change an application; ``get_application_or_404``."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+
+from certify.accounts.access import current_user
+from certify.accounts.models import Role, User
+from certify.applications.models import Application, Evidence
+from certify.applications.operations import assignee_role, has_declared_no_conflict
+from certify.db import db_session
+
+
+def is_applicant(user: User, application: Application) -> bool:
+    return user.has_role(Role.ISSP) and user.organisation_id == application.organisation_id
+
+
+def can_view(user: User, application: Application) -> bool:
+    """Admins; the applicant's members; an assignee only after declaring no conflict."""
+    if user.has_role(Role.ADMIN) or is_applicant(user, application):
+        return True
+    return has_declared_no_conflict(application, user)
+
+
+def get_application_or_404(public_id: str, *, allow_undeclared: bool = False) -> Application:
+    """The application the signed-in user may see; 404 for anyone else (ids reveal nothing).
+
+    With *allow_undeclared*, an assignee who has not declared yet gets it too (the declaration
+    page is the only place that uses this).
+    """
+    application = db_session().scalar(select(Application).where(Application.public_id == public_id))
+    user = current_user()
+    if application is None or user is None:
+        abort(404)
+    if can_view(user, application):
+        return application
+    if allow_undeclared and assignee_role(application, user) is not None:
+        return application
+    abort(404)
+
+
+def get_evidence_or_404(application: Application, public_id: str) -> Evidence:
+    """Evidence of *application* (whose access was already checked) by its public id."""
+    evidence = db_session().scalar(
+        select(Evidence).where(
+            Evidence.public_id == public_id, Evidence.application_id == application.id
+        )
+    )
+    if evidence is None:
+        abort(404)
+    return evidence

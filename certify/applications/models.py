@@ -1,0 +1,211 @@
+"""Applications, self-assessment answers, evidence, conflict registers and declarations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from certify.accounts.models import Organisation, Site, User
+from certify.core.workflow import AppState
+from certify.db import Base, PublicId, new_public_id, utcnow
+
+
+class Application(Base):
+    """One ISSP's application for certification, pinned to one rubric version and hash."""
+
+    __tablename__ = "application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    state: Mapped[str] = mapped_column(String(30), default=AppState.DRAFT.value, index=True)
+    standard_id: Mapped[str] = mapped_column(String(100))
+    standard_version: Mapped[str] = mapped_column(String(40))
+    standard_sha256: Mapped[str] = mapped_column(String(64))
+    # scope
+    services: Mapped[str | None] = mapped_column(Text)
+    headcount: Mapped[int | None] = mapped_column(Integer)
+    impact_headcount: Mapped[int | None] = mapped_column(Integer)
+    impact_groups: Mapped[str | None] = mapped_column(Text)  # JSON list of group names
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    site_ids: Mapped[str | None] = mapped_column(Text)  # JSON list of the organisation's site ids
+    # people
+    auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # times
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[dt.datetime | None]
+    decided_at: Mapped[dt.datetime | None]
+    decision: Mapped[str | None] = mapped_column(String(30))
+    last_return_reason: Mapped[str | None] = mapped_column(Text)
+    # Counts assignments, so declarations made for an earlier assignment no longer count.
+    assignment_round: Mapped[int] = mapped_column(Integer, default=0)
+
+    organisation: Mapped[Organisation] = relationship()
+    auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])
+    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    answers: Mapped[list[SelfAssessmentAnswer]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="application", order_by="Evidence.id", cascade="all, delete-orphan"
+    )
+    declarations: Mapped[list[ConflictDeclaration]] = relationship(
+        back_populates="application", order_by="ConflictDeclaration.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Application {self.public_id} {self.state}>"
+
+    @property
+    def app_state(self) -> AppState:
+        return AppState(self.state)
+
+    @property
+    def groups(self) -> list[str]:
+        return json.loads(self.impact_groups) if self.impact_groups else []
+
+    @property
+    def scope_site_ids(self) -> list[str]:
+        return json.loads(self.site_ids) if self.site_ids else []
+
+    @property
+    def scope_sites(self) -> list[Site]:
+        wanted = set(self.scope_site_ids)
+        return [s for s in self.organisation.sites if s.public_id in wanted]
+
+    @property
+    def standard_key(self) -> str:
+        return f"{self.standard_id}@{self.standard_version}"
+
+    def answer_map(self) -> dict[str, dict[str, Any]]:
+        """criterion id → the stored self-assessment answer (a dict)."""
+        return {a.criterion_id: a.data for a in self.answers}
+
+    def current_declaration(self, user: User, role: str) -> ConflictDeclaration | None:
+        """The declaration *user* made for this case in *role* since its latest assignment."""
+        for d in reversed(self.declarations):
+            if (
+                d.user_id == user.id
+                and d.role == role
+                and d.assignment_round == self.assignment_round
+            ):
+                return d
+        return None
+
+
+class SelfAssessmentAnswer(Base):
+    """The applicant's own answer to one criterion (JSON: value, basis, not-applicable,
+    justification, comment)."""
+
+    __tablename__ = "self_assessment_answer"
+    __table_args__ = (UniqueConstraint("application_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    criterion_id: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="answers")
+
+    def __repr__(self) -> str:
+        return f"<SelfAssessmentAnswer {self.application_id} {self.criterion_id}>"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.answer)
+
+
+class Evidence(Base):
+    """An uploaded evidence file attached to an application (optionally to one criterion).
+
+    The bytes live once in the content-addressed store, named by ``sha256``.
+    """
+
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("application_id", "criterion_id", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[str | None] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(BigInteger)
+    description: Mapped[str | None] = mapped_column(Text)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="evidence")
+    uploaded_by: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Evidence {self.public_id} {self.filename!r}>"
+
+
+class ConflictRegisterEntry(Base):
+    """A staff member's declared link with an organisation (advised, worked for, ...).
+
+    Assignment to a case of that organisation is refused while the link ended less than two
+    years ago (or has not ended).
+    """
+
+    __tablename__ = "conflict_register_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    relationship_text: Mapped[str] = mapped_column("relationship", Text)
+    started_on: Mapped[dt.date | None] = mapped_column(Date)
+    ended_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ConflictRegisterEntry {self.user_id} {self.organisation_name!r}>"
+
+
+class ConflictDeclaration(Base):
+    """An assignee's declaration, for one case and one assignment, of (no) conflict."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    assignment_round: Mapped[int] = mapped_column(Integer)
+    has_conflict: Mapped[bool] = mapped_column(Boolean)
+    statement: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="declarations")
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ConflictDeclaration {self.application_id} {self.role} {self.has_conflict}>"

@@ -1,0 +1,377 @@
+"""Applications: the ISSP's side, review, assignment with conflicts of interest, evidence."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from certify.applications.models import Application, Evidence
+from certify.audit.models import AuditEvent
+from certify.standards.operations import newest_rubric_in_effect
+from tests.web.conftest import login
+
+SCOPE = {
+    "services": "Data entry and transcription",
+    "headcount": "120",
+    "impact_headcount": "80",
+    "impact_groups": ["Youth from slums or informal settlements"],
+    "contact_name": "Grace",
+    "contact_email": "grace@example.org",
+    "contact_phone": "",
+}
+
+
+def _number_value(criterion) -> str:
+    """A value in the top band of *criterion*'s first basis."""
+    band = criterion.bases[0].bands[-1]
+    return str(band.lower + (1 if not band.lower_inclusive else 0))
+
+
+def form_answers(rubric, section) -> dict[str, object]:
+    """Form fields answering every criterion of *section* well."""
+    data: dict[str, object] = {}
+    for c in section.criteria:
+        p = "c_" + c.id.replace("-", "_")
+        if c.kind == "gate":
+            data[p + "_value"] = "yes"
+        elif c.kind == "level":
+            data[p + "_value"] = "3"
+        else:
+            data[p + "_value"] = _number_value(c)
+            if len(c.bases) > 1:
+                data[p + "_basis"] = c.bases[0].id
+    return data
+
+
+def _pdf_bytes() -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    pdf.drawString(100, 750, "Hiring policy")
+    pdf.save()
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def rubric(app):
+    with app.app_context():
+        import datetime as dt
+
+        return newest_rubric_in_effect(dt.date.today())
+
+
+@pytest.fixture
+def applicant(client, login_as):
+    return login_as("issp", org_name="Kibera Keystrokes")
+
+
+def start(client) -> str:
+    response = client.post("/applications/new")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return re.search(r"/applications/([^/]+)/scope", response.headers["Location"]).group(1)
+
+
+def complete(client, session, rubric, public_id) -> None:
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    scope = {**SCOPE, "sites": application.scope_site_ids}
+    assert client.post(f"/applications/{public_id}/scope", data=scope).status_code == 302
+    for section in rubric.sections:
+        response = client.post(
+            f"/applications/{public_id}/self-assessment/{section.id}",
+            data=form_answers(rubric, section),
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_start_pins_the_newest_version_and_hash(client, applicant, session, rubric) -> None:
+    public_id = start(client)
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    assert (application.standard_id, application.standard_version) == (rubric.id, rubric.version)
+    assert application.standard_sha256 == rubric.sha256
+    assert application.state == "draft"
+    assert client.post("/applications/new").status_code == 302  # a second one is refused…
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.organisation_id == applicant.organisation_id)
+        )
+        == 1
+    )
+
+
+def test_bad_scope_keeps_what_was_typed(client, applicant) -> None:
+    public_id = start(client)
+    response = client.post(
+        f"/applications/{public_id}/scope", data={**SCOPE, "headcount": "ten", "sites": []}
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Data entry and transcription" in body
+    assert "Choose at least one site" in body
+
+
+def test_bad_answers_are_refused_listing_each_and_nothing_is_saved(
+    client, applicant, session, rubric
+) -> None:
+    public_id = start(client)
+    section = rubric.sections[0]
+    data = form_answers(rubric, section)
+    data["c_IH_2_value"] = "150"  # a percentage over 100
+    data["c_IH_4_value"] = "9"  # not a level
+    response = client.post(f"/applications/{public_id}/self-assessment/{section.id}", data=data)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="150"' in body  # what was typed is still there
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    assert application.answers == []
+
+
+def test_submit_needs_every_criterion(client, applicant, session, rubric) -> None:
+    public_id = start(client)
+    client.post(f"/applications/{public_id}/submit")
+    page = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert "Before submitting" in page and "IH-1" in page
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    assert application.state == "draft"
+
+
+def test_the_whole_review_and_assignment_path(
+    app, client, applicant, create_user, session, rubric
+) -> None:
+    public_id = start(client)
+    complete(client, session, rubric, public_id)
+    assert client.post(f"/applications/{public_id}/submit").status_code == 302
+    admin, auditor, reviewer = (
+        create_user("admin"),
+        create_user("auditor"),
+        create_user("reviewer"),
+    )
+    staff = app.test_client()
+    login(staff, admin)
+    assert "Kibera Keystrokes" in staff.get("/dashboard").get_data(as_text=True)
+    staff.post(f"/applications/{public_id}/return", data={"reason": "Add the Mombasa site."})
+    page = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert "Add the Mombasa site." in page
+    assert client.post(f"/applications/{public_id}/submit").status_code == 302
+    assert staff.post(f"/applications/{public_id}/accept").status_code == 302
+
+    same = staff.post(
+        f"/applications/{public_id}/assign",
+        data={"auditor": auditor.public_id, "reviewer": auditor.public_id},
+    )
+    assert same.status_code == 400  # the same person as auditor and reviewer: refused
+    assert (
+        session.scalar(select(Application.state).where(Application.public_id == public_id))
+        == "accepted"
+    )
+    assert (
+        staff.post(
+            f"/applications/{public_id}/assign",
+            data={"auditor": auditor.public_id, "reviewer": reviewer.public_id},
+        ).status_code
+        == 302
+    )
+
+    auditor_client, reviewer_client = app.test_client(), app.test_client()
+    login(auditor_client, auditor)
+    login(reviewer_client, reviewer)
+    # before declaring, the case is not shown
+    assert auditor_client.get(f"/applications/{public_id}").status_code == 302
+    assert auditor_client.get(f"/applications/{public_id}/declaration").status_code == 200
+    assert (
+        auditor_client.post(
+            f"/applications/{public_id}/declaration", data={"has_conflict": "no"}
+        ).status_code
+        == 302
+    )
+    assert (
+        reviewer_client.post(
+            f"/applications/{public_id}/declaration", data={"has_conflict": "no"}
+        ).status_code
+        == 302
+    )
+    assert (
+        session.scalar(select(Application.state).where(Application.public_id == public_id))
+        == "in_audit"
+    )
+    assert "Kibera Keystrokes" in auditor_client.get(f"/applications/{public_id}").get_data(
+        as_text=True
+    )
+    actions = session.scalars(
+        select(AuditEvent.action).where(AuditEvent.subject_id == public_id).order_by(AuditEvent.seq)
+    ).all()
+    assert actions[-1] == "application.start_audit"
+    history = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert "return to applicant" in history and "Add the Mombasa site." in history
+
+
+def _accepted_case(app, client, applicant, create_user, session, rubric):
+    public_id = start(client)
+    complete(client, session, rubric, public_id)
+    client.post(f"/applications/{public_id}/submit")
+    admin = app.test_client()
+    login(admin, create_user("admin"))
+    admin.post(f"/applications/{public_id}/accept")
+    return public_id, admin
+
+
+def test_registered_conflict_refuses_assignment(
+    app, client, applicant, create_user, session, rubric
+) -> None:
+    public_id, admin = _accepted_case(app, client, applicant, create_user, session, rubric)
+    auditor, reviewer = create_user("auditor"), create_user("reviewer")
+    auditor_client = app.test_client()
+    login(auditor_client, auditor)
+    assert (
+        auditor_client.post(
+            "/conflicts",
+            data={
+                "organisation": applicant.organisation.public_id,
+                "relationship": "Advised on their hiring policy",
+                "ended_on": "2026-01-31",
+            },
+        ).status_code
+        == 302
+    )
+    refused = admin.post(
+        f"/applications/{public_id}/assign",
+        data={"auditor": auditor.public_id, "reviewer": reviewer.public_id},
+    )
+    assert refused.status_code == 400
+    assert "conflict-of-interest register" in refused.get_data(as_text=True)
+    assert (
+        session.scalar(select(Application.state).where(Application.public_id == public_id))
+        == "accepted"
+    )
+
+
+def test_a_declared_conflict_sends_the_case_back(
+    app, client, applicant, create_user, session, rubric
+) -> None:
+    public_id, admin = _accepted_case(app, client, applicant, create_user, session, rubric)
+    auditor, reviewer = create_user("auditor"), create_user("reviewer")
+    admin.post(
+        f"/applications/{public_id}/assign",
+        data={"auditor": auditor.public_id, "reviewer": reviewer.public_id},
+    )
+    c = app.test_client()
+    login(c, auditor)
+    assert (
+        c.post(
+            f"/applications/{public_id}/declaration",
+            data={"has_conflict": "yes", "statement": "My sister works there"},
+        ).status_code
+        == 302
+    )
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    session.refresh(application)
+    assert application.state == "accepted" and application.auditor_id is None
+    assert c.get(f"/applications/{public_id}").status_code == 404
+
+
+def test_other_organisations_see_nothing(
+    app, client, applicant, create_user, session, rubric
+) -> None:
+    public_id = start(client)
+    other = app.test_client()
+    login(other, create_user("issp"))
+    for method, path in [
+        ("GET", f"/applications/{public_id}"),
+        ("GET", f"/applications/{public_id}/scope"),
+        ("POST", f"/applications/{public_id}/scope"),
+        ("GET", f"/applications/{public_id}/self-assessment/IH"),
+        ("POST", f"/applications/{public_id}/self-assessment/IH"),
+        ("GET", f"/applications/{public_id}/evidence"),
+        ("POST", f"/applications/{public_id}/evidence"),
+        ("POST", f"/applications/{public_id}/submit"),
+        ("POST", f"/applications/{public_id}/withdraw"),
+    ]:
+        assert other.open(path, method=method, data={"reason": "x"}).status_code == 404, path
+    # an unassigned auditor does not see it either
+    stranger = app.test_client()
+    login(stranger, create_user("auditor"))
+    assert stranger.get(f"/applications/{public_id}").status_code == 404
+    assert stranger.get(f"/applications/{public_id}/declaration").status_code == 404
+
+
+def _upload(client, public_id, data: bytes, name: str, criterion: str = ""):
+    return client.post(
+        f"/applications/{public_id}/evidence",
+        data={"file": (io.BytesIO(data), name), "criterion": criterion, "description": "policy"},
+        content_type="multipart/form-data",
+    )
+
+
+def _blobs(app) -> list:
+    import pathlib
+
+    root = pathlib.Path(app.config["EVIDENCE_DIR"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_evidence_upload_download_and_dedup(app, client, applicant, session) -> None:
+    public_id = start(client)
+    pdf = _pdf_bytes()
+    assert _upload(client, public_id, pdf, "policy.pdf", "IH-1").status_code == 302
+    assert _upload(client, public_id, pdf, "policy-copy.pdf", "IH-2").status_code == 302
+    assert len(_blobs(app)) == 1  # one stored file for the same bytes
+    evidence = session.scalars(select(Evidence)).all()
+    assert len(evidence) == 2
+    response = client.get(f"/applications/{public_id}/evidence/{evidence[0].public_id}")
+    body = response.get_data()
+    response.close()  # the file is streamed from the store
+    assert response.status_code == 200 and body == pdf
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"MZ\x90\x00" + b"\x00" * 200, "policy.pdf", "program"),
+        (b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "policy.pdf", "program"),
+        (b"", "empty.pdf", "empty"),
+    ],
+)
+def test_bad_evidence_leaves_nothing_behind(
+    app, client, applicant, session, data, name, message
+) -> None:
+    public_id = start(client)
+    response = _upload(client, public_id, data, name)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True).lower()
+    assert _blobs(app) == []
+    assert session.scalar(select(func.count()).select_from(Evidence)) == 0
+
+
+# A quarter MB keeps the test upload under Werkzeug's 500 KB spooling threshold.
+@pytest.mark.parametrize("app_config", [{"MAX_UPLOAD_MB": 0.25}])
+def test_evidence_over_the_limit_is_refused(app, client, applicant, session) -> None:
+    public_id = start(client)
+    limit = 256 * 1024
+    assert _upload(client, public_id, b"a,b\n" * (limit // 4), "exact.csv").status_code == 302
+    response = _upload(client, public_id, b"a,b\n" * (limit // 4) + b"x", "big.csv")
+    assert response.status_code == 400
+    assert "larger than the 256 KB limit" in response.get_data(as_text=True)
+    assert len(_blobs(app)) == 1  # only the file of exactly the limit
+    assert session.scalar(select(func.count()).select_from(Evidence)) == 1
+
+
+def test_withdraw(client, applicant, session) -> None:
+    public_id = start(client)
+    assert (
+        client.post(
+            f"/applications/{public_id}/withdraw", data={"reason": "Not ready this year"}
+        ).status_code
+        == 302
+    )
+    assert (
+        session.scalar(select(Application.state).where(Application.public_id == public_id))
+        == "withdrawn"
+    )
