@@ -13,6 +13,10 @@ from certify.accounts.models import (
 )
 from certify.applications.models import (
     Application,
+    AssessmentSection,
+    AuditAnswer,
+    Decision,
+    NonConformity,
     ConflictDeclaration,
     ConflictRegisterEntry,
     Evidence,
@@ -25,6 +29,10 @@ from certify.standards import models as _standards_models  # noqa: F401
 __all__ = [
     "AddressThrottle",
     "Application",
+    "AssessmentSection",
+    "AuditAnswer",
+    "Decision",
+    "NonConformity",
     "AuditEvent",
     "AuditHead",
     "Base",

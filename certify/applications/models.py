@@ -54,6 +54,10 @@ class Application(Base):
     decided_at: Mapped[dt.datetime | None]
     decision: Mapped[str | None] = mapped_column(String(30))
     last_return_reason: Mapped[str | None] = mapped_column(Text)
+    audit_submitted_at: Mapped[dt.datetime | None]
+    # The score at submission of the audit: canonical JSON, 2-decimal strings.
+    audit_score: Mapped[str | None] = mapped_column(Text)
+    last_reviewer_note: Mapped[str | None] = mapped_column(Text)
     # Counts assignments, so declarations made for an earlier assignment no longer count.
     assignment_round: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -209,3 +213,98 @@ class ConflictDeclaration(Base):
 
     def __repr__(self) -> str:
         return f"<ConflictDeclaration {self.application_id} {self.role} {self.has_conflict}>"
+
+
+class AuditAnswer(Base):
+    """The auditor's answer to one criterion: the value scored, notes and evidence references."""
+
+    __tablename__ = "audit_answer"
+    __table_args__ = (UniqueConstraint("application_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    criterion_id: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[str] = mapped_column(Text)  # JSON: value, basis, not_applicable, justification
+    notes: Mapped[str | None] = mapped_column(Text)
+    evidence_refs: Mapped[str | None] = mapped_column(Text)  # JSON list of evidence public ids
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    def __repr__(self) -> str:
+        return f"<AuditAnswer {self.application_id} {self.criterion_id}>"
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.answer)
+
+    @property
+    def refs(self) -> list[str]:
+        return json.loads(self.evidence_refs) if self.evidence_refs else []
+
+
+class AssessmentSection(Base):
+    """The version counter of one section of an assessment: a save names the version it was
+    made from, and is refused when someone saved the section in between."""
+
+    __tablename__ = "assessment_section"
+    __table_args__ = (UniqueConstraint("application_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    section_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    updated_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AssessmentSection {self.application_id} {self.section_id} v{self.version}>"
+
+
+class NonConformity(Base):
+    """A non-conformity the auditor found: its grade decides what it blocks."""
+
+    __tablename__ = "nonconformity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    grade: Mapped[str] = mapped_column(String(20))
+    criterion_id: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    corrective_action: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    closed_at: Mapped[dt.datetime | None]
+    closure_note: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<NonConformity {self.public_id} {self.grade} {self.status}>"
+
+
+class Decision(Base):
+    """The reviewer's decision on a case (or a return to the auditor), with written reasons
+    and the score it was made on."""
+
+    __tablename__ = "decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(30))  # certified | refused | returned
+    reasons: Mapped[str] = mapped_column(Text)
+    score: Mapped[str] = mapped_column(Text)  # canonical JSON of the score it was made on
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+    reviewer: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Decision {self.public_id} {self.outcome}>"

@@ -1,0 +1,1 @@
+"""Certificates: keys, serials, the issuance pipeline, credentials, status lists, lifecycle."""
