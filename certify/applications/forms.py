@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -257,3 +258,115 @@ def criterion_field_names(c: Criterion) -> dict[str, str]:
         "justification": p + "_justification",
         "comment": p + "_comment",
     }
+
+
+# -- the auditor's assessment, built from the rubric ----------------------------------------------
+
+
+def assessment_form_class(
+    rubric: Rubric, section: Section, evidence_choices: list[tuple[str, str]]
+) -> type[FlaskForm]:
+    """The self-assessment fields of *section* plus, per criterion, notes and evidence
+    references, and the section version the form was loaded from."""
+    base = section_form_class(rubric, section)
+    attrs: dict[str, Any] = {"version": HiddenField(validators=[InputRequired()])}
+    for c in section.criteria:
+        p = _field_prefix(c)
+        attrs[p + "_notes"] = TextAreaField(
+            "Audit notes", validators=[Optional(), Length(max=8000)]
+        )
+        attrs[p + "_refs"] = SelectMultipleField(
+            "Evidence seen",
+            choices=choices(evidence_choices),
+            validators=[Optional()],
+            option_widget=widgets.CheckboxInput(),
+            widget=widgets.ListWidget(prefix_label=False),
+        )
+    return type(f"Assessment{section.id}Form", (base,), attrs)
+
+
+def fill_assessment_form(
+    form: FlaskForm, section: Section, stored: dict[str, Any], version: int
+) -> None:
+    """Put the saved audit answers (criterion id → AuditAnswer) into a fresh form."""
+    fill_section_form(form, section, {cid: a.data for cid, a in stored.items()})
+    for c in section.criteria:
+        p = _field_prefix(c)
+        row = stored.get(c.id)
+        if row is not None:
+            form[p + "_notes"].data = row.notes or ""
+            form[p + "_refs"].data = row.refs
+    form["version"].data = str(version)
+
+
+def assessment_inputs(form: FlaskForm, section: Section) -> dict[str, dict[str, Any]]:
+    """criterion id → {"answer", "notes", "evidence_refs"} typed into *form*."""
+    answers = section_answers(form, section)
+    out = {}
+    for c in section.criteria:
+        p = _field_prefix(c)
+        answer = dict(answers.get(c.id, {}))
+        answer.pop("comment", None)
+        out[c.id] = {
+            "answer": answer,
+            "notes": form[p + "_notes"].data or "",
+            "evidence_refs": list(form[p + "_refs"].data or []),
+        }
+    return out
+
+
+class NonConformityForm(FlaskForm):
+    grade = SelectField(
+        "Grade",
+        choices=choices(
+            [
+                ("", "Choose a grade"),
+                ("critical", "Critical"),
+                ("major", "Major"),
+                ("minor", "Minor"),
+            ]
+        ),
+        validators=[InputRequired("Choose a grade.")],
+    )
+    criterion = SelectField(
+        "Criterion", choices=[], validators=[InputRequired("Choose the criterion.")]
+    )
+    description = TextAreaField(
+        "What is wrong",
+        validators=[InputRequired("Describe the non-conformity."), Length(max=4000)],
+    )
+    corrective_action = TextAreaField(
+        "Corrective action required",
+        validators=[InputRequired("Say what must be corrected."), Length(max=4000)],
+    )
+    due_on = DateField(
+        "Due",
+        validators=[Optional()],
+        description="Leave empty to use the standard's deadline for the grade.",
+    )
+
+
+class CloseNonConformityForm(FlaskForm):
+    note = TextAreaField(
+        "How it was corrected",
+        validators=[InputRequired("Say how it was corrected."), Length(max=4000)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField(
+        "Decision",
+        choices=choices(
+            [
+                ("certify", "Certify"),
+                ("refuse", "Refuse certification"),
+                ("return", "Return to the auditor"),
+            ]
+        ),
+        validators=[InputRequired("Choose a decision.")],
+    )
+    reasons = TextAreaField(
+        "Reasons",
+        validators=[InputRequired("Write the reasons for your decision."), Length(max=8000)],
+        description="Shown to the auditor when you return the case; kept with the decision.",
+    )

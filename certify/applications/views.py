@@ -654,6 +654,7 @@ def dashboard_context(user: User) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
+    from certify.applications import assessment_views  # noqa: F401 - registers its routes
     from certify.templating import add_nav_link
 
     app.register_blueprint(bp)

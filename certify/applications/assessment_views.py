@@ -1,0 +1,343 @@
+"""The auditor's assessment pages and the reviewer's review and decision (blueprint
+``applications``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from certify.accounts.access import roles_required
+from certify.accounts.models import Role
+from certify.applications.access import get_application_or_404
+from certify.applications.assessment import (
+    CriterionInput,
+    StaleSave,
+    add_nonconformity,
+    all_nonconformities,
+    audit_answers,
+    close_nonconformity,
+    current_score,
+    decide_case,
+    save_assessment_section,
+    section_versions,
+    submit_assessment,
+)
+from certify.applications.forms import (
+    CloseNonConformityForm,
+    ConfirmForm,
+    DecisionForm,
+    NonConformityForm,
+    assessment_form_class,
+    assessment_inputs,
+    criterion_field_names,
+    fill_assessment_form,
+)
+from certify.applications.models import Application, NonConformity
+from certify.applications.operations import assignee_role
+from certify.applications.views import _fail, _me, bp, rubric_of
+from certify.core.rubric import Rubric
+from certify.core.scoring import AnswerError, ScoreResult, preview
+from certify.db import db_session, utcnow
+from certify.operations import OperationError
+
+
+def _auditor_case(public_id: str) -> Application:
+    application = get_application_or_404(public_id)  # declared-no-conflict assignees only
+    if assignee_role(application, _me()) != "auditor":
+        abort(404)
+    return application
+
+
+def _reviewer_case(public_id: str) -> Application:
+    application = get_application_or_404(public_id)
+    if assignee_role(application, _me()) != "reviewer":
+        abort(404)
+    return application
+
+
+def _progress(application: Application, rubric: Rubric) -> dict[str, Any]:
+    answered = set(audit_answers(db_session(), application))
+    per_section = [
+        {
+            "section": s,
+            "answered": sum(1 for c in s.criteria if c.id in answered),
+            "total": len(s.criteria),
+        }
+        for s in rubric.sections
+    ]
+    done, total = len(answered), len(rubric.criteria)
+    return {
+        "sections": per_section,
+        "done": done,
+        "total": total,
+        "step": (done * 20 // total) * 5 if total else 0,
+    }
+
+
+def _nc_form(rubric: Rubric) -> NonConformityForm:
+    form = NonConformityForm(prefix="nc")
+    form.criterion.choices = [("", "Choose the criterion")] + [
+        (c.id, f"{c.id} {c.title}") for c in rubric.criteria
+    ]
+    return form
+
+
+@bp.get("/applications/<public_id>/assessment")
+@roles_required(Role.AUDITOR)
+def assessment(public_id: str) -> Any:
+    application = _auditor_case(public_id)
+    rubric = rubric_of(application)
+    return render_template(
+        "applications/assessment.html",
+        application=application,
+        rubric=rubric,
+        progress=_progress(application, rubric),
+        result=current_score(db_session(), application, rubric),
+        nonconformities=all_nonconformities(db_session(), application),
+        nc_form=_nc_form(rubric),
+        close_form=CloseNonConformityForm(prefix="close"),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/applications/<public_id>/assessment/<section_id>", methods=["GET", "POST"])
+@roles_required(Role.AUDITOR)
+def assessment_section(public_id: str, section_id: str) -> Any:
+    application = _auditor_case(public_id)
+    rubric = rubric_of(application)
+    sections = {s.id: s for s in rubric.sections}
+    if section_id not in sections:
+        abort(404)
+    sec = sections[section_id]
+    evidence_choices = [(e.public_id, e.filename) for e in application.evidence]
+    form = assessment_form_class(rubric, sec, evidence_choices)()
+    session = db_session()
+    stored = audit_answers(session, application)
+    versions = section_versions(session, application)
+    current_version = versions[section_id].version if section_id in versions else 0
+    criterion_errors: dict[str, list[str]] = {}
+    stale: StaleSave | None = None
+    result: ScoreResult | None = None
+    status = 200
+    if request.method == "GET":
+        fill_assessment_form(form, sec, stored, current_version)
+    elif form.validate_on_submit():
+        typed = assessment_inputs(form, sec)
+        inputs = {
+            cid: CriterionInput(v["answer"], v["notes"], v["evidence_refs"])
+            for cid, v in typed.items()
+        }
+        if request.form.get("action") == "preview":
+            # Score with what is typed, save nothing: the live preview without JavaScript.
+            merged = {cid: json.loads(a.answer) for cid, a in stored.items()}
+            merged.update({cid: i.answer for cid, i in inputs.items()})
+            for cid in (c.id for c in sec.criteria):
+                if not inputs[cid].answer:
+                    merged.pop(cid, None)
+            try:
+                result = preview(
+                    rubric,
+                    {
+                        k: {
+                            kk: vv
+                            for kk, vv in v.items()
+                            if kk in ("value", "basis", "not_applicable", "justification")
+                        }
+                        for k, v in merged.items()
+                    },
+                    [
+                        n.grade
+                        for n in all_nonconformities(session, application)
+                        if n.status == "open"
+                    ],
+                )
+            except AnswerError as exc:
+                for p in exc.problems:
+                    criterion_errors.setdefault(p.criterion, []).append(p.message)
+                status = 400
+        else:
+            try:
+                save_assessment_section(
+                    session,
+                    application,
+                    _me(),
+                    rubric,
+                    section_id,
+                    inputs,
+                    int(form["version"].data or -1),
+                )
+            except StaleSave as error:
+                session.rollback()
+                stale = error
+                status = 409
+                current_version = error.current.version
+                form["version"].data = str(current_version)  # "apply mine" re-posts on top
+                stored = audit_answers(session, application)
+            except OperationError as error:
+                _fail(error)
+                for where, message in error.details:
+                    criterion_errors.setdefault(where, []).append(message)
+                status = 400
+            else:
+                session.commit()
+                flash(f"Section {sec.id} saved; the score is updated.", "success")
+                return redirect(
+                    url_for(
+                        "applications.assessment_section",
+                        public_id=public_id,
+                        section_id=section_id,
+                    )
+                )
+    else:
+        status = 400
+    self_answers = application.answer_map()
+    return render_template(
+        "applications/assessment_section.html",
+        application=application,
+        rubric=rubric,
+        section=sec,
+        form=form,
+        names={c.id: criterion_field_names(c) for c in sec.criteria},
+        criterion_errors=criterion_errors,
+        stale=stale,
+        stored=stored,
+        self_answers=self_answers,
+        progress=_progress(application, rubric),
+        result=result or current_score(session, application, rubric),
+        previewing=result is not None,
+        evidence={e.public_id: e for e in application.evidence},
+    ), status
+
+
+@bp.post("/applications/<public_id>/nonconformities")
+@roles_required(Role.AUDITOR)
+def add_nonconformity_view(public_id: str) -> Any:
+    application = _auditor_case(public_id)
+    rubric = rubric_of(application)
+    form = _nc_form(rubric)
+    if form.validate_on_submit():
+        try:
+            add_nonconformity(
+                db_session(),
+                application,
+                _me(),
+                rubric,
+                grade=form.grade.data,
+                criterion_id=form.criterion.data,
+                description=form.description.data,
+                corrective_action=form.corrective_action.data,
+                due_on=form.due_on.data,
+                today=utcnow().date(),
+            )
+        except OperationError as error:
+            _fail(error)
+        else:
+            db_session().commit()
+            flash("Non-conformity recorded.", "success")
+    else:
+        for errors in form.errors.values():
+            for e in errors:
+                flash(str(e), "error")
+    return redirect(url_for("applications.assessment", public_id=public_id) + "#nonconformities")
+
+
+@bp.post("/applications/<public_id>/nonconformities/<nc_id>/close")
+@roles_required(Role.AUDITOR)
+def close_nonconformity_view(public_id: str, nc_id: str) -> Any:
+    application = _auditor_case(public_id)
+    nc = db_session().scalar(
+        select(NonConformity).where(
+            NonConformity.public_id == nc_id, NonConformity.application_id == application.id
+        )
+    )
+    if nc is None:
+        abort(404)
+    form = CloseNonConformityForm(prefix="close")
+    if form.validate_on_submit():
+        try:
+            close_nonconformity(db_session(), nc, application, _me(), form.note.data)
+        except OperationError as error:
+            _fail(error)
+        else:
+            db_session().commit()
+            flash("Non-conformity closed.", "success")
+    else:
+        flash("Say how it was corrected.", "error")
+    return redirect(url_for("applications.assessment", public_id=public_id) + "#nonconformities")
+
+
+@bp.post("/applications/<public_id>/assessment/submit")
+@roles_required(Role.AUDITOR)
+def submit_assessment_view(public_id: str) -> Any:
+    application = _auditor_case(public_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        submit_assessment(db_session(), application, _me(), rubric_of(application))
+    except OperationError as error:
+        _fail(error)
+        return redirect(url_for("applications.assessment", public_id=public_id))
+    db_session().commit()
+    flash("Audit submitted. The reviewer will decide.", "success")
+    return redirect(url_for("accounts.dashboard"))
+
+
+def _differences(rubric: Rubric, self_answers: dict[str, Any], audit: dict[str, Any]) -> set[str]:
+    keys = ("value", "basis", "not_applicable")
+    diff = set()
+    for c in rubric.criteria:
+        mine = {k: (self_answers.get(c.id) or {}).get(k) for k in keys}
+        theirs = {k: (audit[c.id].data if c.id in audit else {}).get(k) for k in keys}
+        if str(mine) != str(theirs):
+            diff.add(c.id)
+    return diff
+
+
+@bp.route("/applications/<public_id>/review", methods=["GET", "POST"])
+@roles_required(Role.REVIEWER)
+def review(public_id: str) -> Any:
+    application = _reviewer_case(public_id)
+    rubric = rubric_of(application)
+    session = db_session()
+    form = DecisionForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            decide_case(
+                session,
+                application,
+                _me(),
+                rubric,
+                outcome=form.outcome.data,
+                reasons=form.reasons.data,
+            )
+        except OperationError as error:
+            _fail(error, form)
+        else:
+            session.commit()
+            flash(
+                {
+                    "certify": "Decision recorded: certified. The certificate is issued.",
+                    "refuse": "Decision recorded: certification refused.",
+                    "return": "Returned to the auditor with your reasons.",
+                }[form.outcome.data],
+                "success",
+            )
+            return redirect(url_for("accounts.dashboard"))
+    audit = audit_answers(session, application)
+    result = current_score(session, application, rubric)
+    return render_template(
+        "applications/review.html",
+        application=application,
+        rubric=rubric,
+        form=form,
+        audit=audit,
+        self_answers=application.answer_map(),
+        result=result,
+        submitted=json.loads(application.audit_score) if application.audit_score else None,
+        differences=_differences(rubric, application.answer_map(), audit),
+        nonconformities=all_nonconformities(session, application),
+        evidence={e.public_id: e for e in application.evidence},
+    ), 400 if request.method == "POST" else 200
