@@ -40,7 +40,7 @@ from certify.applications.forms import (
     section_answers,
     section_form_class,
 )
-from certify.applications.models import Application, ConflictRegisterEntry
+from certify.applications.models import Application, ConflictRegisterEntry, NonConformity
 from certify.applications.operations import (
     ScopeData,
     accept_application,
@@ -642,6 +642,13 @@ def dashboard_context(user: User) -> dict[str, Any]:
             .where(Application.state.in_([AppState.SUBMITTED.value, AppState.ACCEPTED.value]))
             .order_by(Application.submitted_at)
         ).all()
+        context["overdue"] = s.execute(
+            select(NonConformity, Application)
+            .join(Application)
+            .where(NonConformity.status == "open", NonConformity.due_on < utcnow().date())
+            .order_by(NonConformity.due_on)
+        ).all()
+        context["AppState"] = AppState
     if user.has_role(Role.AUDITOR, Role.REVIEWER):
         cases = s.scalars(
             select(Application).where(
@@ -649,8 +656,32 @@ def dashboard_context(user: User) -> dict[str, Any]:
                 Application.state.not_in([st.value for st in FINAL_STATES]),
             )
         ).all()
-        context["my_cases"] = [(a, assignee_role(a, user)) for a in cases]
+        context["my_cases"] = [(a, assignee_role(a, user), _next_step(a, user)) for a in cases]
     return context
+
+
+def _next_step(application: Application, user: User) -> str | None:
+    """What the assignee *user* should do next on this case, in words."""
+    role = assignee_role(application, user)
+    state = application.app_state
+    if state == AppState.ASSIGNED and application.current_declaration(user, role or "") is None:
+        return "declare any conflict of interest"
+    if role == "auditor" and state in (AppState.IN_AUDIT, AppState.RETURNED_TO_AUDITOR):
+        due = [
+            nc.due_on
+            for nc in db_session().scalars(
+                select(NonConformity).where(
+                    NonConformity.application_id == application.id,
+                    NonConformity.status == "open",
+                )
+            )
+        ]
+        return "complete and submit the audit" + (
+            f" (earliest non-conformity due {min(due)})" if due else ""
+        )
+    if role == "reviewer" and state == AppState.AUDIT_SUBMITTED:
+        return "review and decide"
+    return None
 
 
 def init_app(app: Flask) -> None:

@@ -325,3 +325,22 @@ def test_a_failed_issuance_leaves_the_case_undecided(app, case, session, monkeyp
         == "audit_submitted"
     )
     assert session.scalar(select(func.count()).select_from(Decision)) == 0
+
+
+def test_dashboards_show_what_is_asked(app, case, session) -> None:
+    auditor = _client(app, case["auditor"])
+    assert "Next for you:</strong> complete and submit the audit" in auditor.get(
+        "/dashboard").get_data(as_text=True)
+    auditor.post(f"/applications/{case['application'].public_id}/nonconformities",
+                 data={"nc-grade": "minor", "nc-criterion": "GT-2", "nc-description": "Late",
+                       "nc-corrective_action": "Publish", "nc-due_on": dt.date.today().isoformat()})
+    nc = assessment_ops.open_nonconformities(session, case["application"])[0]
+    nc.due_on = dt.date.today() - dt.timedelta(days=1)
+    session.commit()
+    admin = _client(app, case["admin"])
+    page = admin.get("/dashboard").get_data(as_text=True)
+    assert "Pipeline" in page and "Audit in progress" in page
+    assert "Minor non-conformity at" in page and "Patan Works" in page
+    _submit(app, case)
+    reviewer = _client(app, case["reviewer"])
+    assert "review and decide" in reviewer.get("/dashboard").get_data(as_text=True)
