@@ -40,8 +40,9 @@ def _fill_section(page: Page, section, level: str) -> None:
             page.check(f'input[name="{name}_value"][value="{level}"]')
         else:
             band = c.bases[0].bands[-1]
-            page.fill(f'input[name="{name}_value"]', str(band.lower + (0 if band.lower_inclusive
-                                                                    else 1)))
+            page.fill(
+                f'input[name="{name}_value"]', str(band.lower + (0 if band.lower_inclusive else 1))
+            )
             if len(c.bases) > 1:
                 page.check(f'input[name="{name}_basis"][value="{c.bases[0].id}"]')
 
@@ -82,8 +83,10 @@ def test_four_role_certification_journey(new_page) -> None:
     application_url = issp.url
     public_id = re.search(r"/applications/([^/?#]+)", application_url).group(1)
     issp.goto(f"/applications/{public_id}/evidence")
-    issp.set_input_files('input[type="file"]', files=[{
-        "name": "policy.pdf", "mimeType": "application/pdf", "buffer": _pdf()}])
+    issp.set_input_files(
+        'input[type="file"]',
+        files=[{"name": "policy.pdf", "mimeType": "application/pdf", "buffer": _pdf()}],
+    )
     issp.get_by_label("Criterion").select_option("IH-1")
     issp.get_by_role("button", name="Upload").click()
     expect(issp.get_by_text("File uploaded.")).to_be_visible()

@@ -1,0 +1,120 @@
+"""The accessibility check: axe-core on every page in PAGES, as the role that sees it.
+
+A new page joins the check with one line in PAGES: ``(role, path)``, where role is None for an
+anonymous visitor or a key of ROLE_ACCOUNTS. Any serious or critical violation fails the test,
+listing each rule, its help text and the elements at fault.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.browser.accounts import ROLE_ACCOUNTS
+from tests.browser.helpers import AXE_PATH, axe_violations, describe_violations, login
+
+PAGES: list[tuple[str | None, str]] = [
+    (None, "/"),
+    (None, "/login"),
+    (None, "/register"),
+    (None, "/standards"),
+    (None, "/standards/isrps/1.0"),
+    ("admin", "/dashboard"),
+    ("admin", "/account/password"),
+    ("admin", "/admin/staff"),
+    ("auditor", "/dashboard"),
+    ("auditor", "/account/password"),
+    ("reviewer", "/dashboard"),
+    ("reviewer", "/account/password"),
+    ("issp", "/dashboard"),
+    ("issp", "/account/password"),
+    ("issp", "/organisation"),
+]
+
+
+def _skip_without_axe() -> None:
+    if not AXE_PATH.exists():
+        pytest.skip(f"{AXE_PATH} is missing: run `npm ci`")
+
+
+@pytest.fixture
+def axe_page(new_page) -> Any:
+    """A page whose context ignores the app's CSP, so that axe can be injected.
+
+    Only this check may bypass the CSP: every other browser test sees the real policy.
+    """
+    _skip_without_axe()
+    return new_page(bypass_csp=True)
+
+
+@pytest.fixture(scope="module")
+def signed_in_states() -> dict[str, Any]:
+    """Each role's cookies after one sign-in, so that every page need not sign in again."""
+    return {}
+
+
+def _page_as(new_page, states: dict[str, Any], role: str | None, path: str) -> Any:
+    """A CSP-bypassing page opened on *path* as *role* (None: anonymous), and its response."""
+    _skip_without_axe()
+    if role is not None and role in states:
+        page = new_page(bypass_csp=True, storage_state=states[role])
+        response = page.goto(path)
+        if urlsplit(page.url).path != "/login":
+            return page, response
+        # The saved sign-in no longer holds (a test signed out everywhere): sign in anew.
+        del states[role]
+    page = new_page(bypass_csp=True)
+    if role is not None:
+        login(page, *ROLE_ACCOUNTS[role])
+        assert urlsplit(page.url).path != "/login", f"{role} could not sign in"
+        states[role] = page.context.storage_state()
+    return page, page.goto(path)
+
+
+@pytest.mark.parametrize(
+    ("role", "path"), PAGES, ids=[f"{role or 'anonymous'}:{path}" for role, path in PAGES]
+)
+def test_page_has_no_serious_accessibility_violations(
+    new_page, signed_in_states, role, path
+) -> None:
+    axe_page, response = _page_as(new_page, signed_in_states, role, path)
+    assert response is not None and response.status == 200, (
+        f"{path} as {role or 'anonymous'}: HTTP {response and response.status}"
+    )
+    # A redirect (to the login page, say) would check the wrong page.
+    assert urlsplit(axe_page.url).path == path, f"{path} went to {axe_page.url}"
+    violations = axe_violations(axe_page)
+    assert not violations, (
+        f"{path} as {role or 'anonymous'}: {len(violations)} serious or critical "
+        f"accessibility violation(s):\n{describe_violations(violations)}"
+    )
+
+
+def test_the_check_finds_violations(axe_page) -> None:
+    """The check can fail: an unlabeled field and grey-on-white text are both reported."""
+    axe_page.set_content(
+        """<!doctype html><html lang="en"><head><title>Bad page</title></head><body>
+        <main><h1>Bad page</h1>
+        <p style="color:#bbb;background:#fff">Hard to read text</p>
+        <form><input type="text" name="who"></form></main></body></html>"""
+    )
+    violations = axe_violations(axe_page)
+    ids = {v["id"] for v in violations}
+    assert "color-contrast" in ids
+    assert "label" in ids
+    message = describe_violations(violations)
+    assert "color-contrast (serious)" in message and "input" in message
+
+
+def test_the_check_passes_a_clean_page(axe_page) -> None:
+    """...and it does not fail everything: the same page, fixed, has no serious violation."""
+    axe_page.set_content(
+        """<!doctype html><html lang="en"><head><title>Good page</title></head><body>
+        <main><h1>Good page</h1>
+        <p style="color:#222;background:#fff">Easy to read text</p>
+        <form><label for="who">Who</label><input id="who" type="text" name="who"></form>
+        </main></body></html>"""
+    )
+    assert axe_violations(axe_page) == []
