@@ -58,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     accounts_views.init_app(app)
     standards.init_app(app)
     applications_views.init_app(app)
+    from certify import certificates
+
+    certificates.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
     from certify.access import public
 

@@ -11,7 +11,7 @@ from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
-from certify.db import db_session
+from certify.db import db_session, utcnow
 
 # Demo only: these passwords are public (README.md lists them). Never load demo data into a
 # registry that certifies anyone for real.
@@ -57,6 +57,22 @@ ISSPS = [
         "member": ("bishnu@himal-digital.demo", "Bishnu Gurung"),
     },
     {
+        "legal_name": "Lagos Data Collective",
+        "country": "NG",
+        "registration_number": "RC-1498877",
+        "website": "https://lagos-datacollective.example",
+        "sites": [SiteData("Yaba Hub", "Herbert Macaulay Way 294, Yaba, Lagos", "NG")],
+        "member": ("tunde@lagos-datacollective.demo", "Tunde Adebayo"),
+    },
+    {
+        "legal_name": "Dhaka Digital Works",
+        "country": "BD",
+        "registration_number": "C-171234/2021",
+        "website": "https://dhaka-digital.example",
+        "sites": [SiteData("Mirpur Centre", "Road 10, Section 6, Mirpur, Dhaka 1216", "BD")],
+        "member": ("farhana@dhaka-digital.demo", "Farhana Akter"),
+    },
+    {
         "legal_name": "Andes Contact Center",
         "country": "PE",
         "registration_number": "20601234567",
@@ -66,6 +82,18 @@ ISSPS = [
         ],
         "member": ("lucia@andes-contact.demo", "Lucía Quispe"),
     },
+]
+
+
+# Cases the demo walks through the real workflow, so every role has something to see:
+# (ISSP e-mail, how far the case goes, the auditor's level answers, an open NC grade or None)
+DEMO_CASES = [
+    ("amina@nairobi-dataworks.demo", "decided", 4, None),
+    ("priya@ruralshore.demo", "decided", 3, None),
+    ("bishnu@himal-digital.demo", "decided", 3, "minor"),
+    ("lucia@andes-contact.demo", "decided", 3, None),
+    ("tunde@lagos-datacollective.demo", "in_audit", 3, None),
+    ("farhana@dhaka-digital.demo", "submitted", 3, None),
 ]
 
 
@@ -130,4 +158,176 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
         created += 1
     session.commit()
     echo(f"demo data: {created} account(s) created")
+    cases = _demo_cases(session, echo)
+    session.commit()
+    if cases:
+        echo(f"demo data: {cases} case(s) walked through the workflow")
     print_demo_accounts(echo)
+
+
+def _user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email_normalised == normalise_email(email)))
+    assert user is not None
+    return user
+
+
+def _answers(rubric, level: int, self_assessment: bool) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    """Answers that a well-run ISSP would give: gates yes, levels *level*, numbers in the band
+    of that level."""
+    out: dict[str, dict] = {}
+    for c in rubric.criteria:
+        if c.kind == "gate":
+            out[c.id] = {"value": True}
+        elif c.kind == "level":
+            out[c.id] = {"value": level}
+        else:
+            basis = c.bases[0]
+            band = next((b for b in basis.bands if b.level == level), basis.bands[-1])
+            value = band.lower if band.lower_inclusive else band.lower + 1
+            if c.floor is not None and value < c.floor:
+                value = c.floor
+            out[c.id] = {"value": str(value)}
+            if len(c.bases) > 1:
+                out[c.id]["basis"] = basis.id
+        if self_assessment:
+            out[c.id]["comment"] = "See the evidence uploaded for this criterion."
+    return out
+
+
+def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
+    """Walk the demo ISSPs' applications through the same operations people use."""
+    import datetime as dt
+
+    from certify.applications import assessment as audit_ops
+    from certify.applications import operations as ops
+    from certify.applications.models import Application
+    from certify.standards.operations import newest_rubric_in_effect
+
+    admin = _user(session, "admin@demo.certify.test")
+    auditor = _user(session, "auditor1@demo.certify.test")
+    reviewer = _user(session, "reviewer1@demo.certify.test")
+    today = utcnow().date()
+    rubric = newest_rubric_in_effect(today, session=session)
+    if rubric is None:
+        echo("demo data: no standard in effect; no cases")
+        return 0
+    walked = 0
+    for email, target, level, nc_grade in DEMO_CASES:
+        issp = _user(session, email)
+        if (
+            session.scalar(
+                select(Application.id).where(Application.organisation_id == issp.organisation_id)
+            )
+            is not None
+        ):
+            continue
+        application = ops.start_application(session, issp, rubric)
+        ops.save_scope(
+            session,
+            application,
+            issp,
+            ops.ScopeData(
+                services="Data entry, transcription and content moderation",
+                headcount=120,
+                impact_headcount=84,
+                impact_groups=[
+                    "Youth from slums or informal settlements",
+                    "Women facing barriers to work",
+                ],
+                contact_name=issp.full_name,
+                contact_email=issp.email,
+                contact_phone=None,
+                site_ids=application.scope_site_ids,
+            ),
+        )
+        mine = _answers(rubric, level, self_assessment=True)
+        for section in rubric.sections:
+            ids = {c.id for c in section.criteria}
+            ops.save_section_answers(
+                session,
+                application,
+                issp,
+                rubric,
+                section.id,
+                {k: v for k, v in mine.items() if k in ids},
+            )
+        ops.submit_application(session, application, issp, rubric)
+        walked += 1
+        if target == "submitted":
+            continue
+        ops.accept_application(session, application, admin)
+        ops.assign_case(session, application, admin, auditor, reviewer, today)
+        ops.declare_conflict(session, application, auditor, False, "")
+        ops.declare_conflict(session, application, reviewer, False, "")
+        theirs = _answers(rubric, level, self_assessment=False)
+        for section in rubric.sections:
+            ids = {c.id for c in section.criteria}
+            audit_ops.save_assessment_section(
+                session,
+                application,
+                auditor,
+                rubric,
+                section.id,
+                {
+                    k: audit_ops.CriterionInput(v, "Checked against the records on site.", [])
+                    for k, v in theirs.items()
+                    if k in ids
+                },
+                base_version=0,
+            )
+        if nc_grade:
+            audit_ops.add_nonconformity(
+                session,
+                application,
+                auditor,
+                rubric,
+                grade=nc_grade,
+                criterion_id="GT-2",
+                description="The annual impact report omits metric definitions.",
+                corrective_action="Publish metric definitions with the next report.",
+                due_on=None,
+                today=today,
+            )
+        if target == "in_audit":
+            continue
+        audit_ops.submit_assessment(session, application, auditor, rubric)
+        audit_ops.decide_case(
+            session,
+            application,
+            reviewer,
+            rubric,
+            outcome="certify",
+            reasons="The audit evidence supports every requirement.",
+        )
+        _demo_status_change(session, application, admin, email)
+    return walked
+
+
+def _demo_status_change(session: Session, application, admin: User, email: str) -> None:  # type: ignore[no-untyped-def]
+    """One suspended and one withdrawn certificate, so every status can be seen."""
+    from certify.certificates.models import Certificate
+    from certify.certificates.operations import suspend_certificate, withdraw_certificate
+
+    actor = Actor.user(admin.public_id)
+    certificate = session.scalar(
+        select(Certificate).where(Certificate.application_id == application.id)
+    )
+    if certificate is None:
+        return
+    if email == "bishnu@himal-digital.demo":
+        suspend_certificate(
+            session,
+            certificate,
+            actor,
+            "major_nonconformity",
+            "The grievance procedure was not in use at the surveillance visit; "
+            "suspended until it is.",
+        )
+    elif email == "lucia@andes-contact.demo":
+        withdraw_certificate(
+            session,
+            certificate,
+            actor,
+            "holder_request",
+            "The holder closed its Lima operations and asked for withdrawal.",
+        )

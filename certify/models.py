@@ -23,6 +23,7 @@ from certify.applications.models import (
     SelfAssessmentAnswer,
 )
 from certify.audit.models import AuditEvent, AuditHead
+from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.db import Base
 from certify.standards import models as _standards_models  # noqa: F401
 
@@ -34,6 +35,8 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Base",
+    "Certificate",
+    "CertificateStatusChange",
     "ConflictDeclaration",
     "ConflictRegisterEntry",
     "Decision",
@@ -43,6 +46,7 @@ __all__ = [
     "Organisation",
     "SelfAssessmentAnswer",
     "Site",
+    "StatusList",
     "User",
     "UserRole",
 ]

@@ -1,15 +1,391 @@
-"""The issuance pipeline (being built): called by the reviewer's decision to certify."""
+"""The issuance pipeline: one operation, all or nothing, as an ordered list of steps.
+
+:func:`issue_certificate` runs the steps of ``app.extensions["certify.issuance_steps"]`` in
+order on one :class:`IssuanceContext`, inside a savepoint of the caller's transaction. If a
+step raises, the savepoint is rolled back (no certificate row, no status-list change, no audit
+event), the context's ``on_failure`` callbacks undo anything outside the database (files), and
+:class:`IssuanceError` is raised. It flushes, never commits.
+
+Default steps, in order:
+
+=================  ====================================================================
+``check``          the application, score and rubric fit together and certify
+``serial``         a new random serial, unused
+``snapshot``       the immutable record: holder, sites, scope, standard, scores, dates
+``status``         a random free index in the current revocation and suspension lists
+``credential``     the W3C credential, signed (eddsa-jcs-2022), stored as canonical bytes
+``record``         the certificate row (and its first status change)
+``supersede``      the organisation's earlier certificate of the standard is superseded
+``audit``          the ``certificate.issued`` audit event
+=================  ====================================================================
+
+Later features slot in with :func:`add_issuance_step`: the transparency log before
+``credential`` (it sets ``ctx.log_index`` / ``ctx.log_origin``, which the credential
+carries), the PDF after ``credential`` (it reads ``ctx.credential_bytes``; files it writes
+register their removal in ``ctx.on_failure``).
+"""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from flask import Flask, current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify.audit.operations import record_event
+from certify.certificates import statuslists
+from certify.certificates.keys import KeyStore, KeyStoreError, get_keystore
+from certify.certificates.models import (
+    Certificate,
+    CertificateStatus,
+    CertificateStatusChange,
+    StatusList,
+)
 from certify.core.actor import Actor
+from certify.core.canonical import canonical_json, sha256_hex
+from certify.core.credential import (
+    build_credential,
+    format_datetime,
+    normalise_public_url,
+    sign_credential,
+)
 from certify.core.rubric import Rubric
-from certify.core.scoring import ScoreResult
+from certify.core.scoring import NOT_CERTIFIED, ScoreResult, rounded, score
+from certify.core.serial import generate_serial
+from certify.db import utcnow
+from certify.operations import OperationError
+
+log = logging.getLogger(__name__)
+
+LEVELS = ("certified", "certified_with_distinction")
+STEPS_KEY = "certify.issuance_steps"
+
+
+class IssuanceError(OperationError):
+    """The certificate could not be issued; nothing was written."""
+
+
+@dataclass
+class IssuanceContext:
+    """Everything the steps share. Inputs first; each step fills in its part."""
+
+    session: Session
+    application: Any
+    score: ScoreResult
+    rubric: Rubric
+    decided_at: dt.datetime
+    actor: Actor
+    keys: KeyStore
+    public_url: str
+    issuer_name: str
+    serial_prefix: str
+    now: dt.datetime
+    issued_at: dt.datetime | None = None
+    serial: str | None = None
+    snapshot: dict[str, Any] | None = None
+    snapshot_bytes: bytes | None = None
+    status: dict[str, tuple[StatusList, int]] = field(default_factory=dict)
+    #: set by the transparency-log step (before ``credential``)
+    log_index: int | None = None
+    log_origin: str | None = None
+    credential: dict[str, Any] | None = None
+    credential_bytes: bytes | None = None
+    certificate: Certificate | None = None
+    superseded: list[Certificate] = field(default_factory=list)
+    #: undo actions for effects outside the database, run (newest first) when a step fails
+    on_failure: list[Callable[[], None]] = field(default_factory=list)
+    #: room for later steps (the PDF bytes, the log entry...)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Step = Callable[[IssuanceContext], None]
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """*day* plus *months* calendar months; the 31st becomes the month's last day."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _ceil_second(moment: dt.datetime) -> dt.datetime:
+    moment = moment.astimezone(dt.UTC)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return moment
+
+
+def validity(
+    issued_at: dt.datetime, validity_months: int, surveillance_months: int
+) -> tuple[dt.datetime, list[dt.date]]:
+    """``(valid_until, surveillance due dates)`` for a certificate issued at *issued_at*.
+
+    Valid until the last second of the day before the same date *validity_months* later
+    (issued 1 March 2025 for 36 months: until 29 February 2028 23:59:59 UTC); surveillance is
+    due every *surveillance_months* from the issue date, while the certificate is valid.
+    """
+    start = issued_at.astimezone(dt.UTC).date()
+    last_day = add_months(start, validity_months) - dt.timedelta(days=1)
+    until = dt.datetime.combine(last_day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+    due = []
+    k = 1
+    while (d := add_months(start, k * surveillance_months)) <= last_day:
+        due.append(d)
+        k += 1
+    return until, due
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def step_check(ctx: IssuanceContext) -> None:
+    application, result, rubric = ctx.application, ctx.score, ctx.rubric
+    if ctx.decided_at.tzinfo is None:
+        raise IssuanceError("the decision time must be timezone-aware")
+    if result.outcome not in LEVELS:
+        shown = result.outcome or "incomplete"
+        raise IssuanceError(f"the score does not certify (outcome {shown}); nothing to issue")
+    if not result.complete:
+        raise IssuanceError("the score is incomplete; a certificate needs every answer")
+    if result.rubric_sha256 != rubric.sha256 or application.standard_sha256 != rubric.sha256:
+        raise IssuanceError(
+            "the score, the rubric and the application's pinned standard version differ"
+        )
+    if not (application.services or "").strip():
+        raise IssuanceError("the application states no scope (services)")
+    if not application.scope_sites:
+        raise IssuanceError("the application names no site in scope")
+
+
+def step_serial(ctx: IssuanceContext) -> None:
+    for _ in range(5):
+        candidate = generate_serial(ctx.serial_prefix)
+        exists = ctx.session.scalar(select(Certificate.id).where(Certificate.serial == candidate))
+        if exists is None:
+            ctx.serial = candidate
+            return
+    raise IssuanceError("could not find an unused serial")  # pragma: no cover - 60 bits
+
+
+def step_snapshot(ctx: IssuanceContext) -> None:
+    application, rubric, result = ctx.application, ctx.rubric, ctx.score
+    assert ctx.serial is not None
+    # Issued no earlier than the decision, in whole seconds (the credential's resolution).
+    ctx.issued_at = _ceil_second(max(ctx.now, ctx.decided_at))
+    until, due = validity(
+        ctx.issued_at, rubric.certificate_validity_months, rubric.surveillance_interval_months
+    )
+    organisation = application.organisation
+    sections = []
+    for section in rubric.sections:
+        section_score = result.section(section.id)
+        sections.append(
+            {
+                "id": section.id,
+                "title": section.title,
+                "weight": str(section.weight),
+                "score": str(rounded(section_score.score)),
+            }
+        )
+    ctx.snapshot = {
+        "serial": ctx.serial,
+        "holder": {"name": organisation.legal_name, "country": organisation.country},
+        "sites": [
+            {"name": s.name, "address": s.address, "country": s.country}
+            for s in application.scope_sites
+        ],
+        "scope": application.services.strip(),
+        "standard": {
+            "id": rubric.id,
+            "version": rubric.version,
+            "title": rubric.title,
+            "sha256": rubric.sha256,
+        },
+        "level": result.outcome,
+        "overallScore": str(rounded(result.overall)),
+        "sectionScores": sections,
+        "validFrom": format_datetime(ctx.issued_at),
+        "validUntil": format_datetime(until),
+        "issuedOn": ctx.issued_at.date().isoformat(),
+        "surveillanceDue": [d.isoformat() for d in due],
+        "publicUrl": ctx.public_url,
+    }
+    ctx.snapshot_bytes = canonical_json(ctx.snapshot)
+
+
+def step_status(ctx: IssuanceContext) -> None:
+    for purpose in ("revocation", "suspension"):
+        ctx.status[purpose] = statuslists.reserve_index(ctx.session, purpose, ctx.keys, ctx.now)
+
+
+def step_credential(ctx: IssuanceContext) -> None:
+    assert ctx.snapshot is not None and ctx.issued_at is not None
+    entries = [
+        {"purpose": purpose, "list_id": status_list.list_id, "index": index}
+        for purpose, (status_list, index) in ctx.status.items()
+    ]
+    document = build_credential(
+        ctx.snapshot,
+        public_url=ctx.public_url,
+        issuer_name=ctx.issuer_name,
+        status_entries=entries,
+        log_index=ctx.log_index,
+        log_origin=ctx.log_origin,
+    )
+    key = ctx.keys.current_credential_key
+    if key.private_key is None:  # pragma: no cover - the key store always loads private keys
+        raise IssuanceError("the current credential key has no private key")
+    ctx.credential = sign_credential(
+        document, key.private_key, ctx.keys.verification_method(ctx.public_url), ctx.issued_at
+    )
+    # These bytes are stored and served unchanged: the hash is over exactly them.
+    ctx.credential_bytes = canonical_json(ctx.credential)
+
+
+def step_record(ctx: IssuanceContext) -> None:
+    assert ctx.snapshot_bytes is not None and ctx.credential_bytes is not None
+    assert ctx.issued_at is not None and ctx.snapshot is not None
+    revocation, revocation_index = ctx.status["revocation"]
+    suspension, suspension_index = ctx.status["suspension"]
+    until = dt.datetime.fromisoformat(ctx.snapshot["validUntil"].replace("Z", "+00:00"))
+    certificate = Certificate(
+        serial=ctx.serial,
+        organisation_id=ctx.application.organisation_id,
+        application_id=ctx.application.id,
+        standard_id=ctx.rubric.id,
+        standard_version=ctx.rubric.version,
+        standard_sha256=ctx.rubric.sha256,
+        level=ctx.snapshot["level"],
+        holder_name=ctx.snapshot["holder"]["name"],
+        holder_country=ctx.snapshot["holder"]["country"],
+        issued_at=ctx.issued_at,
+        valid_from=ctx.issued_at,
+        valid_until=until,
+        public_url=ctx.public_url,
+        snapshot=ctx.snapshot_bytes,
+        snapshot_sha256=sha256_hex(ctx.snapshot_bytes),
+        credential=ctx.credential_bytes,
+        credential_sha256=sha256_hex(ctx.credential_bytes),
+        credential_key_id=ctx.keys.current_credential_key.id,
+        revocation_list_id=revocation.id,
+        revocation_index=revocation_index,
+        suspension_list_id=suspension.id,
+        suspension_index=suspension_index,
+        status=CertificateStatus.ACTIVE.value,
+        status_changed_at=ctx.issued_at,
+    )
+    ctx.session.add(certificate)
+    ctx.session.flush()
+    ctx.session.add(
+        CertificateStatusChange(
+            certificate_id=certificate.id,
+            changed_at=ctx.now,
+            actor=str(ctx.actor),
+            previous_status=None,
+            new_status=CertificateStatus.ACTIVE.value,
+            reason="issued",
+        )
+    )
+    ctx.session.flush()
+    ctx.certificate = certificate
+
+
+def step_supersede(ctx: IssuanceContext) -> None:
+    from certify.certificates.operations import supersede_certificate
+
+    assert ctx.certificate is not None
+    earlier = ctx.session.scalars(
+        select(Certificate).where(
+            Certificate.organisation_id == ctx.certificate.organisation_id,
+            Certificate.standard_id == ctx.certificate.standard_id,
+            Certificate.id != ctx.certificate.id,
+            Certificate.status.in_(
+                [CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]
+            ),
+        )
+    ).all()
+    for old in earlier:
+        if old.status_at(ctx.now) is CertificateStatus.EXPIRED:
+            continue  # an expired certificate is not replaced, it has ended
+        supersede_certificate(ctx.session, old, ctx.certificate, ctx.actor, now=ctx.now)
+        ctx.superseded.append(old)
+
+
+def step_audit(ctx: IssuanceContext) -> None:
+    certificate = ctx.certificate
+    assert certificate is not None
+    record_event(
+        ctx.session,
+        ctx.actor,
+        "certificate.issued",
+        "certificate",
+        certificate.serial,
+        after={
+            "serial": certificate.serial,
+            "application": ctx.application.public_id,
+            "level": certificate.level,
+            "standard": ctx.rubric.key,
+            "snapshot_sha256": certificate.snapshot_sha256,
+            "credential_sha256": certificate.credential_sha256,
+            "credential_key": certificate.credential_key_id,
+            "supersedes": [c.serial for c in ctx.superseded],
+        },
+        now=ctx.now,
+    )
+
+
+DEFAULT_STEPS: tuple[tuple[str, Step], ...] = (
+    ("check", step_check),
+    ("serial", step_serial),
+    ("snapshot", step_snapshot),
+    ("status", step_status),
+    ("credential", step_credential),
+    ("record", step_record),
+    ("supersede", step_supersede),
+    ("audit", step_audit),
+)
+
+
+def install_default_steps(app: Flask) -> None:
+    app.extensions[STEPS_KEY] = list(DEFAULT_STEPS)
+
+
+def add_issuance_step(
+    app: Flask, name: str, step: Step, *, before: str | None = None, after: str | None = None
+) -> None:
+    """Insert *step* (named *name*) before or after an existing step.
+
+    Raises:
+        ValueError: when neither or both of *before*/*after* are given, or the name is unknown
+            or taken.
+    """
+    steps: list[tuple[str, Step]] = app.extensions.setdefault(STEPS_KEY, list(DEFAULT_STEPS))
+    names = [n for n, _ in steps]
+    if (before is None) == (after is None):
+        raise ValueError("give exactly one of before= or after=")
+    if name in names:
+        raise ValueError(f"an issuance step is already called {name!r}")
+    anchor = before or after
+    if anchor not in names:
+        raise ValueError(f"no issuance step called {anchor!r}")
+    position = names.index(anchor) + (0 if before else 1)
+    steps.insert(position, (name, step))
+
+
+def issuance_steps(app: Flask | None = None) -> list[tuple[str, Step]]:
+    return (app or current_app).extensions.setdefault(STEPS_KEY, list(DEFAULT_STEPS))
+
+
+# --------------------------------------------------------------------------- the operation
 
 
 def issue_certificate(
@@ -20,7 +396,87 @@ def issue_certificate(
     rubric: Rubric,
     decided_at: dt.datetime,
     actor: Actor,
-) -> Any:
+) -> Certificate:
     """Issue the certificate for a decided application, all or nothing, inside the caller's
-    transaction. Returns the certificate (None until the pipeline lands)."""
-    return None
+    transaction (flushes, never commits). Needs an application context (keys, settings).
+
+    Returns the new :class:`Certificate`.
+
+    Raises:
+        IssuanceError: with a message saying what failed; nothing is left behind (no row, no
+            status-list change, no audit event, no file), and the session stays usable.
+    """
+    try:
+        keys = get_keystore()
+    except KeyStoreError as exc:
+        raise IssuanceError(f"cannot issue certificates: {exc}") from exc
+    config = current_app.config
+    ctx = IssuanceContext(
+        session=session,
+        application=application,
+        score=score,
+        rubric=rubric,
+        decided_at=decided_at,
+        actor=actor,
+        keys=keys,
+        public_url=normalise_public_url(config["PUBLIC_URL"]),
+        issuer_name=str(config["REGISTRY_NAME"]),
+        serial_prefix=str(config["SERIAL_PREFIX"]),
+        now=utcnow(),
+    )
+    savepoint = session.begin_nested()
+    current = "start"
+    try:
+        for current, step in issuance_steps():  # noqa: B007 - named in the error below
+            step(ctx)
+        session.flush()
+    except Exception as exc:
+        savepoint.rollback()
+        for undo in reversed(ctx.on_failure):
+            try:
+                undo()
+            except Exception:  # keep undoing the rest; the operator sees the log
+                log.exception("undoing a failed issuance step")
+        if isinstance(exc, IssuanceError):
+            raise
+        log.exception("certificate issuance failed at step %r", current)
+        raise IssuanceError(
+            f"the certificate could not be issued (step {current!r} failed: {exc}); "
+            "nothing was recorded"
+        ) from exc
+    savepoint.commit()
+    assert ctx.certificate is not None
+    return ctx.certificate
+
+
+def issue_for_application(
+    session: Session,
+    application: Any,
+    *,
+    answers: Mapping[str, Any],
+    actor: Actor,
+    rubric: Rubric | None = None,
+    open_nonconformities: Iterable[Any] = (),
+    decided_at: dt.datetime | None = None,
+) -> Certificate:
+    """Score *answers* against the application's pinned rubric and issue through the same
+    pipeline (for demo data and scripts). Flushes, never commits.
+
+    Raises:
+        IssuanceError: the answers do not certify, or issuance failed.
+    """
+    if rubric is None:
+        from certify.standards.operations import get_rubric
+
+        rubric = get_rubric(application.standard_id, application.standard_version, session=session)
+    result = score(rubric, answers, open_nonconformities)
+    if result.outcome in (None, NOT_CERTIFIED):
+        raise IssuanceError("these answers do not reach a certification level")
+    return issue_certificate(
+        session,
+        application,
+        score=result,
+        rubric=rubric,
+        decided_at=decided_at or utcnow(),
+        actor=actor,
+    )

@@ -7,6 +7,7 @@ listing each rule, its help text and the elements at fault.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,21 @@ PAGES: list[tuple[str | None, str]] = [
     ("issp", "/dashboard"),
     ("issp", "/account/password"),
     ("issp", "/organisation"),
+    ("issp", "/applications"),
+    ("issp", "/applications/{case:Nairobi DataWorks}"),
+    ("admin", "/admin/applications"),
+    ("admin", "/applications/{case:Dhaka Digital Works}"),
+    ("admin", "/conflicts"),
+    ("auditor", "/conflicts"),
+    ("auditor", "/applications/{case:Lagos Data Collective}"),
+    ("auditor", "/applications/{case:Lagos Data Collective}/assessment"),
+    ("auditor", "/applications/{case:Lagos Data Collective}/assessment/IH"),
+    ("auditor", "/applications/{case:Lagos Data Collective}/assessment/CR"),
+    ("reviewer", "/applications/{case:RuralShore Services}/review"),
+    ("admin", "/admin/certificates"),
+    ("admin", "/admin/certificates/{certificate:Himal Digital}"),
 ]
+# "{case:NAME}" stands for the public id of the demo organisation NAME's application.
 
 
 def _skip_without_axe() -> None:
@@ -73,12 +88,57 @@ def _page_as(new_page, states: dict[str, Any], role: str | None, path: str) -> A
     return page, page.goto(path)
 
 
+def _resolve(app: Any, path: str) -> str:
+    """Replace ``{case:NAME}`` with the public id of that organisation's application."""
+    match = re.search(r"\{certificate:([^}]+)\}", path)
+    if match is not None:
+        return path.replace(match.group(0), _serial_of(app, match.group(1)))
+    match = re.search(r"\{case:([^}]+)\}", path)
+    if match is None:
+        return path
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation
+    from certify.applications.models import Application
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(
+            select(Application.public_id)
+            .join(Organisation)
+            .where(Organisation.legal_name == match.group(1))
+            .order_by(Application.created_at.desc())
+            .limit(1)
+        )
+    assert public_id, f"no demo application for {match.group(1)}"
+    return path.replace(match.group(0), public_id)
+
+
+def _serial_of(app: Any, organisation: str) -> str:
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation
+    from certify.certificates.models import Certificate
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        serial = session.scalar(
+            select(Certificate.serial)
+            .join(Organisation, Organisation.id == Certificate.organisation_id)
+            .where(Organisation.legal_name == organisation)
+            .limit(1)
+        )
+    assert serial, f"no demo certificate for {organisation}"
+    return serial
+
+
 @pytest.mark.parametrize(
     ("role", "path"), PAGES, ids=[f"{role or 'anonymous'}:{path}" for role, path in PAGES]
 )
 def test_page_has_no_serious_accessibility_violations(
-    new_page, signed_in_states, role, path
+    new_page, signed_in_states, live_server, role, path
 ) -> None:
+    path = _resolve(live_server.app, path)
     axe_page, response = _page_as(new_page, signed_in_states, role, path)
     assert response is not None and response.status == 200, (
         f"{path} as {role or 'anonymous'}: HTTP {response and response.status}"

@@ -318,3 +318,7 @@ def test_demo_data_loads_and_every_account_signs_in(app, session) -> None:
         load_demo(echo=lambda _m: None, session=session)  # idempotent
     for email, _roles, password in demo_accounts():
         assert login(app.test_client(), email, password).status_code == 302
+    from certify.applications.models import Application
+
+    states = sorted(session.scalars(select(Application.state)).all())
+    assert states == ["decided"] * 4 + ["in_audit", "submitted"]

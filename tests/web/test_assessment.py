@@ -330,10 +330,18 @@ def test_a_failed_issuance_leaves_the_case_undecided(app, case, session, monkeyp
 def test_dashboards_show_what_is_asked(app, case, session) -> None:
     auditor = _client(app, case["auditor"])
     assert "Next for you:</strong> complete and submit the audit" in auditor.get(
-        "/dashboard").get_data(as_text=True)
-    auditor.post(f"/applications/{case['application'].public_id}/nonconformities",
-                 data={"nc-grade": "minor", "nc-criterion": "GT-2", "nc-description": "Late",
-                       "nc-corrective_action": "Publish", "nc-due_on": dt.date.today().isoformat()})
+        "/dashboard"
+    ).get_data(as_text=True)
+    auditor.post(
+        f"/applications/{case['application'].public_id}/nonconformities",
+        data={
+            "nc-grade": "minor",
+            "nc-criterion": "GT-2",
+            "nc-description": "Late",
+            "nc-corrective_action": "Publish",
+            "nc-due_on": dt.date.today().isoformat(),
+        },
+    )
     nc = assessment_ops.open_nonconformities(session, case["application"])[0]
     nc.due_on = dt.date.today() - dt.timedelta(days=1)
     session.commit()

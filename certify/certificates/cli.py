@@ -1,0 +1,238 @@
+"""``flask --app certify keys list|rotate|export`` and ``certificates list|suspend|
+reinstate|withdraw``, and the ``flask init`` step that creates missing keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from certify.certificates import operations
+from certify.certificates.keys import (
+    KeyStoreError,
+    ensure_keys,
+    get_keystore,
+    keys_folder,
+    rotate_keys,
+)
+from certify.certificates.models import REASON_CATEGORIES, Certificate
+from certify.core.actor import Actor
+from certify.core.credential import format_datetime
+from certify.core.serial import SerialError, normalise_serial
+from certify.db import db_session, utcnow
+from certify.operations import OperationError
+
+
+def create_missing_keys() -> None:
+    """The ``flask init`` step: create whatever part of the key set is missing."""
+    try:
+        created = ensure_keys()
+    except KeyStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    folder = keys_folder()
+    if created:
+        click.echo(f"keys: created {', '.join(created)} in {folder}")
+    else:
+        click.echo(f"keys: present in {folder}")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The registry's signing keys."""
+
+
+def _store():
+    try:
+        return get_keystore()
+    except KeyStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@keys_group.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """List the credential keys, document-signing certificates, root CA and log key."""
+    store = _store()
+    public_url = current_app.config["PUBLIC_URL"]
+    click.echo("credential keys (Ed25519):")
+    for key in store.credential_keys:
+        until = format_datetime(key.valid_until) if key.valid_until else "current"
+        click.echo(f"  {key.id}  {format_datetime(key.valid_from)} .. {until}")
+    click.echo("document-signing certificates (ECDSA P-256):")
+    for cert in store.signing_certs:
+        until = format_datetime(cert.valid_until) if cert.valid_until else "current"
+        end = format_datetime(cert.certificate.not_valid_after_utc)
+        private = "" if cert.private_key is not None else "  (private key absent)"
+        click.echo(
+            f"  {cert.name}  signs {format_datetime(cert.valid_from)} .. {until}, "
+            f"certificate valid to {end}{private}"
+        )
+        click.echo(f"    {cert.fingerprint}")
+    from certify.core import pki
+
+    root_state = "present" if store.root_key_present else "absent (offline)"
+    click.echo(f"root CA: valid to {format_datetime(store.root_cert.not_valid_after_utc)}")
+    click.echo(f"  {pki.cert_fingerprint(store.root_cert)}; private key {root_state}")
+    click.echo(f"log key: {store.log_verifier_key(public_url)}")
+
+
+@keys_group.command("rotate")
+@click.option(
+    "--root-key",
+    "root_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The root CA's private key file, when it is kept offline.",
+)
+@click.option(
+    "--credential-only",
+    is_flag=True,
+    help="Rotate only the credential key (no new document-signing certificate: no root key).",
+)
+@with_appcontext
+def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
+    """Sign from now on with a new credential key and a new document-signing certificate.
+
+    Old public keys stay published with their validity windows, so everything signed
+    before keeps verifying. A new document-signing certificate needs the root CA's private
+    key: from the key folder, or --root-key PATH when it is kept offline.
+    """
+    root_passphrase = None
+    if root_key is not None and b"ENCRYPTED" in root_key.read_bytes():
+        configured = current_app.config.get("KEY_PASSPHRASE")
+        if not configured:
+            root_passphrase = click.prompt("Root key passphrase", hide_input=True)
+    try:
+        result = rotate_keys(
+            root_key_path=root_key,
+            root_passphrase=root_passphrase,
+            credential_only=credential_only,
+        )
+    except KeyStoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new credential key: {result['credential_key']}")
+    if result["signing_cert"]:
+        click.echo(f"new document-signing certificate: {result['signing_cert']}")
+    click.echo("restart is not needed: running workers reload the keys on their next request")
+
+
+@keys_group.command("export")
+@click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
+@with_appcontext
+def keys_export(output) -> None:
+    """Print the key export a verifier pins (also served at /.well-known/certify/keys.json)."""
+    export = _store().export(current_app.config["PUBLIC_URL"])
+    output.write(json.dumps(export, indent=2) + "\n")
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+@click.group("certificates")
+def certificates_group() -> None:
+    """Issued certificates and their status."""
+
+
+def _serial(text: str) -> str:
+    try:
+        return normalise_serial(text, current_app.config["SERIAL_PREFIX"])
+    except SerialError as exc:
+        raise click.BadParameter(str(exc), param_hint="SERIAL") from exc
+
+
+def _certificate(serial: str) -> Certificate:
+    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    if certificate is None:
+        raise click.ClickException(f"no certificate {serial}")
+    return certificate
+
+
+@certificates_group.command("list")
+@click.option("--status", help="Only this status (active, suspended, withdrawn, ...).")
+@with_appcontext
+def certificates_list(status: str | None) -> None:
+    """List certificates, newest first."""
+    now = utcnow()
+    rows = db_session().scalars(select(Certificate).order_by(Certificate.issued_at.desc()))
+    shown = 0
+    for c in rows:
+        current = c.status_at(now).value
+        if status and current != status:
+            continue
+        shown += 1
+        click.echo(
+            f"{c.serial}  {current:<10}  {c.level:<26}  {c.issued_at:%Y-%m-%d}.."
+            f"{c.valid_until:%Y-%m-%d}  {c.holder_name}"
+        )
+    if not shown:
+        click.echo("no certificates")
+
+
+_category = click.option(
+    "--category", required=True, type=click.Choice(REASON_CATEGORIES), help="Reason category."
+)
+_reason = click.option("--reason", required=True, help="The reason, in words.")
+
+
+def _run(change) -> None:
+    session = db_session()
+    try:
+        result = change(session, Actor.cli())
+    except OperationError as exc:
+        session.rollback()
+        click.echo(f"refused: {exc.message}", err=True)
+        sys.exit(1)
+    session.commit()
+    click.echo(f"{result.certificate.serial}: {result.previous_status} -> {result.new_status}")
+
+
+@certificates_group.command("suspend")
+@click.argument("serial")
+@_category
+@_reason
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day of the suspension (UTC); default: the longest the standard allows.",
+)
+@with_appcontext
+def certificates_suspend(
+    serial: str, category: str, reason: str, until: dt.datetime | None
+) -> None:
+    """Suspend the certificate SERIAL (typed any way: case, spaces, O for 0)."""
+    certificate = _certificate(_serial(serial))
+    end = dt.datetime.combine(until.date(), dt.time(23, 59, 59), tzinfo=dt.UTC) if until else None
+    _run(
+        lambda s, actor: operations.suspend_certificate(
+            s, certificate, actor, category, reason, end
+        )
+    )
+
+
+@certificates_group.command("reinstate")
+@click.argument("serial")
+@_reason
+@with_appcontext
+def certificates_reinstate(serial: str, reason: str) -> None:
+    """Lift the suspension of the certificate SERIAL."""
+    certificate = _certificate(_serial(serial))
+    _run(lambda s, actor: operations.reinstate_certificate(s, certificate, actor, reason))
+
+
+@certificates_group.command("withdraw")
+@click.argument("serial")
+@_category
+@_reason
+@with_appcontext
+def certificates_withdraw(serial: str, category: str, reason: str) -> None:
+    """Withdraw the certificate SERIAL for good."""
+    certificate = _certificate(_serial(serial))
+    _run(lambda s, actor: operations.withdraw_certificate(s, certificate, actor, category, reason))

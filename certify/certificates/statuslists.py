@@ -1,0 +1,134 @@
+"""Status lists in the database: the current list per purpose, random free indexes, bit
+changes, and re-signing the served ``BitstringStatusListCredential`` on every change.
+
+A bit is 1 for a withdrawn certificate (``revocation``) or a suspended one (``suspension``).
+Each certificate holds one random index in each purpose's list, reserved at issuance; a list
+that fills up is closed and a new one (with a new random id) becomes current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from certify.certificates.keys import KeyStore
+from certify.certificates.models import Certificate, StatusList
+from certify.core import statuslist as core
+from certify.core.canonical import canonical_json, sha256_hex
+from certify.core.credential import STATUS_PURPOSES, sign_credential
+from certify.core.serial import RandomBits, RandomGetBits
+
+#: Entries per list: the specification's minimum (16 KB), enough for 131,072 certificates.
+LIST_SIZE = core.MIN_BITS
+
+_INDEX_COLUMN = {
+    "revocation": (Certificate.revocation_list_id, Certificate.revocation_index),
+    "suspension": (Certificate.suspension_list_id, Certificate.suspension_index),
+}
+
+
+def sign_list(status_list: StatusList, keys: KeyStore, now: dt.datetime) -> None:
+    """Rebuild and sign *status_list*'s credential from its bits (the current key)."""
+    public_url = current_app.config["PUBLIC_URL"]
+    key = keys.current_credential_key
+    assert key.private_key is not None
+    document = core.status_list_credential(
+        public_url,
+        status_list.purpose,
+        status_list.list_id,
+        core.encode_list(status_list.bits),
+        now,
+        issuer_name=str(current_app.config["REGISTRY_NAME"]),
+    )
+    signed = sign_credential(document, key.private_key, keys.verification_method(public_url), now)
+    data = canonical_json(signed)
+    status_list.credential = data
+    status_list.credential_sha256 = sha256_hex(data)
+    status_list.updated_at = now
+
+
+def new_list(session: Session, purpose: str, keys: KeyStore, now: dt.datetime) -> StatusList:
+    """Create, sign and flush a new empty list for *purpose* and make it the current one."""
+    if purpose not in STATUS_PURPOSES:
+        raise ValueError(f"unknown status purpose {purpose!r}")
+    for old in session.scalars(
+        select(StatusList).where(StatusList.purpose == purpose, StatusList.is_current.is_(True))
+    ):
+        old.is_current = False
+    status_list = StatusList(
+        purpose=purpose,
+        # Random, so a list's id says nothing about how many lists (or certificates) exist.
+        list_id=secrets.token_urlsafe(9),
+        size=LIST_SIZE,
+        bits=bytes(core.new_list(LIST_SIZE)),
+        is_current=True,
+        created_at=now,
+    )
+    sign_list(status_list, keys, now)
+    session.add(status_list)
+    session.flush()
+    return status_list
+
+
+def used_indexes(session: Session, status_list: StatusList) -> set[int]:
+    list_column, index_column = _INDEX_COLUMN[status_list.purpose]
+    return set(session.scalars(select(index_column).where(list_column == status_list.id)))
+
+
+def reserve_index(
+    session: Session,
+    purpose: str,
+    keys: KeyStore,
+    now: dt.datetime,
+    rng: RandomBits | RandomGetBits = secrets,
+) -> tuple[StatusList, int]:
+    """A random free index in the current list of *purpose* (a new list when none has room).
+
+    The index is only reserved once a certificate row holding it is flushed; the unique
+    constraint on (list, index) refuses a concurrent duplicate.
+    """
+    current = session.scalar(
+        select(StatusList)
+        .where(StatusList.purpose == purpose, StatusList.is_current.is_(True))
+        .order_by(StatusList.id.desc())
+    )
+    if current is not None:
+        used = used_indexes(session, current)
+        if len(used) < current.size:
+            return current, core.random_free_index(used, current.size, rng)
+    fresh = new_list(session, purpose, keys, now)
+    return fresh, core.random_free_index(set(), fresh.size, rng)
+
+
+def set_bit(
+    session: Session,
+    status_list: StatusList,
+    index: int,
+    value: bool,
+    keys: KeyStore,
+    now: dt.datetime,
+) -> bool:
+    """Set the bit at *index* to *value* and re-sign the list; returns True if it changed.
+
+    The row is locked first (PostgreSQL ``FOR UPDATE``; SQLite writers hold the database
+    lock), so two changes to one list cannot overwrite each other's bit.
+    """
+    session.refresh(status_list, with_for_update=True)
+    if core.get_bit(status_list.bits, index) == value:
+        return False
+    status_list.bits = core.set_bit(status_list.bits, index, value)
+    sign_list(status_list, keys, now)
+    session.flush()
+    return True
+
+
+def get_list(session: Session, purpose: str, list_id: str) -> StatusList | None:
+    if purpose not in STATUS_PURPOSES:
+        return None
+    return session.scalar(
+        select(StatusList).where(StatusList.purpose == purpose, StatusList.list_id == list_id)
+    )
