@@ -196,7 +196,6 @@ def _answers(rubric, level: int, self_assessment: bool) -> dict[str, dict]:  # t
 
 def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     """Walk the demo ISSPs' applications through the same operations people use."""
-    import datetime as dt
 
     from certify.applications import assessment as audit_ops
     from certify.applications import operations as ops
