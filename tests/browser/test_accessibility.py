@@ -43,6 +43,9 @@ PAGES: list[tuple[str | None, str]] = [
     ("auditor", "/applications/{case:Lagos Data Collective}/assessment/IH"),
     ("auditor", "/applications/{case:Lagos Data Collective}/assessment/CR"),
     ("reviewer", "/applications/{case:RuralShore Services}/review"),
+    (None, "/verify"),
+    (None, "/verify/{certificate:Nairobi DataWorks}"),
+    (None, "/verify/{certificate:Himal Digital}"),
     ("admin", "/admin/certificates"),
     ("admin", "/admin/certificates/{certificate:Himal Digital}"),
 ]

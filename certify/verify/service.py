@@ -1,0 +1,113 @@
+"""The web side of verification: the registry's own keys, its records and live status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from certify.certificates.keys import get_keystore
+from certify.certificates.models import Certificate, CertificateStatus
+from certify.core.verification import (
+    RegistryKeys,
+    RegistryRecord,
+    Verification,
+    verify_document,
+)
+from certify.db import db_session, utcnow
+
+
+def registry_keys() -> RegistryKeys:
+    """This registry's key export, parsed once per key set (rotation changes the fingerprint)."""
+    store = get_keystore()
+    cache = current_app.extensions.setdefault("certify.verify_keys", {})
+    key = (tuple(k.id for k in store.credential_keys), store.current_signing_cert.fingerprint)
+    if key not in cache:
+        cache.clear()
+        cache[key] = RegistryKeys.from_export(store.export(current_app.config["PUBLIC_URL"]))
+    return cache[key]
+
+
+def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
+    last = certificate.changes[-1] if certificate.changes else None
+    when = certificate.status_changed_at or certificate.issued_at
+    category = (last.reason_category or "").replace("_", " ") if last else ""
+    if status is CertificateStatus.SUSPENDED:
+        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}" + (
+            f": {last.reason}" if last and last.reason else ""
+        )
+    if status is CertificateStatus.WITHDRAWN:
+        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})" + (
+            f": {last.reason}" if last and last.reason else ""
+        )
+    if status is CertificateStatus.SUPERSEDED:
+        newer = certificate.superseded_by.serial if certificate.superseded_by else "a newer one"
+        return f"superseded by {newer} on {when:%d %b %Y}"
+    if status is CertificateStatus.EXPIRED:
+        return f"expired on {certificate.valid_until:%d %b %Y}"
+    return f"active, valid until {certificate.valid_until:%d %b %Y}"
+
+
+def public_summary(certificate: Certificate) -> dict[str, Any]:
+    """What the API says about a certificate in a verification answer."""
+    status = certificate.current_status
+    snapshot = certificate.snapshot_data
+    return {
+        "serial": certificate.serial,
+        "status": status.value,
+        "statusDetail": _status_words(certificate, status),
+        "holder": snapshot.get("holder"),
+        "level": certificate.level,
+        "standard": snapshot.get("standard"),
+        "validFrom": snapshot.get("validFrom"),
+        "validUntil": snapshot.get("validUntil"),
+    }
+
+
+def lookup(serial: str) -> RegistryRecord:
+    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    if certificate is None:
+        return RegistryRecord(found=False)
+    status = certificate.current_status
+    return RegistryRecord(
+        True,
+        certificate.credential,
+        status.value,
+        _status_words(certificate, status),
+        public_summary(certificate),
+    )
+
+
+def _log_check() -> Any:
+    return current_app.extensions.get("certify.log_check")
+
+
+def verify_bytes(data: bytes) -> Verification:
+    """Verify an uploaded PDF or credential against this registry, with live status.
+
+    Raises:
+        NotADocument: neither a PDF nor a credential.
+    """
+    now = utcnow()
+    return verify_document(
+        data,
+        registry_keys(),
+        now=now,
+        lookup=lookup,
+        log_check=_log_check(),
+        freshness=f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC",
+    )
+
+
+def verify_certificate(certificate: Certificate) -> Verification:
+    """Verify the stored credential of *certificate* (the QR-code and serial route)."""
+    now = utcnow()
+    return verify_document(
+        certificate.credential,
+        registry_keys(),
+        now=now,
+        lookup=lookup,
+        log_check=_log_check(),
+        freshness=f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC",
+    )

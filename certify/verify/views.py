@@ -1,0 +1,172 @@
+"""``/verify``, ``/verify/<serial>`` (the QR target) and ``POST /api/v1/verify``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from certify.access import public
+from certify.certificates.models import Certificate
+from certify.core.serial import SerialError, normalise_serial
+from certify.core.verification import NotADocument, Verification
+from certify.db import db_session
+from certify.security import csrf
+from certify.verify.service import (
+    public_summary,
+    registry_keys,
+    verify_bytes,
+    verify_certificate,
+)
+
+bp = Blueprint("verify", __name__)
+
+HEADLINES = {
+    "valid": "Genuine and valid",
+    "suspended": "Suspended",
+    "withdrawn": "Withdrawn",
+    "expired": "Expired",
+    "superseded": "Superseded",
+    "tampered": "Altered after signing: do not trust this document",
+    "untrusted": "Not issued by this registry",
+    "unknown": "No such certificate",
+}
+CHECK_LABELS = {
+    "file_readable": "The file can be read",
+    "pdf_signature": "The PDF signature matches the content",
+    "pdf_coverage": "Nothing was added or changed after signing",
+    "signer_trusted": "Signed by this registry",
+    "credential_proof": "The credential inside is signed by this registry",
+    "credential_issuer": "The credential names this registry as issuer",
+    "record_match": "It matches the registry's record",
+    "status": "Its status today",
+    "validity_period": "Within its validity period",
+    "log_inclusion": "Recorded in the public transparency log",
+}
+
+
+class VerifyForm(FlaskForm):
+    serial = StringField(
+        "Certificate serial number",
+        validators=[Optional(), Length(max=60)],
+        description="As printed on the certificate, e.g. ISR-7K2M-…; capitals, "
+        "spaces and hyphens do not matter.",
+    )
+    file = FileField("Or upload the certificate (PDF) or its credential (JSON)")
+
+
+def _render(result: Verification | None, status: int = 200, **extra: Any) -> Any:
+    keys = registry_keys()
+    return render_template(
+        "verify/index.html",
+        form=extra.pop("form", None) or VerifyForm(),
+        result=result,
+        headline=HEADLINES.get(result.verdict) if result else None,
+        labels=CHECK_LABELS,
+        registry_url=keys.registry,
+        root_fingerprint=keys.root_fingerprint,
+        key_ids=[k.id for k in keys.credential_keys],
+        **extra,
+    ), status
+
+
+def _status_code(result: Verification) -> int:
+    return 200
+
+
+@bp.get("/verify")
+@public
+def index() -> Any:
+    return _render(None)
+
+
+@bp.post("/verify")
+@public
+def submit() -> Any:
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return _render(None, 400, form=form, error="Enter a serial number or choose a file.")
+    upload = form.file.data
+    if upload is not None and getattr(upload, "filename", ""):
+        data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+        if not data:
+            return _render(None, 400, form=form, error="The file is empty.")
+        try:
+            result = verify_bytes(data)
+        except NotADocument as exc:
+            return _render(None, 400, form=form, error=str(exc))
+        return _render(
+            result,
+            _status_code(result),
+            form=form,
+            uploaded=upload.filename,
+            certificate=_certificate(result.serial),
+        )
+    typed = (form.serial.data or "").strip()
+    if not typed:
+        return _render(None, 400, form=form, error="Enter a serial number or choose a file.")
+    try:
+        serial = normalise_serial(typed, current_app.config["SERIAL_PREFIX"])
+    except SerialError as exc:
+        return _render(None, 400, form=form, error=str(exc))
+    return redirect(url_for("verify.by_serial", serial=serial))
+
+
+def _certificate(serial: str | None) -> Certificate | None:
+    if serial is None:
+        return None
+    return db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+
+
+@bp.get("/verify/<serial>")
+@public
+def by_serial(serial: str) -> Any:
+    try:
+        canonical = normalise_serial(serial, current_app.config["SERIAL_PREFIX"])
+    except SerialError as exc:
+        return _render(None, 404, error=f"{serial!r} is not a certificate serial: {exc}")
+    if canonical != serial:
+        return redirect(url_for("verify.by_serial", serial=canonical), code=301)
+    certificate = _certificate(serial)
+    if certificate is None:
+        return _render(None, 404, unknown_serial=serial)
+    result = verify_certificate(certificate)
+    return _render(result, 200, certificate=certificate)
+
+
+@bp.post("/api/v1/verify")
+@csrf.exempt  # an API for machines: no session, no cookies, nothing to forge
+@public
+def api_verify() -> Any:
+    if request.files.get("file") is not None:
+        data = request.files["file"].read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    elif request.mimetype in ("application/json", "application/vc", "application/ld+json"):
+        data = request.get_data(cache=False)
+    else:
+        abort(
+            400, "Send the document as multipart form field 'file', or a credential as a JSON body."
+        )
+    if not data:
+        abort(400, "The document is empty.")
+    try:
+        result = verify_bytes(data)
+    except NotADocument as exc:
+        abort(400, str(exc))
+    certificate = _certificate(result.serial) if result.verdict != "unknown" else None
+    body = result.to_dict()
+    body["certificate"] = public_summary(certificate) if certificate is not None else None
+    return jsonify(body)

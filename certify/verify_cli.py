@@ -1,0 +1,235 @@
+"""``certify-verify FILE [--keys FILE | --registry URL]``: check a certificate offline.
+
+Needs no database and no app. With ``--keys`` it uses a pinned key export and no network.
+With ``--registry`` it fetches the registry's key export once, pins it under the user's
+configuration folder, warns loudly when a pinned registry's keys change, and asks the registry
+for the certificate's live status. Exit status: 0 valid, 1 any other verdict, 2 usage, file or
+network errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from certify.core.verification import (
+    NotADocument,
+    RegistryKeys,
+    RegistryRecord,
+    Verification,
+    verify_document,
+)
+
+TIMEOUT = 15
+MARKS = {True: "PASS", False: "FAIL", None: "----"}
+
+
+class CliError(Exception):
+    """A usage, file or network problem (exit 2)."""
+
+
+def _fetch(url: str, accept: str = "application/json") -> tuple[int, bytes]:
+    if not url.startswith(("https://", "http://")):
+        raise CliError(f"not an http(s) address: {url}")
+    request = urllib.request.Request(
+        url, headers={"Accept": accept, "User-Agent": "certify-verify"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - http(s) only, checked above
+            return response.status, response.read(20 * 1024 * 1024)
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        raise CliError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def pin_folder() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "certify" / "pins"
+
+
+def _pin_path(registry: str) -> Path:
+    host = urllib.parse.urlsplit(registry).netloc.replace(":", "_") or "registry"
+    return pin_folder() / f"{host}.json"
+
+
+def load_keys_file(path: str) -> tuple[RegistryKeys, dict[str, Any]]:
+    try:
+        export = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CliError(f"cannot read the key file {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise CliError(f"{path} is not JSON: {exc}") from exc
+    try:
+        return RegistryKeys.from_export(export), export
+    except ValueError as exc:
+        raise CliError(f"{path}: {exc}") from exc
+
+
+def pinned_registry_keys(
+    registry: str, accept_new: bool, warn: Any
+) -> tuple[RegistryKeys, dict[str, Any]]:
+    """The registry's keys: the pinned copy, refreshed when the registry only added keys."""
+    registry = registry.rstrip("/")
+    status, body = _fetch(f"{registry}/.well-known/certify/keys.json")
+    if status != 200:
+        raise CliError(f"{registry} answered HTTP {status} for its key export")
+    try:
+        fetched_export = json.loads(body)
+        fetched = RegistryKeys.from_export(fetched_export)
+    except ValueError as exc:
+        raise CliError(f"{registry} serves an unusable key export: {exc}") from exc
+    if fetched.registry != registry:
+        warn(f"WARNING: {registry} calls itself {fetched.registry}")
+    path = _pin_path(registry)
+    if path.exists():
+        pinned, pinned_export = load_keys_file(str(path))
+        old_keys = {k.id for k in pinned.credential_keys}
+        new_keys = {k.id for k in fetched.credential_keys}
+        if pinned.root_fingerprint != fetched.root_fingerprint or not old_keys <= new_keys:
+            warn("!" * 72)
+            warn(f"WARNING: THE KEYS OF {registry} CHANGED SINCE YOU PINNED THEM ({path}).")
+            warn(f"  pinned root: {pinned.root_fingerprint}")
+            warn(f"  served root: {fetched.root_fingerprint}")
+            warn("  This happens if the registry replaced its root or removed keys, or if you")
+            warn("  are talking to an impostor. Confirm with the registry by another channel.")
+            if not accept_new:
+                warn("  Verifying with the PINNED keys. Use --accept-new-keys to re-pin.")
+                warn("!" * 72)
+                return pinned, pinned_export
+            warn("  --accept-new-keys given: re-pinning the served keys.")
+            warn("!" * 72)
+        elif new_keys != old_keys:
+            warn(
+                f"note: {registry} added {len(new_keys - old_keys)} new credential key(s) "
+                "(a key rotation); the pin is updated."
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(fetched_export, indent=2, sort_keys=True), encoding="utf-8")
+    return fetched, fetched_export
+
+
+def online_lookup(registry: str):  # type: ignore[no-untyped-def]
+    """A record lookup that asks the registry's API, for :func:`verify_document`."""
+
+    def lookup(serial: str) -> RegistryRecord:
+        quoted = urllib.parse.quote(serial)
+        status, body = _fetch(f"{registry}/api/v1/certificates/{quoted}")
+        if status == 404:
+            return RegistryRecord(found=False)
+        if status != 200:
+            raise CliError(f"{registry} answered HTTP {status} for certificate {serial}")
+        try:
+            info = json.loads(body)
+        except ValueError as exc:
+            raise CliError(f"{registry} sent unreadable status for {serial}") from exc
+        code, credential = _fetch(f"{registry}/certificates/{quoted}.json")
+        return RegistryRecord(
+            True,
+            credential if code == 200 else None,
+            str(info.get("status")),
+            str(info.get("statusDetail") or f"status: {info.get('status')}"),
+            info,
+        )
+
+    return lookup
+
+
+def _log_check(export: dict[str, Any]):  # type: ignore[no-untyped-def]
+    log_key = export.get("log_key")
+    if not log_key:
+        return None
+    try:
+        from certify.core.logproof import verify_certificate_log_proof
+    except ImportError:  # a certify without the transparency log
+        return None
+    from certify.core.note import log_origin
+
+    origin = log_origin(str(export.get("registry")))
+    return lambda proof, credential: verify_certificate_log_proof(
+        proof, credential, log_key, origin
+    )
+
+
+def report(result: Verification, out: Any) -> None:
+    width = max(len(c.name) for c in result.checks)
+    for check in result.checks:
+        print(f"  [{MARKS[check.ok]}] {check.name:<{width}}  {check.detail}", file=out)
+    print(f"\nverdict: {result.verdict.upper()}", file=out)
+    if result.serial:
+        print(f"serial:  {result.serial}", file=out)
+    print(f"status:  {result.freshness}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="certify-verify",
+        description="Check a certify certificate (PDF or credential "
+        "JSON): genuine, unmodified, issued by the registry, valid today.",
+    )
+    parser.add_argument("file", help="the certificate PDF or credential JSON")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--keys", metavar="FILE", help="a pinned key export: fully offline")
+    source.add_argument(
+        "--registry",
+        metavar="URL",
+        help="the registry's address: pins its keys, checks live status",
+    )
+    parser.add_argument(
+        "--accept-new-keys",
+        action="store_true",
+        help="re-pin when a pinned registry's keys changed",
+    )
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code not in (0, None) else 0
+    err = sys.stderr
+    try:
+        try:
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+        now = dt.datetime.now(dt.UTC)
+        if args.keys:
+            keys, export = load_keys_file(args.keys)
+            lookup, freshness = None, f"status not checked: offline (pinned keys from {args.keys})"
+        else:
+            keys, export = pinned_registry_keys(
+                args.registry, args.accept_new_keys, lambda m: print(m, file=err)
+            )
+            lookup = online_lookup(keys.registry)
+            freshness = f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC"
+        result = verify_document(
+            data, keys, now=now, lookup=lookup, log_check=_log_check(export), freshness=freshness
+        )
+    except NotADocument as exc:
+        print(f"certify-verify: {args.file}: {exc}", file=err)
+        return 2
+    except CliError as exc:
+        print(f"certify-verify: {exc}", file=err)
+        return 2
+    if args.json:
+        print(
+            json.dumps(
+                {**result.to_dict(), "serial": result.serial, "freshness": result.freshness},
+                indent=2,
+            )
+        )
+    else:
+        print(f"registry: {keys.registry}  (root {keys.root_fingerprint})")
+        report(result, sys.stdout)
+    return 0 if result.verdict == "valid" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

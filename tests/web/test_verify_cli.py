@@ -1,0 +1,124 @@
+"""``certify-verify``: offline with pinned keys, online with --registry, and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from certify import verify_cli
+from certify.certificates.keys import get_keystore
+from certify.certificates.operations import suspend_certificate
+from certify.core.actor import Actor
+from tests.web import certificate_fixtures
+
+issue = certificate_fixtures.issue
+make_application = certificate_fixtures.make_application
+rubric = certificate_fixtures.rubric
+
+
+@pytest.fixture
+def served(app):
+    """The test app on a free loopback port; its PUBLIC_URL is that address."""
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+    origin = f"http://127.0.0.1:{server.port}"
+    app.config["PUBLIC_URL"] = origin
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield origin
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+@pytest.fixture
+def pins(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return tmp_path / "config" / "certify" / "pins"
+
+
+def _files(app, tmp_path, certificate):
+    cred = tmp_path / "certificate.json"
+    cred.write_bytes(certificate.credential)
+    keys = tmp_path / "keys.json"
+    with app.app_context():
+        keys.write_text(json.dumps(get_keystore().export(app.config["PUBLIC_URL"])))
+    return cred, keys
+
+
+def test_offline_with_pinned_keys_needs_no_server(
+    app, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, keys = _files(app, tmp_path, certificate)
+    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 0
+    out = capsys.readouterr().out
+    assert "verdict: VALID" in out and "status not checked: offline" in out
+    tampered = tmp_path / "t.json"
+    tampered.write_bytes(certificate.credential.replace(b'"certified', b'"Certified', 1))
+    assert verify_cli.main([str(tampered), "--keys", str(keys)]) == 1
+
+
+def test_registry_gives_live_status_and_pins_keys(
+    app, session, served, pins, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, _keys = _files(app, tmp_path, certificate)
+    assert verify_cli.main([str(cred), "--registry", served]) == 0
+    assert "live from the registry at" in capsys.readouterr().out
+    assert list(pins.iterdir())  # the keys are pinned now
+    with app.app_context():
+        suspend_certificate(session, certificate, Actor.cli("tests"), "fraud", "Forged records")
+        session.commit()
+    assert verify_cli.main([str(cred), "--registry", served]) == 1
+    assert "verdict: SUSPENDED" in capsys.readouterr().out
+
+
+def test_changed_keys_are_flagged_loudly(
+    app, served, pins, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, _keys = _files(app, tmp_path, certificate)
+    assert verify_cli.main([str(cred), "--registry", served]) == 0
+    pin = next(pins.iterdir())
+    # Pretend we pinned another registry's root: what an impostor swap would look like.
+    from cryptography.hazmat.primitives import serialization
+
+    from certify.core.pki import make_root_ca
+    from certify.db import utcnow
+
+    _key, other_root = make_root_ca("Someone else", "Elsewhere", utcnow())
+    pinned = json.loads(pin.read_text())
+    pinned["root_ca_pem"] = other_root.public_bytes(serialization.Encoding.PEM).decode()
+    pin.write_text(json.dumps(pinned))
+    capsys.readouterr()
+    verify_cli.main([str(cred), "--registry", served])
+    assert "CHANGED SINCE YOU PINNED THEM" in capsys.readouterr().err
+    assert verify_cli.main([str(cred), "--registry", served, "--accept-new-keys"]) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["x.pdf"],
+        ["missing.pdf", "--keys", "k.json"],
+        ["x.pdf", "--keys", "a", "--registry", "b"],
+    ],
+)
+def test_usage_and_file_errors_exit_2(tmp_path, monkeypatch, args) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.7")
+    assert verify_cli.main(args) == 2
+
+
+def test_unreachable_registry_and_non_documents_exit_2(tmp_path, pins, capsys) -> None:
+    doc = tmp_path / "doc.txt"
+    doc.write_bytes(b"just text")
+    assert verify_cli.main([str(doc), "--registry", "http://127.0.0.1:9"]) == 2
+    assert "cannot reach" in capsys.readouterr().err
+    keys = tmp_path / "keys.json"
+    keys.write_text("{}")
+    assert verify_cli.main([str(doc), "--keys", str(keys)]) == 2
