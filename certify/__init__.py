@@ -61,6 +61,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify import certificates
 
     certificates.init_app(app)
+    from certify import registry
+
+    registry.init_app(app)
+    from certify import translog
+
+    translog.init_app(app)
+    from certify import verify
+
+    verify.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
     from certify.access import public
 

@@ -24,8 +24,11 @@ from certify.applications.models import (
 )
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
+from certify.certificates.pdf import CertificateDocument
 from certify.db import Base
+from certify.registry.models import RegistryTerm
 from certify.standards import models as _standards_models  # noqa: F401
+from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
     "AddressThrottle",
@@ -36,13 +39,19 @@ __all__ = [
     "AuditHead",
     "Base",
     "Certificate",
+    "CertificateDocument",
     "CertificateStatusChange",
     "ConflictDeclaration",
     "ConflictRegisterEntry",
     "Decision",
     "Evidence",
     "Invitation",
+    "LogCheckpoint",
+    "LogEntry",
+    "LogHead",
+    "LogNode",
     "NonConformity",
+    "RegistryTerm",
     "Organisation",
     "SelfAssessmentAnswer",
     "Site",

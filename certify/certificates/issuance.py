@@ -94,6 +94,8 @@ class IssuanceContext:
     #: set by the transparency-log step (before ``credential``)
     log_index: int | None = None
     log_origin: str | None = None
+    #: the C2SP tlog-proof text, embedded in the PDF as transparency-log-proof.txt when set
+    log_proof: str | None = None
     credential: dict[str, Any] | None = None
     credential_bytes: bytes | None = None
     certificate: Certificate | None = None

@@ -117,6 +117,17 @@ def _change(
         after=after,
         now=now,
     )
+    # The public transparency log, in the same transaction (the reason text stays private).
+    from certify.translog.operations import log_status_change
+
+    log_status_change(
+        session,
+        certificate.serial,
+        new_status.value,
+        category=category,
+        credential_hash=certificate.credential_sha256,
+        now=now,
+    )
     session.flush()
     return change
 
