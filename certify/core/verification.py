@@ -234,6 +234,9 @@ def verify_document(
         )
         if not pdf.readable:
             pass
+        elif not pdf.signed and b"/ByteRange" in data:
+            # It was signed once, but the signature no longer parses: damaged after signing.
+            put("pdf_signature", False, "the signature was damaged after signing")
         elif not pdf.signed:
             put("pdf_signature", False, "the PDF carries no digital signature")
         else:

@@ -1,0 +1,188 @@
+"""Verification of PDF certificates: byte flips, appended updates, foreign signers, junk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import re
+
+import pytest
+
+from certify.certificates.keys import get_keystore
+from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from tests.web import certificate_fixtures
+
+issue = certificate_fixtures.issue
+make_application = certificate_fixtures.make_application
+rubric = certificate_fixtures.rubric
+
+
+@pytest.fixture
+def issued_pdf(client, issue, make_application) -> tuple[object, bytes]:
+    certificate = issue(make_application())
+    response = client.get(f"/certificates/{certificate.serial}.pdf")
+    assert response.status_code == 200
+    return certificate, response.get_data()
+
+
+@pytest.fixture
+def keys(app) -> RegistryKeys:
+    with app.app_context():
+        return RegistryKeys.from_export(get_keystore().export(app.config["PUBLIC_URL"]))
+
+
+def _upload(client, data: bytes, name: str = "certificate.pdf"):
+    return client.post(
+        "/api/v1/verify",
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_an_issued_pdf_is_valid_online_and_offline(client, issued_pdf, keys) -> None:
+    certificate, pdf = issued_pdf
+    body = _upload(client, pdf).json
+    assert body["verdict"] == "valid", body
+    checks = {c["name"]: c["ok"] for c in body["checks"]}
+    for name in (
+        "file_readable",
+        "pdf_signature",
+        "pdf_coverage",
+        "signer_trusted",
+        "credential_proof",
+        "credential_issuer",
+        "record_match",
+        "status",
+        "validity_period",
+    ):
+        assert checks[name] is True, name
+    offline = verify_document(pdf, keys, now=dt.datetime.now(dt.UTC))
+    assert offline.verdict == "valid"
+    assert offline.check("status").ok is None
+
+
+def _signed_ranges(pdf: bytes) -> list[range]:
+    a, b, c, d = map(
+        int, re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", pdf).groups()
+    )
+    return [range(a, a + b), range(c, c + d)]
+
+
+def test_flipping_any_signed_byte_is_caught(issued_pdf, keys) -> None:
+    _certificate, pdf = issued_pdf
+    positions = [p for r in _signed_ranges(pdf) for p in r]
+    rng = random.Random(7)
+    sample = sorted(rng.sample(positions, 240))
+    now = dt.datetime.now(dt.UTC)
+    for position in sample:
+        data = bytearray(pdf)
+        data[position] ^= 0xFF
+        result = verify_document(bytes(data), keys, now=now)
+        assert result.verdict != "valid", position
+        if result.check("file_readable").ok:
+            assert result.verdict == "tampered", (position, result.to_dict())
+
+
+def test_an_incremental_update_appended_after_signing_is_caught(issued_pdf, keys) -> None:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    _certificate, pdf = issued_pdf
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer.root["/PageMode"] = writer.root.get("/PageMode", "/UseNone")
+    from pyhanko.pdf_utils import generic
+
+    writer.root["/Lang"] = generic.TextStringObject("fr")
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    result = verify_document(out.getvalue(), keys, now=dt.datetime.now(dt.UTC))
+    assert result.verdict == "tampered"
+    assert result.check("pdf_coverage").ok is False
+    appended = verify_document(
+        pdf + b"\n% a comment added later\n", keys, now=dt.datetime.now(dt.UTC)
+    )
+    assert appended.verdict == "tampered"
+
+
+def test_an_unsigned_pdf_and_a_foreign_signer_are_untrusted(keys) -> None:
+    from reportlab.pdfgen import canvas
+
+    from certify.core.pdf_signing import PdfSigner
+    from certify.core.pki import make_root_ca, make_signing_cert
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Certificate of impact sourcing (not really)")
+    page.save()
+    unsigned = buffer.getvalue()
+    now = dt.datetime.now(dt.UTC)
+    assert verify_document(unsigned, keys, now=now).verdict == "untrusted"
+    root_key, root = make_root_ca("Forger root", "Forgers", now)
+    key, cert = make_signing_cert(root_key, root, "Forger signer", "Forgers", now)
+    forged = PdfSigner(key, cert, [root]).sign(unsigned)
+    result = verify_document(forged, keys, now=now)
+    assert result.verdict == "untrusted"
+    assert result.check("signer_trusted").ok is False
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.999])
+def test_truncated_files_are_not_valid(issued_pdf, keys, cut) -> None:
+    _certificate, pdf = issued_pdf
+    result = verify_document(pdf[: int(len(pdf) * cut)], keys, now=dt.datetime.now(dt.UTC))
+    assert result.verdict == "tampered"
+
+
+def test_huge_uploads_are_refused_and_junk_is_a_400(client, issued_pdf) -> None:
+    _certificate, pdf = issued_pdf
+    huge = pdf + b"\0" * (11 * 1024 * 1024)
+    with pytest.raises(NotADocument, match="larger than 10 MB"):
+        verify_document(huge, keys_for(client), now=dt.datetime.now(dt.UTC))
+    # (sent as a raw body: the test client spools big multipart bodies to files it never closes)
+    response = client.post(
+        "/api/v1/verify",
+        data=b"{" + b" " * (11 * 1024 * 1024) + b"}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert _upload(client, b"MZ\x90\x00 not a document").status_code == 400
+    assert _upload(client, b"").status_code == 400
+
+
+def keys_for(client) -> RegistryKeys:
+    app = client.application
+    with app.app_context():
+        return RegistryKeys.from_export(get_keystore().export(app.config["PUBLIC_URL"]))
+
+
+def test_thousands_of_mutations_never_pass(issued_pdf, keys) -> None:
+    """Random mutations (flips, cuts, insertions, appended junk): never `valid`, never an
+    exception other than 'not a document'."""
+    _certificate, pdf = issued_pdf
+    signed = _signed_ranges(pdf)
+    rng = random.Random(1128)
+    now = dt.datetime.now(dt.UTC)
+    for _ in range(1000):
+        data = bytearray(pdf)
+        kind = rng.random()
+        benign = False
+        if kind < 0.5:
+            spots = {rng.randrange(len(data)) for _ in range(rng.randint(1, 4))}
+            for spot in spots:
+                data[spot] ^= rng.randrange(1, 256)  # always a different byte
+            # Same-length changes only inside the signature's own hex padding leave every
+            # signed byte and the CMS signature as they were: still the original document.
+            benign = not any(spot in r for spot in spots for r in signed)
+        elif kind < 0.7:
+            start = rng.randrange(len(data))
+            del data[start : start + rng.randint(1, 64)]
+        elif kind < 0.9:
+            data[rng.randrange(len(data)) : 0] = rng.randbytes(rng.randint(1, 32))
+        else:
+            data += rng.randbytes(rng.randint(1, 200))
+        try:
+            result = verify_document(bytes(data), keys, now=now)
+        except NotADocument:
+            continue
+        if not benign:
+            assert result.verdict != "valid", kind
