@@ -64,6 +64,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify import registry
 
     registry.init_app(app)
+    from certify import api
+
+    api.init_app(app)
     from certify import translog
 
     translog.init_app(app)

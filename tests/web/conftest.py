@@ -26,6 +26,8 @@ def make_test_config(database_url: str, instance_path: str, **overrides: Any) ->
         "INSTANCE_PATH": instance_path,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        # Every /api/ response is checked against the OpenAPI document (certify.api.validation).
+        "VALIDATE_API_RESPONSES": True,
         "PUBLIC_URL": "http://registry.test",
         # Cheap argon2 parameters: the suite hashes many passwords.
         "ARGON2_TIME_COST": 1,
