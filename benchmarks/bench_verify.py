@@ -1,0 +1,89 @@
+"""``POST /api/v1/verify`` of a certificate PDF against pyHanko's bare validation of the same
+file, in one process, measured in the same run (target: ratio at most 1.5)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 1.5
+
+
+def _median_ms(function: Any, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    from benchmarks.bench_issuance import _answers, _decided_application, _setup
+    from certify.certificates.issuance import issue_certificate
+    from certify.certificates.keys import get_keystore
+    from certify.core.actor import Actor
+    from certify.core.pdf_signing import validate_pdf
+    from certify.core.scoring import score
+    from certify.db import db_session, utcnow
+    from certify.standards.operations import get_rubric
+
+    repeat = 5 if quick else 40
+    with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
+        app = _setup(Path(tmp))
+        with app.app_context():
+            session = db_session()
+            rubric = get_rubric("isrps", "1.0")
+            application = _decided_application(session, rubric, 0)
+            certificate = issue_certificate(
+                session,
+                application,
+                score=score(rubric, _answers(rubric)),
+                rubric=rubric,
+                decided_at=utcnow(),
+                actor=Actor.cli("bench"),
+            )
+            session.commit()
+            serial = certificate.serial
+            root = get_keystore().root_cert
+        client = app.test_client()
+        pdf = client.get(f"/certificates/{serial}.pdf").get_data()
+
+        # The multipart body is encoded once: the client's encoding is not the server's work.
+        boundary = "certify-bench-boundary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                f'filename="certificate.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+            ).encode()
+            + pdf
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+
+        def api() -> None:
+            response = client.post(
+                "/api/v1/verify",
+                data=body,
+                content_type=f"multipart/form-data; boundary={boundary}",
+            )
+            assert response.status_code == 200 and response.json["verdict"] == "valid", (
+                response.get_data(as_text=True)[:500]
+            )
+
+        def bare() -> None:
+            assert validate_pdf(pdf, [root]).ok
+
+        api()
+        bare()  # warm both paths
+        baseline = _median_ms(bare, repeat)
+        verify = _median_ms(api, repeat)
+        baseline = min(baseline, _median_ms(bare, repeat))
+    ratio = verify / baseline
+    met = ratio <= TARGET_RATIO
+    print(f"   bare pyHanko validation  median {baseline:7.1f} ms")
+    print(f"   POST /api/v1/verify      median {verify:7.1f} ms")
+    print(f"   ratio {ratio:.2f} (target <= {TARGET_RATIO}: {'met' if met else 'NOT MET'})")
+    return {"bare_ms": baseline, "verify_ms": verify, "ratio": ratio}
