@@ -7,10 +7,10 @@ Create Date: 2026-11-28
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
-import certify.db  # noqa: F401
+import certify.db
 
 revision = "0007"
 down_revision = "0006"
@@ -58,6 +58,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS certificate_document_append_only ON certificate_document")
+        op.execute(
+            "DROP TRIGGER IF EXISTS certificate_document_append_only ON certificate_document"
+        )
         op.execute("DROP FUNCTION IF EXISTS certificate_document_append_only()")
     op.drop_table("certificate_document")
