@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,6 +14,10 @@ from certify.accounts.operations import SiteData, create_staff_user, register_is
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
 from certify.db import db_session, utcnow
+
+if TYPE_CHECKING:
+    from certify.applications.models import Application
+    from certify.core.rubric import Rubric
 
 # Demo only: these passwords are public (README.md lists them). Never load demo data into a
 # registry that certifies anyone for real.
@@ -28,60 +34,72 @@ STAFF = [
     ("reviewer2@demo.certify.test", "Kwame Reviewer", {Role.REVIEWER}, "demo-reviewer-2026"),
 ]
 ISSP_PASSWORD = "demo-issp-2026"  # noqa: S105 - public demo password, documented
-ISSPS = [
-    {
-        "legal_name": "Nairobi DataWorks",
-        "country": "KE",
-        "registration_number": "PVT-2019-4471",
-        "website": "https://nairobi-dataworks.example",
-        "sites": [
+
+
+@dataclass(frozen=True)
+class DemoIssp:
+    legal_name: str
+    country: str
+    registration_number: str
+    website: str
+    sites: list[SiteData]
+    member: tuple[str, str]  # e-mail, full name
+
+
+ISSPS: list[DemoIssp] = [
+    DemoIssp(
+        legal_name="Nairobi DataWorks",
+        country="KE",
+        registration_number="PVT-2019-4471",
+        website="https://nairobi-dataworks.example",
+        sites=[
             SiteData("Kibera Delivery Centre", "Olympic Estate Road, Kibera, Nairobi", "KE"),
             SiteData("Westlands Office", "Woodvale Grove 12, Westlands, Nairobi", "KE"),
         ],
-        "member": ("amina@nairobi-dataworks.demo", "Amina Wanjiku"),
-    },
-    {
-        "legal_name": "RuralShore Services",
-        "country": "IN",
-        "registration_number": "U72900KA2015PTC081234",
-        "website": "https://ruralshore.example",
-        "sites": [SiteData("Mandya Centre", "KR Road 4, Mandya, Karnataka 571401", "IN")],
-        "member": ("priya@ruralshore.demo", "Priya Raghavan"),
-    },
-    {
-        "legal_name": "Himal Digital",
-        "country": "NP",
-        "registration_number": "NP-CRO-155821",
-        "website": "https://himal-digital.example",
-        "sites": [SiteData("Patan Studio", "Mangal Bazaar, Lalitpur 44700", "NP")],
-        "member": ("bishnu@himal-digital.demo", "Bishnu Gurung"),
-    },
-    {
-        "legal_name": "Lagos Data Collective",
-        "country": "NG",
-        "registration_number": "RC-1498877",
-        "website": "https://lagos-datacollective.example",
-        "sites": [SiteData("Yaba Hub", "Herbert Macaulay Way 294, Yaba, Lagos", "NG")],
-        "member": ("tunde@lagos-datacollective.demo", "Tunde Adebayo"),
-    },
-    {
-        "legal_name": "Dhaka Digital Works",
-        "country": "BD",
-        "registration_number": "C-171234/2021",
-        "website": "https://dhaka-digital.example",
-        "sites": [SiteData("Mirpur Centre", "Road 10, Section 6, Mirpur, Dhaka 1216", "BD")],
-        "member": ("farhana@dhaka-digital.demo", "Farhana Akter"),
-    },
-    {
-        "legal_name": "Andes Contact Center",
-        "country": "PE",
-        "registration_number": "20601234567",
-        "website": "https://andes-contact.example",
-        "sites": [
+        member=("amina@nairobi-dataworks.demo", "Amina Wanjiku"),
+    ),
+    DemoIssp(
+        legal_name="RuralShore Services",
+        country="IN",
+        registration_number="U72900KA2015PTC081234",
+        website="https://ruralshore.example",
+        sites=[SiteData("Mandya Centre", "KR Road 4, Mandya, Karnataka 571401", "IN")],
+        member=("priya@ruralshore.demo", "Priya Raghavan"),
+    ),
+    DemoIssp(
+        legal_name="Himal Digital",
+        country="NP",
+        registration_number="NP-CRO-155821",
+        website="https://himal-digital.example",
+        sites=[SiteData("Patan Studio", "Mangal Bazaar, Lalitpur 44700", "NP")],
+        member=("bishnu@himal-digital.demo", "Bishnu Gurung"),
+    ),
+    DemoIssp(
+        legal_name="Lagos Data Collective",
+        country="NG",
+        registration_number="RC-1498877",
+        website="https://lagos-datacollective.example",
+        sites=[SiteData("Yaba Hub", "Herbert Macaulay Way 294, Yaba, Lagos", "NG")],
+        member=("tunde@lagos-datacollective.demo", "Tunde Adebayo"),
+    ),
+    DemoIssp(
+        legal_name="Dhaka Digital Works",
+        country="BD",
+        registration_number="C-171234/2021",
+        website="https://dhaka-digital.example",
+        sites=[SiteData("Mirpur Centre", "Road 10, Section 6, Mirpur, Dhaka 1216", "BD")],
+        member=("farhana@dhaka-digital.demo", "Farhana Akter"),
+    ),
+    DemoIssp(
+        legal_name="Andes Contact Center",
+        country="PE",
+        registration_number="20601234567",
+        website="https://andes-contact.example",
+        sites=[
             SiteData("Villa El Salvador Hub", "Av. Revolución 1450, Villa El Salvador, Lima", "PE")
         ],
-        "member": ("lucia@andes-contact.demo", "Lucía Quispe"),
-    },
+        member=("lucia@andes-contact.demo", "Lucía Quispe"),
+    ),
 ]
 
 
@@ -112,7 +130,7 @@ def _exists(session: Session, email: str) -> bool:
 def demo_accounts() -> list[tuple[str, str, str]]:
     """(e-mail, roles, password) of every demo account, for printing."""
     rows = [(e, ", ".join(sorted(r.value for r in roles)), pw) for e, _, roles, pw in STAFF]
-    rows += [(o["member"][0], "issp", ISSP_PASSWORD) for o in ISSPS]  # type: ignore[index]
+    rows += [(o.member[0], "issp", ISSP_PASSWORD) for o in ISSPS]
     return rows
 
 
@@ -141,16 +159,16 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
             )
             created += 1
     for org in ISSPS:
-        email, name = org["member"]  # type: ignore[misc]
+        email, name = org.member
         if _exists(session, email):
             continue
         register_issp(
             session,
-            legal_name=org["legal_name"],
-            country=org["country"],  # type: ignore[arg-type]
-            registration_number=org["registration_number"],  # type: ignore[arg-type]
-            website=org["website"],
-            sites=org["sites"],  # type: ignore[arg-type]
+            legal_name=org.legal_name,
+            country=org.country,
+            registration_number=org.registration_number,
+            website=org.website,
+            sites=org.sites,
             full_name=name,
             email=email,
             password=ISSP_PASSWORD,
@@ -171,10 +189,10 @@ def _user(session: Session, email: str) -> User:
     return user
 
 
-def _answers(rubric, level: int, self_assessment: bool) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+def _answers(rubric: Rubric, level: int, self_assessment: bool) -> dict[str, dict[str, Any]]:
     """Answers that a well-run ISSP would give: gates yes, levels *level*, numbers in the band
     of that level."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for c in rubric.criteria:
         if c.kind == "gate":
             out[c.id] = {"value": True}
@@ -302,7 +320,9 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     return walked
 
 
-def _demo_status_change(session: Session, application, admin: User, email: str) -> None:  # type: ignore[no-untyped-def]
+def _demo_status_change(
+    session: Session, application: Application, admin: User, email: str
+) -> None:
     """One suspended and one withdrawn certificate, so every status can be seen."""
     from certify.certificates.models import Certificate
     from certify.certificates.operations import suspend_certificate, withdraw_certificate

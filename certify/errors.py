@@ -6,6 +6,7 @@ import logging
 import re
 
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -34,23 +35,22 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def _render(exc: HTTPException, message: str | None = None):  # type: ignore[no-untyped-def]
+def _render(exc: HTTPException, message: str | None = None) -> ResponseReturnValue:
     status = exc.code or 500
     message = message or FRIENDLY.get(status) or exc.description or "Error"
+    # Keep what tells the client how to go on (Allow, Retry-After), not Werkzeug's HTML type.
+    kept = [(k, v) for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")]
     if wants_json():
-        response = jsonify({"error": {"code": _code_name(exc), "message": message}})
-    else:
-        response = render_template(
-            "errors/error.html", status=status, title=exc.name, message=message
-        )
-    return response, status, exc.get_headers() if status in (405, 429) else {}
+        return jsonify({"error": {"code": _code_name(exc), "message": message}}), status, kept
+    page = render_template("errors/error.html", status=status, title=exc.name, message=message)
+    return page, status, kept
 
 
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
+    def csrf_error(exc: CSRFError) -> ResponseReturnValue:
         return _render(
             exc,
             "This form expired or did not come from this site, so nothing was saved. Go back, "
@@ -58,13 +58,13 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         # Specific messages passed to abort(…, description) are meant for the user; the
         # generic Werkzeug texts are replaced by ours.
         custom = exc.description if exc.description != type(exc).description else None
         return _render(exc, custom)
 
     @app.errorhandler(Exception)
-    def unexpected_error(exc: Exception):  # type: ignore[no-untyped-def]
+    def unexpected_error(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return _render(InternalServerError())

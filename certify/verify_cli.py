@@ -17,6 +17,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,7 @@ def pinned_registry_keys(
     return fetched, fetched_export
 
 
-def online_lookup(registry: str):  # type: ignore[no-untyped-def]
+def online_lookup(registry: str) -> Callable[[str], RegistryRecord]:
     """A record lookup that asks the registry's API, for :func:`verify_document`."""
 
     def lookup(serial: str) -> RegistryRecord:
@@ -144,7 +145,7 @@ def online_lookup(registry: str):  # type: ignore[no-untyped-def]
     return lookup
 
 
-def _log_check(export: dict[str, Any]):  # type: ignore[no-untyped-def]
+def _log_check(export: dict[str, Any]) -> Callable[[str, bytes], tuple[bool, str]] | None:
     log_key = export.get("log_key")
     if not log_key:
         return None

@@ -67,12 +67,19 @@ def _form_error(form: Any, error: OperationError) -> None:
         flash(error.message, "error")
 
 
+def _after_login(next_url: str | None) -> str:
+    """Where to go after signing in: *next_url* when it stays on this site, else the dashboard."""
+    return next_url if next_url is not None and is_safe_next(next_url) else url_for(
+        "accounts.dashboard"
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
     next_url = request.args.get("next")
     if current_user() is not None:
-        return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
+        return redirect(_after_login(next_url))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -87,7 +94,7 @@ def login() -> Any:
         if result.user is not None:
             _start_session(result.user)
             flash(f"Signed in as {result.user.email}.", "success")
-            return redirect(next_url if is_safe_next(next_url) else url_for("accounts.dashboard"))
+            return redirect(_after_login(next_url))
         form.password.errors = [result.message or "Sign-in failed."]
         status = 429 if result.message and "locked" in result.message else 401
     elif request.method == "POST":

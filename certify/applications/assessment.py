@@ -211,16 +211,18 @@ def save_assessment_section(
     after = {}
     now = utcnow()
     for cid in ids:
-        i = inputs.get(cid)
+        given = inputs.get(cid)
         row = existing.get(cid)
-        if i is None or not i.answer:
+        if given is None or not given.answer:
             if row is not None:
                 session.delete(row)
             continue
         values = {
-            "answer": json.dumps(i.answer, sort_keys=True),
-            "notes": i.notes.strip() or None,
-            "evidence_refs": json.dumps(sorted(i.evidence_refs)) if i.evidence_refs else None,
+            "answer": json.dumps(given.answer, sort_keys=True),
+            "notes": given.notes.strip() or None,
+            "evidence_refs": json.dumps(sorted(given.evidence_refs))
+            if given.evidence_refs
+            else None,
         }
         if row is None:
             session.add(
@@ -237,9 +239,9 @@ def save_assessment_section(
                 setattr(row, key, value)
             row.updated_at, row.updated_by_id = now, auditor.id
         after[cid] = {
-            "answer": i.answer,
-            "notes": i.notes.strip() or None,
-            "evidence": sorted(i.evidence_refs),
+            "answer": given.answer,
+            "notes": given.notes.strip() or None,
+            "evidence": sorted(given.evidence_refs),
         }
     version.version += 1
     version.updated_at, version.updated_by_id = now, auditor.id

@@ -199,7 +199,8 @@ def start() -> Any:
         return redirect(url_for("applications.index"))
     db_session().commit()
     flash(
-        f"Application started against {rubric.title} {rubric.version}. Begin with the scope.",
+        f"Application started against {application.standard_id.upper()} "
+        f"{application.standard_version}. Begin with the scope.",
         "success",
     )
     return redirect(url_for("applications.scope", public_id=application.public_id))

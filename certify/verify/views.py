@@ -101,7 +101,7 @@ def submit() -> Any:
     if not form.validate_on_submit():
         return _render(None, 400, form=form, error="Enter a serial number or choose a file.")
     upload = form.file.data
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and upload.filename:
         data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
         if not data:
             return _render(None, 400, form=form, error="The file is empty.")

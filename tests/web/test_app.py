@@ -163,3 +163,10 @@ def test_unexpected_errors_are_friendly_and_hide_details(strict_app) -> None:
     assert b"Something went wrong" in page.data
     api = client.get("/api/_test/boom")
     assert api.status_code == 500 and api.json["error"]["code"] == "internal_server_error"
+
+
+def test_405_under_api_is_json_with_allow(client) -> None:
+    response = client.delete("/api/v1/verify")
+    assert response.status_code == 405
+    assert response.is_json and response.json["error"]["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
