@@ -19,8 +19,13 @@ def init_app(app: Flask) -> None:
     """Register the blueprint, the ``keys`` and ``certificates`` commands, the ``flask init``
     step creating missing keys, the issuance steps, the dashboard provider and the admin
     navigation link."""
-    from certify.certificates import cli, issuance, pdf, views
-    from certify.certificates import pdf_views  # noqa: F401 - adds its route to the blueprint
+    from certify.certificates import (
+        cli,
+        issuance,
+        pdf,
+        pdf_views,  # noqa: F401 - adds its route to the blueprint
+        views,
+    )
     from certify.templating import add_nav_link
 
     views.init_app(app)

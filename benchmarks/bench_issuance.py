@@ -1,0 +1,182 @@
+"""Issuing one certificate end to end against a bare render + signature of the same page.
+
+End to end: the whole issuance pipeline on a real (temporary SQLite) database: checks,
+serial, snapshot, status-list entries (re-signed lists), the signed W3C credential, the PDF
+(ReportLab render, PAdES signature with the cached signer, the issuer's own validation), the
+certificate and document rows, the audit event, and the commit.
+
+Baseline, measured in the same run and interleaved with it: ReportLab's render of the same
+snapshot plus pyHanko's signature (the credential embedded) with the same signer.
+
+Figures are medians in milliseconds; the target is a ratio of at most 1.5 (the pipeline adds
+at most half again to the unavoidable render + sign).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET_RATIO = 1.5
+
+
+def _setup(folder: Path) -> Any:
+    from certify import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "benchmark-secret-key-that-is-long-enough",
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "PUBLIC_URL": "https://registry.example.org",
+            "RATELIMIT_ENABLED": False,
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 1024,
+            "ARGON2_PARALLELISM": 1,
+        }
+    )
+    # migrations, the published rubric, the key set: what `flask init` does, without demo data
+    result = app.test_cli_runner().invoke(args=["init", "--no-demo"])
+    if result.exit_code != 0:
+        raise RuntimeError(f"init failed: {result.output}") from result.exception
+    return app
+
+
+def _decided_application(session: Any, rubric: Any, n: int) -> Any:
+    from certify.accounts.operations import SiteData, register_issp
+    from certify.applications.models import Application
+    from certify.db import utcnow
+
+    user = register_issp(
+        session,
+        legal_name=f"Bench Organisation {n} Ltd",
+        country="KE",
+        registration_number=f"BENCH-{n}",
+        website=None,
+        sites=[SiteData(f"Site {n}", f"Street {n}, Nairobi", "KE")],
+        full_name=f"Member {n}",
+        email=f"bench{n}@example.org",
+        password="correct horse battery",  # noqa: S106 - a throw-away benchmark account
+    )
+    org = user.organisation
+    application = Application(
+        organisation_id=org.id,
+        state="decided",
+        standard_id=rubric.id,
+        standard_version=rubric.version,
+        standard_sha256=rubric.sha256,
+        services="Data annotation and multilingual customer support",
+        site_ids=json.dumps([s.public_id for s in org.sites]),
+        decided_at=utcnow(),
+        decision="certified",
+    )
+    session.add(application)
+    session.commit()
+    return application
+
+
+def _answers(rubric: Any) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    for c in rubric.criteria:
+        if c.kind == "gate":
+            answers[c.id] = True
+        elif c.kind == "level":
+            answers[c.id] = 3
+        else:
+            band = c.bases[0].bands[-1]
+            value = str(band.lower + (1 if not band.lower_inclusive else 0))
+            answers[c.id] = {"value": value, "basis": c.bases[0].id} if len(c.bases) > 1 else value
+    return answers
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Median end-to-end issuance and bare render + sign (ms), and their ratio.
+
+    quick: 3 certificates (a CI smoke run); otherwise 15.
+    """
+    from certify.certificates.issuance import issue_certificate
+    from certify.certificates.keys import get_keystore
+    from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
+    from certify.core.actor import Actor
+    from certify.core.certificate_pdf import render_certificate
+    from certify.core.scoring import score
+    from certify.db import db_session, utcnow
+    from certify.standards.operations import get_rubric
+
+    count = 3 if quick else 15
+    with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
+        app = _setup(Path(tmp))
+        with app.app_context():
+            session = db_session()
+            rubric = get_rubric("isrps", "1.0")
+            result = score(rubric, _answers(rubric))
+            # one application per certificate, made outside the timed part
+            applications = [_decided_application(session, rubric, n) for n in range(count + 1)]
+            keys = get_keystore()
+            signer = get_pdf_signer(keys)
+            public_url = app.config["PUBLIC_URL"]
+            registry = app.config["REGISTRY_NAME"]
+            actor = Actor.user("bench-reviewer")
+
+            def issue(application: Any) -> Any:
+                certificate = issue_certificate(
+                    session,
+                    application,
+                    score=result,
+                    rubric=rubric,
+                    decided_at=utcnow(),
+                    actor=actor,
+                )
+                session.commit()
+                return certificate
+
+            def baseline(certificate: Any) -> bytes:
+                snapshot = certificate.snapshot_data
+                unsigned = render_certificate(
+                    snapshot,
+                    verify_url=verify_url(public_url, certificate.serial),
+                    registry_name=registry,
+                    public_url=public_url,
+                )
+                return signer.sign(
+                    unsigned,
+                    attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
+                    signing_time=dt.datetime.now(dt.UTC),
+                )
+
+            warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
+            baseline(warm)
+            issue_ms: list[float] = []
+            base_ms: list[float] = []
+            for application in applications[1:]:
+                started = time.perf_counter()
+                certificate = issue(application)
+                issue_ms.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                baseline(certificate)
+                base_ms.append((time.perf_counter() - started) * 1000)
+        from certify.db import get_db
+
+        get_db(app).engine.dispose()
+
+    figures = {
+        "issue_ms": statistics.median(issue_ms),
+        "render_sign_ms": statistics.median(base_ms),
+    }
+    figures["ratio"] = figures["issue_ms"] / figures["render_sign_ms"]
+    met = figures["ratio"] <= TARGET_RATIO
+    figures["target_met"] = 1.0 if met else 0.0
+    print(f"   certificates issued:           {count}")
+    print(f"   issuance end to end (median):  {figures['issue_ms']:8.1f} ms")
+    print(f"   render + sign only (median):   {figures['render_sign_ms']:8.1f} ms")
+    print(
+        f"   ratio:                         {figures['ratio']:8.2f}  "
+        f"(target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})"
+    )
+    return figures

@@ -1,0 +1,271 @@
+"""The signed PDF certificate: two issuance steps, the stored document and the cached signer.
+
+Issuance steps (installed by :func:`install_pdf_steps`):
+
+=================  ====================================================================
+``pdf_sign``       after ``credential``: render the page (ReportLab, QR code to
+                   ``<public url>/verify/<serial>``), embed the credential's stored bytes
+                   as ``certificate.json`` (and the transparency-log proof, when a log step
+                   set ``ctx.log_proof``, as ``transparency-log-proof.txt``), sign (PAdES
+                   B-B, the *current* document-signing certificate, chain embedded), then
+                   validate the result as a verifier would; a document that fails is refused
+                   and the issuance fails with nothing recorded
+``pdf_store``      after ``record``: the :class:`CertificateDocument` row (bytes + SHA-256)
+=================  ====================================================================
+
+The core :class:`~certify.core.pdf_signing.PdfSigner` is built once per process and cached in
+``app.extensions`` under the signing certificate's fingerprint: after ``keys rotate`` the key
+store reloads, the fingerprint changes and the next issuance builds a new signer.
+
+pyHanko runs ``asyncio.run()`` inside; it cannot do so on a thread whose event loop is running
+(e.g. a Playwright test). :func:`call_outside_event_loop` moves such calls to a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from flask import Flask, current_app
+from sqlalchemy import ForeignKey, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from certify.certificates.issuance import IssuanceContext, IssuanceError, add_issuance_step
+from certify.certificates.keys import KeyStore
+from certify.certificates.models import Certificate
+from certify.core.canonical import sha256_hex
+from certify.core.certificate_pdf import render_certificate
+from certify.core.pdf_signing import PdfSigner, PdfValidation, validate_pdf
+from certify.db import Base, utcnow
+
+__all__ = [
+    "CREDENTIAL_ATTACHMENT",
+    "LOG_PROOF_ATTACHMENT",
+    "CertificateDocument",
+    "PdfRefusedError",
+    "call_outside_event_loop",
+    "document_for",
+    "get_pdf_signer",
+    "install_pdf_steps",
+    "pdf_file_name",
+    "sign_certificate_pdf",
+    "step_pdf_sign",
+    "step_pdf_store",
+    "verify_url",
+]
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+CREDENTIAL_ATTACHMENT = "certificate.json"
+LOG_PROOF_ATTACHMENT = "transparency-log-proof.txt"
+_SIGNER_KEY = "certify.pdf_signer"
+_SIGNER_LOCK = threading.Lock()
+
+
+class CertificateDocument(Base):
+    """The signed PDF of a certificate, as served: bytes and their SHA-256 (append-only:
+    database triggers refuse updates and deletes, see migration 0007)."""
+
+    __tablename__ = "certificate_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), unique=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    #: ``SHA256:AA:BB:...`` of the document-signing certificate that signed it
+    signing_cert_fingerprint: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CertificateDocument certificate={self.certificate_id} {self.pdf_sha256[:12]}>"
+
+
+class PdfRefusedError(IssuanceError):
+    """The issuer's own check of a freshly signed PDF failed; the PDF was not released."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def call_outside_event_loop(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Call *function*, on a worker thread when this thread runs an asyncio event loop
+    (pyHanko's ``asyncio.run()`` would fail there), else directly. Returns its result or
+    raises its exception."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
+
+
+def verify_url(public_url: str, serial: str) -> str:
+    """The address printed and encoded in the QR code: ``<public url>/verify/<serial>``."""
+    return f"{public_url.rstrip('/')}/verify/{serial}"
+
+
+def pdf_file_name(serial: str) -> str:
+    """``certificate-<serial>.pdf``, the download name."""
+    return f"certificate-{serial}.pdf"
+
+
+def get_pdf_signer(keys: KeyStore, app: Flask | None = None) -> PdfSigner:
+    """The core signer for the key store's *current* document-signing certificate, built once
+    per process and cached under its fingerprint (a rotation builds a new one).
+
+    Raises:
+        IssuanceError: the current signing certificate's private key is not here.
+    """
+    app = app or current_app
+    signing = keys.current_signing_cert
+    fingerprint = signing.fingerprint
+    cached = app.extensions.get(_SIGNER_KEY)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    if signing.private_key is None:
+        raise IssuanceError(
+            f"the private key of the document-signing certificate {signing.name} is missing"
+        )
+    with _SIGNER_LOCK:
+        cached = app.extensions.get(_SIGNER_KEY)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        signer = PdfSigner(signing.private_key, signing.certificate, [keys.root_cert])
+        app.extensions[_SIGNER_KEY] = (fingerprint, signer)
+    return signer
+
+
+def _attachments(credential_bytes: bytes, log_proof: object) -> dict[str, bytes]:
+    files = {CREDENTIAL_ATTACHMENT: bytes(credential_bytes)}
+    if isinstance(log_proof, str) and log_proof:
+        files[LOG_PROOF_ATTACHMENT] = log_proof.encode("utf-8")
+    return files
+
+
+def _check(
+    pdf: bytes,
+    keys: KeyStore,
+    expected: Mapping[str, bytes],
+    now: dt.datetime,
+) -> PdfValidation:
+    """Validate *pdf* as a verifier holding only the root would, plus: signed by the current
+    signing certificate, and carrying exactly the *expected* attachments.
+
+    Raises:
+        PdfRefusedError: any check failed (the reasons are in the message).
+    """
+    result = validate_pdf(pdf, [keys.root_cert], now=now)
+    problems = list(result.errors) if not result.ok else []
+    if result.ok and result.signer_fingerprint != keys.current_signing_cert.fingerprint:
+        problems.append("signed by a certificate other than the current signing certificate")
+    if result.ok and dict(result.embedded_files) != expected:
+        problems.append("the embedded files differ from the credential (and log proof)")
+    if problems:
+        log.error("refusing to release a certificate PDF: %s", "; ".join(problems))
+        raise PdfRefusedError(
+            "the signed PDF failed the issuer's own check and was not released: "
+            + "; ".join(problems)
+        )
+    return result
+
+
+def sign_certificate_pdf(
+    snapshot: Mapping[str, Any],
+    credential_bytes: bytes,
+    *,
+    keys: KeyStore,
+    public_url: str,
+    registry_name: str,
+    signing_time: dt.datetime,
+    log_proof: str | None = None,
+    app: Flask | None = None,
+) -> bytes:
+    """Render, sign and self-validate the PDF of *snapshot*; return the bytes to release.
+
+    Raises:
+        PdfRefusedError: the signed file is not intact, valid, trusted against the root and
+            covering the whole file, or its attachments are not exactly what was embedded.
+        IssuanceError: the signing key is missing.
+        CertificateDataError, FontNotFoundError, SigningError: from the core.
+    """
+    serial = str(snapshot["serial"])
+    unsigned = render_certificate(
+        snapshot,
+        verify_url=verify_url(public_url, serial),
+        registry_name=registry_name,
+        public_url=public_url,
+        font_dir=(app or current_app).config.get("PDF_FONT_DIR"),
+    )
+    signer = get_pdf_signer(keys, app)
+    files = _attachments(credential_bytes, log_proof)
+
+    def sign_and_check() -> bytes:
+        signed = signer.sign(
+            unsigned,
+            attachments=files,
+            reason=f"Certificate {serial} issued by {registry_name}",
+            location=public_url,
+            name=registry_name,
+            signing_time=signing_time,
+        )
+        _check(signed, keys, files, signing_time)
+        return signed
+
+    return call_outside_event_loop(sign_and_check)
+
+
+def document_for(session: Session, certificate: Certificate) -> CertificateDocument | None:
+    """The stored PDF of *certificate*, or None (certificates issued before PDFs existed)."""
+    return session.scalar(
+        select(CertificateDocument).where(CertificateDocument.certificate_id == certificate.id)
+    )
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def step_pdf_sign(ctx: IssuanceContext) -> None:
+    """Render, sign and self-validate; the bytes go to ``ctx.extra["pdf"]``."""
+    assert ctx.snapshot is not None and ctx.credential_bytes is not None
+    assert ctx.issued_at is not None
+    pdf = sign_certificate_pdf(
+        ctx.snapshot,
+        ctx.credential_bytes,
+        keys=ctx.keys,
+        public_url=ctx.public_url,
+        registry_name=ctx.issuer_name,
+        signing_time=ctx.issued_at,
+        log_proof=getattr(ctx, "log_proof", None),
+    )
+    ctx.extra["pdf"] = pdf
+    ctx.extra["pdf_sha256"] = sha256_hex(pdf)
+    ctx.extra["pdf_signing_cert"] = ctx.keys.current_signing_cert.fingerprint
+
+
+def step_pdf_store(ctx: IssuanceContext) -> None:
+    """Store the PDF made by ``pdf_sign`` for the certificate row made by ``record``."""
+    assert ctx.certificate is not None
+    if "pdf" not in ctx.extra:
+        raise IssuanceError("no PDF was made for this certificate")
+    ctx.session.add(
+        CertificateDocument(
+            certificate_id=ctx.certificate.id,
+            pdf=ctx.extra["pdf"],
+            pdf_sha256=ctx.extra["pdf_sha256"],
+            signing_cert_fingerprint=ctx.extra["pdf_signing_cert"],
+            created_at=ctx.now,
+        )
+    )
+    ctx.session.flush()
+
+
+def install_pdf_steps(app: Flask) -> None:
+    """Add ``pdf_sign`` after ``credential`` and ``pdf_store`` after ``record``."""
+    add_issuance_step(app, "pdf_sign", step_pdf_sign, after="credential")
+    add_issuance_step(app, "pdf_store", step_pdf_store, after="record")
