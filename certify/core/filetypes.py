@@ -593,6 +593,10 @@ def _check_text(source: BinaryIO, head: bytes, filename: str | None) -> FileKind
             sample.append(text[: _CSV_WINDOW - sampled])
             sampled += len(sample[-1])
         if final:
+            # CPython's utf-8-sig decoder keeps a short start that could be a BOM (b"\xef")
+            # even when told the input is final: anything left over is not text.
+            if decoder.getstate()[0]:
+                raise not_text
             break
     return _text_or_csv("".join(sample), filename)
 

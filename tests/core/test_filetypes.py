@@ -831,3 +831,10 @@ def test_download_names_are_always_harmless(original: str, kind: str) -> None:
     assert all(not unicodedata.category(c).startswith("C") for c in name)
     assert unicodedata.is_normalized("NFC", name)
     assert not name.startswith(".")
+
+
+@pytest.mark.parametrize("data", [b"\xef", b"\xef\xbb", b"\xc3"])
+def test_a_cut_off_utf8_start_is_not_text(data: bytes) -> None:
+    # found by hypothesis: CPython's utf-8-sig decoder swallowed a lone b"\xef"
+    with pytest.raises(FileTypeError):
+        sniff(data)
