@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("idx", name=op.f("pk_log_entry")),
     )
     with op.batch_alter_table("log_entry") as batch_op:
+        batch_op.create_index(batch_op.f("ix_log_entry_event"), ["event"], unique=False)
         batch_op.create_index(batch_op.f("ix_log_entry_serial"), ["serial"], unique=False)
     op.create_table(
         "log_node",
@@ -101,4 +102,5 @@ def downgrade() -> None:
     op.drop_table("log_node")
     with op.batch_alter_table("log_entry") as batch_op:
         batch_op.drop_index(batch_op.f("ix_log_entry_serial"))
+        batch_op.drop_index(batch_op.f("ix_log_entry_event"))
     op.drop_table("log_entry")
