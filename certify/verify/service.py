@@ -80,7 +80,17 @@ def lookup(serial: str) -> RegistryRecord:
 
 
 def _log_check() -> Any:
-    return current_app.extensions.get("certify.log_check")
+    """Checks a PDF's transparency-log proof with this registry's log key and origin."""
+    from certify.core.logproof import verify_certificate_log_proof
+    from certify.core.note import log_origin
+
+    keys = registry_keys()
+    if keys.log_key is None:
+        return None
+    origin = log_origin(keys.registry)
+    return lambda proof, credential: verify_certificate_log_proof(
+        proof, credential, keys.log_key, origin
+    )
 
 
 def verify_bytes(data: bytes) -> Verification:

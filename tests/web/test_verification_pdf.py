@@ -186,3 +186,58 @@ def test_thousands_of_mutations_never_pass(issued_pdf, keys) -> None:
             continue
         if not benign:
             assert result.verdict != "valid", kind
+
+
+def test_log_inclusion_is_checked_online_and_offline(client, issued_pdf, keys, tmp_path) -> None:
+    _certificate, pdf = issued_pdf
+    body = _upload(client, pdf).json
+    assert {c["name"]: c["ok"] for c in body["checks"]}["log_inclusion"] is True
+    from certify import verify_cli
+
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    export = tmp_path / "keys.json"
+    app = client.application
+    with app.app_context():
+        import json
+
+        export.write_text(json.dumps(get_keystore().export(app.config["PUBLIC_URL"])))
+    assert verify_cli.main([str(path), "--keys", str(export), "--json"]) == 0
+
+
+def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
+    app, client, issue, make_application, keys
+) -> None:
+    """The proof is corrupted before signing, so the PDF signature is sound: only
+    `log_inclusion` can catch it."""
+    from certify.certificates.issuance import add_issuance_step
+
+    def corrupt(ctx) -> None:
+        lines = ctx.log_proof.splitlines()
+        # the first proof hash line after the index: flip one base64 character
+        for i, line in enumerate(lines):
+            if line and line[0].isalpha() and len(line) >= 40 and i > 0:
+                lines[i] = ("A" if line[0] != "A" else "B") + line[1:]
+                break
+        ctx.log_proof = "\n".join(lines) + "\n"
+
+    add_issuance_step(app, "corrupt_log_proof", corrupt, before="pdf_sign")
+    certificate = issue(make_application())
+    pdf = client.get(f"/certificates/{certificate.serial}.pdf").get_data()
+    result = verify_document(
+        pdf, keys, now=dt.datetime.now(dt.UTC), log_check=_offline_log_check(keys)
+    )
+    assert result.check("pdf_signature").ok is True
+    assert result.check("credential_proof").ok is True
+    assert result.check("log_inclusion").ok is False
+    assert result.verdict == "tampered"
+
+
+def _offline_log_check(keys: RegistryKeys):
+    from certify.core.logproof import verify_certificate_log_proof
+    from certify.core.note import log_origin
+
+    origin = log_origin(keys.registry)
+    return lambda proof, credential: verify_certificate_log_proof(
+        proof, credential, keys.log_key, origin
+    )
