@@ -41,7 +41,7 @@ def _upload(client, data: bytes, name: str = "certificate.pdf"):
 
 
 def test_an_issued_pdf_is_valid_online_and_offline(client, issued_pdf, keys) -> None:
-    certificate, pdf = issued_pdf
+    _certificate, pdf = issued_pdf
     body = _upload(client, pdf).json
     assert body["verdict"] == "valid", body
     checks = {c["name"]: c["ok"] for c in body["checks"]}
