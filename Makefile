@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 FLASK := $(BIN)/flask --app certify
-# pytest options: add e.g. PYTEST_ARGS="-k journey" or "-x"
+# pytest options: add e.g. PYTEST_ARGS="-k journey" or "-x"; PYTEST_WORKERS=0 runs in one process
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test bench bench-quick lint typecheck clean help
 
@@ -44,7 +45,7 @@ run: $(VENV)/.installed instance/config.py
 	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
 test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

@@ -49,7 +49,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
 
-    from certify import standards
+    from certify import api, certificates, registry, standards, translog, verify
     from certify.accounts import views as accounts_views
     from certify.applications import views as applications_views
     from certify.main.views import bp as main_bp
@@ -58,20 +58,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     accounts_views.init_app(app)
     standards.init_app(app)
     applications_views.init_app(app)
-    from certify import certificates
-
     certificates.init_app(app)
-    from certify import registry
-
     registry.init_app(app)
-    from certify import api
-
     api.init_app(app)
-    from certify import translog
-
     translog.init_app(app)
-    from certify import verify
-
     verify.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
     from certify.access import public
