@@ -82,17 +82,9 @@ def _decided_application(session: Any, rubric: Any, n: int) -> Any:
 
 
 def _answers(rubric: Any) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for c in rubric.criteria:
-        if c.kind == "gate":
-            answers[c.id] = True
-        elif c.kind == "level":
-            answers[c.id] = 3
-        else:
-            band = c.bases[0].bands[-1]
-            value = str(band.lower + (1 if not band.lower_inclusive else 0))
-            answers[c.id] = {"value": value, "basis": c.bases[0].id} if len(c.bases) > 1 else value
-    return answers
+    from certify.core.rubric_samples import sample_answers
+
+    return sample_answers(rubric)
 
 
 def run(quick: bool = False) -> dict[str, float]:

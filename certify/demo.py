@@ -13,6 +13,7 @@ from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
+from certify.core.rubric_samples import sample_answers
 from certify.db import db_session, utcnow
 
 if TYPE_CHECKING:
@@ -190,25 +191,11 @@ def _user(session: Session, email: str) -> User:
 
 
 def _answers(rubric: Rubric, level: int, self_assessment: bool) -> dict[str, dict[str, Any]]:
-    """Answers that a well-run ISSP would give: gates yes, levels *level*, numbers in the band
-    of that level."""
-    out: dict[str, dict[str, Any]] = {}
-    for c in rubric.criteria:
-        if c.kind == "gate":
-            out[c.id] = {"value": True}
-        elif c.kind == "level":
-            out[c.id] = {"value": level}
-        else:
-            basis = c.bases[0]
-            band = next((b for b in basis.bands if b.level == level), basis.bands[-1])
-            value = band.lower if band.lower_inclusive else band.lower + 1
-            if c.floor is not None and value < c.floor:
-                value = c.floor
-            out[c.id] = {"value": str(value)}
-            if len(c.bases) > 1:
-                out[c.id]["basis"] = basis.id
-        if self_assessment:
-            out[c.id]["comment"] = "See the evidence uploaded for this criterion."
+    """Answers a well-run ISSP would give: gates yes, levels and number bands at *level*."""
+    out = sample_answers(rubric, level, number_level=level)
+    if self_assessment:
+        for answer in out.values():
+            answer["comment"] = "See the evidence uploaded for this criterion."
     return out
 
 

@@ -14,6 +14,7 @@ from certify.applications.models import Application
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, StatusList
 from certify.core.actor import Actor
+from certify.core.rubric_samples import sample_answers
 from certify.core.scoring import score
 from certify.db import utcnow
 
@@ -22,17 +23,7 @@ REVIEWER = Actor.user("reviewer-public-id")
 
 def answers_for(rubric, level: int = 3, gates: bool = True) -> dict[str, Any]:
     """Answers to every criterion: gates *gates*, levels *level*, numbers in the top band."""
-    answers: dict[str, Any] = {}
-    for c in rubric.criteria:
-        if c.kind == "gate":
-            answers[c.id] = gates
-        elif c.kind == "level":
-            answers[c.id] = level
-        else:
-            band = c.bases[0].bands[-1]
-            value = str(band.lower + (1 if not band.lower_inclusive else 0))
-            answers[c.id] = {"value": value, "basis": c.bases[0].id} if len(c.bases) > 1 else value
-    return answers
+    return sample_answers(rubric, level, gates=gates)
 
 
 @pytest.fixture

@@ -21,23 +21,15 @@ from certify.applications.operations import (
     start_application,
     submit_application,
 )
+from certify.core.rubric_samples import sample_answers
 from certify.standards.operations import get_rubric
 from tests.web.conftest import login
-from tests.web.test_applications import _number_value, form_answers
+from tests.web.test_applications import form_answers
 
 
 def self_answers(rubric, section) -> dict:
-    out = {}
-    for c in section.criteria:
-        if c.kind == "gate":
-            out[c.id] = {"value": True}
-        elif c.kind == "level":
-            out[c.id] = {"value": 2}
-        else:
-            out[c.id] = {"value": _number_value(c)}
-            if len(c.bases) > 1:
-                out[c.id]["basis"] = c.bases[0].id
-    return out
+    ids = {c.id for c in section.criteria}
+    return {k: v for k, v in sample_answers(rubric, 2).items() if k in ids}
 
 
 @pytest.fixture
