@@ -26,7 +26,7 @@ from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
 from certify.db import Base
-from certify.registry.models import RegistryTerm
+from certify.registry.models import RegistryEntry, RegistryTerm
 from certify.standards import models as _standards_models  # noqa: F401
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
@@ -51,8 +51,9 @@ __all__ = [
     "LogHead",
     "LogNode",
     "NonConformity",
-    "RegistryTerm",
     "Organisation",
+    "RegistryEntry",
+    "RegistryTerm",
     "SelfAssessmentAnswer",
     "Site",
     "StatusList",

@@ -48,6 +48,9 @@ PAGES: list[tuple[str | None, str]] = [
     (None, "/verify/{certificate:Himal Digital}"),
     ("admin", "/admin/certificates"),
     ("admin", "/admin/certificates/{certificate:Himal Digital}"),
+    (None, "/registry"),
+    (None, "/registry/{certificate:Nairobi DataWorks}"),
+    (None, "/api/docs"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application.
 
