@@ -226,3 +226,29 @@ def test_mutated_credentials_never_pass_unless_unchanged(app, certificate) -> No
         if result.verdict == "valid":
             assert json.loads(bytes(data)) == meaning
     assert checked > 300
+
+
+def test_every_verdict_reads_plainly_on_the_page(app, client, certificate) -> None:
+    import io
+
+    document = json.loads(certificate.credential)
+    document["credentialSubject"]["name"] = "Someone Else Ltd"
+    altered = client.post(
+        "/verify",
+        data={"file": (io.BytesIO(json.dumps(document).encode()), "cert.json")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Altered after signing" in altered
+    document.pop("proof")
+    forged = sign_credential(
+        document,
+        generate_private_key(),
+        "did:web:evil.example#k1",
+        dt.datetime.now(dt.UTC).replace(microsecond=0),
+    )
+    foreign = client.post(
+        "/verify",
+        data={"file": (io.BytesIO(json.dumps(forged).encode()), "cert.json")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Not issued by this registry" in foreign

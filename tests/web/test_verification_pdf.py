@@ -206,7 +206,7 @@ def test_log_inclusion_is_checked_online_and_offline(client, issued_pdf, keys, t
 
 
 def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
-    app, client, issue, make_application, keys
+    app, client, issue, make_application, keys, tmp_path, capsys
 ) -> None:
     """The proof is corrupted before signing, so the PDF signature is sound: only
     `log_inclusion` can catch it."""
@@ -231,6 +231,17 @@ def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
     assert result.check("credential_proof").ok is True
     assert result.check("log_inclusion").ok is False
     assert result.verdict == "tampered"
+    # and the offline verifier says the same, with no network at all
+    import json
+
+    from certify import verify_cli
+
+    path, export = tmp_path / "c.pdf", tmp_path / "keys.json"
+    path.write_bytes(pdf)
+    with app.app_context():
+        export.write_text(json.dumps(get_keystore().export(app.config["PUBLIC_URL"])))
+    assert verify_cli.main([str(path), "--keys", str(export)]) == 1
+    assert "[FAIL] log_inclusion" in capsys.readouterr().out
 
 
 def _offline_log_check(keys: RegistryKeys):
