@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
+from certify.core.canonical import sha256_hex
 from certify.core.verification import (
+    Check,
     RegistryKeys,
     RegistryRecord,
     Verification,
@@ -111,9 +114,13 @@ def verify_bytes(data: bytes) -> Verification:
 
 
 def verify_certificate(certificate: Certificate) -> Verification:
-    """Verify the stored credential of *certificate* (the QR-code and serial route)."""
+    """Verify the stored credential of *certificate* (the QR-code and serial route).
+
+    The registry holds no PDF to check here, so ``log_inclusion`` reports whether the log
+    holds this certificate's issuance entry for exactly these credential bytes.
+    """
     now = utcnow()
-    return verify_document(
+    result = verify_document(
         certificate.credential,
         registry_keys(),
         now=now,
@@ -121,3 +128,35 @@ def verify_certificate(certificate: Certificate) -> Verification:
         log_check=_log_check(),
         freshness=f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC",
     )
+    index = _issuance_log_index(certificate)
+    detail = (
+        f"issuance recorded as entry #{index} of the public log"
+        if index is not None
+        else "no issuance entry for this credential in the public log"
+    )
+    checks = tuple(
+        Check("log_inclusion", index is not None, detail) if c.name == "log_inclusion" else c
+        for c in result.checks
+    )
+    verdict = result.verdict if index is not None or result.verdict != "valid" else "tampered"
+    return replace(result, checks=checks, verdict=verdict)
+
+
+def _issuance_log_index(certificate: Certificate) -> int | None:
+    from certify.core.note import parse_log_entry
+    from certify.translog.models import LogEntry
+
+    rows = (
+        db_session()
+        .scalars(
+            select(LogEntry).where(
+                LogEntry.serial == certificate.serial, LogEntry.event == "issued"
+            )
+        )
+        .all()
+    )
+    expected = sha256_hex(certificate.credential)
+    for row in rows:
+        if parse_log_entry(bytes(row.entry)).credential_hash == expected:
+            return row.idx
+    return None

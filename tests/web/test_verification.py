@@ -252,3 +252,8 @@ def test_every_verdict_reads_plainly_on_the_page(app, client, certificate) -> No
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "Not issued by this registry" in foreign
+
+
+def test_the_serial_page_checks_the_log(client, certificate) -> None:
+    page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert "of the public log" in page and "Genuine and valid" in page
