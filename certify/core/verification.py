@@ -63,6 +63,15 @@ VERDICTS = (
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 CLOCK_SKEW = dt.timedelta(minutes=5)
+#: Traces a PDF signature leaves; one damaged byte cannot remove them all.
+SIGNATURE_MARKERS = (
+    b"/ByteRange",
+    b"/ETSI.CAdES.detached",
+    b"/adbe.pkcs7",
+    b"/Type /Sig",
+    b"/Type/Sig",
+    b"/SigFlags",
+)
 
 
 class NotADocument(ValueError):
@@ -234,7 +243,7 @@ def verify_document(
         )
         if not pdf.readable:
             pass
-        elif not pdf.signed and b"/ByteRange" in data:
+        elif not pdf.signed and any(marker in data for marker in SIGNATURE_MARKERS):
             # It was signed once, but the signature no longer parses: damaged after signing.
             put("pdf_signature", False, "the signature was damaged after signing")
         elif not pdf.signed:
@@ -464,3 +473,55 @@ def _verdict(checks: Mapping[str, Check], record: RegistryRecord | None, expired
     if failed("validity_period"):
         return "expired"
     return "valid"
+
+
+def with_live_status(
+    stored: Verification, record: RegistryRecord, now: dt.datetime, freshness: str
+) -> Verification:
+    """Add the registry's live record to an offline result for the registry's own stored
+    credential: the record matches by construction, the status and the validity period are
+    today's, and the verdict follows. Lets the serial page reuse the (immutable) proof checks.
+    """
+    checks = {c.name: c for c in stored.checks}
+    checks["record_match"] = Check(
+        "record_match",
+        record.found,
+        "matches the registry's record" if record.found else "this registry holds no such record",
+    )
+    status = record.status or "unknown"
+    checks["status"] = Check(
+        "status", status == "active", record.status_detail or f"status: {status}"
+    )
+    expired = False
+    credential = stored.credential or {}
+    if checks["credential_proof"].ok:
+        try:
+            valid_until = parse_datetime(str(credential.get("validUntil")))
+            valid_from = parse_datetime(str(credential.get("validFrom")))
+        except (CredentialError, ValueError):
+            checks["validity_period"] = Check(
+                "validity_period", False, "the credential's dates cannot be read"
+            )
+        else:
+            expired = now > valid_until
+            early = now + CLOCK_SKEW < valid_from
+            checks["validity_period"] = Check(
+                "validity_period",
+                not (expired or early),
+                f"valid until {valid_until:%Y-%m-%d %H:%M} UTC"
+                if not (expired or early)
+                else (
+                    f"expired on {valid_until:%Y-%m-%d}"
+                    if expired
+                    else f"not valid before {valid_from:%Y-%m-%d}"
+                ),
+            )
+    ordered = tuple(checks[n] for n in CHECK_NAMES)
+    return Verification(
+        _verdict(checks, record, expired),
+        ordered,
+        stored.credential,
+        stored.serial,
+        freshness,
+        stored.facts,
+    )

@@ -17,6 +17,7 @@ from certify.core.verification import (
     RegistryRecord,
     Verification,
     verify_document,
+    with_live_status,
 )
 from certify.db import db_session, utcnow
 
@@ -116,30 +117,43 @@ def verify_bytes(data: bytes) -> Verification:
 def verify_certificate(certificate: Certificate) -> Verification:
     """Verify the stored credential of *certificate* (the QR-code and serial route).
 
-    The registry holds no PDF to check here, so ``log_inclusion`` reports whether the log
-    holds this certificate's issuance entry for exactly these credential bytes.
+    The proof checks of stored bytes never change, so they are computed once per certificate
+    and key set and kept (bounded); the record, the status and the validity period are read
+    live on every request. The registry holds no PDF to check here, so ``log_inclusion``
+    reports whether the log holds this certificate's issuance entry for exactly these bytes.
     """
     now = utcnow()
-    result = verify_document(
-        certificate.credential,
-        registry_keys(),
-        now=now,
-        lookup=lookup,
-        log_check=_log_check(),
-        freshness=f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC",
+    keys = registry_keys()
+    cache = current_app.extensions.setdefault("certify.verify_static", {})
+    key = (certificate.serial, keys.root_fingerprint, len(keys.credential_keys))
+    static = cache.get(key)
+    if static is None:
+        offline = verify_document(certificate.credential, keys, now=now)
+        index = _issuance_log_index(certificate)
+        detail = (
+            f"issuance recorded as entry #{index} of the public log"
+            if index is not None
+            else "no issuance entry for this credential in the public log"
+        )
+        static = replace(
+            offline,
+            checks=tuple(
+                Check("log_inclusion", index is not None, detail)
+                if c.name == "log_inclusion"
+                else c
+                for c in offline.checks
+            ),
+        )
+        if len(cache) > 20_000:  # bounded: a crawl of every serial cannot exhaust memory
+            cache.clear()
+        cache[key] = static
+    status = certificate.status_at(now)
+    record = RegistryRecord(
+        True, certificate.credential, status.value, _status_words(certificate, status)
     )
-    index = _issuance_log_index(certificate)
-    detail = (
-        f"issuance recorded as entry #{index} of the public log"
-        if index is not None
-        else "no issuance entry for this credential in the public log"
+    return with_live_status(
+        static, record, now, f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC"
     )
-    checks = tuple(
-        Check("log_inclusion", index is not None, detail) if c.name == "log_inclusion" else c
-        for c in result.checks
-    )
-    verdict = result.verdict if index is not None or result.verdict != "valid" else "tampered"
-    return replace(result, checks=checks, verdict=verdict)
 
 
 def _issuance_log_index(certificate: Certificate) -> int | None:
