@@ -69,17 +69,19 @@ class VerifyForm(FlaskForm):
     file = FileField("Or upload the certificate (PDF) or its credential (JSON)")
 
 
-def _render(result: Verification | None, status: int = 200, **extra: Any) -> Any:
+def _render(
+    result: Verification | None, status: int = 200, *, with_form: bool = True, **extra: Any
+) -> Any:
     keys = registry_keys()
+    form = extra.pop("form", None) or (VerifyForm() if with_form else None)
     return render_template(
         "verify/index.html",
-        form=extra.pop("form", None) or VerifyForm(),
+        form=form,
         result=result,
         headline=HEADLINES.get(result.verdict) if result else None,
         labels=CHECK_LABELS,
         registry_url=keys.registry,
         root_fingerprint=keys.root_fingerprint,
-        key_ids=[k.id for k in keys.credential_keys],
         **extra,
     ), status
 
@@ -145,7 +147,9 @@ def by_serial(serial: str) -> Any:
     if certificate is None:
         return _render(None, 404, unknown_serial=serial)
     result = verify_certificate(certificate)
-    return _render(result, 200, certificate=certificate)
+    # The QR-code target is the busiest page: no form (and so no session) here; checking
+    # another certificate is one link away.
+    return _render(result, 200, certificate=certificate, with_form=False)
 
 
 @bp.post("/api/v1/verify")
