@@ -69,8 +69,10 @@ def _form_error(form: Any, error: OperationError) -> None:
 
 def _after_login(next_url: str | None) -> str:
     """Where to go after signing in: *next_url* when it stays on this site, else the dashboard."""
-    return next_url if next_url is not None and is_safe_next(next_url) else url_for(
-        "accounts.dashboard"
+    return (
+        next_url
+        if next_url is not None and is_safe_next(next_url)
+        else url_for("accounts.dashboard")
     )
 
 
