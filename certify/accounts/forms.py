@@ -89,7 +89,26 @@ class SiteForm(Form):
     )
 
 
-class RegisterForm(FlaskForm):
+class JoinForm(FlaskForm):
+    """A new person's account: who they are and their password."""
+
+    full_name = StringField(
+        "Your full name", validators=[InputRequired("Enter your name."), Length(max=200)]
+    )
+    email = EmailField(
+        "Email",
+        validators=[
+            InputRequired("Enter your e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+    password, password_confirm = new_password_fields()
+
+
+class RegisterForm(JoinForm):
+    """An ISSP and its first member."""
+
     legal_name = StringField(
         "Organisation legal name",
         validators=[InputRequired("Enter the organisation's legal name."), Length(max=200)],
@@ -109,18 +128,6 @@ class RegisterForm(FlaskForm):
         ],
     )
     sites = FieldList(FormField(SiteForm), min_entries=3, max_entries=10)
-    full_name = StringField(
-        "Your full name", validators=[InputRequired("Enter your name."), Length(max=200)]
-    )
-    email = EmailField(
-        "Email",
-        validators=[
-            InputRequired("Enter your e-mail address."),
-            Email("Enter a valid e-mail address."),
-            Length(max=254),
-        ],
-    )
-    password, password_confirm = new_password_fields()
 
     def validate_country(self, field: Any) -> None:
         _check_country(self, field)
@@ -135,21 +142,6 @@ class RegisterForm(FlaskForm):
                 raise ValidationError("Each site needs both a name and an address.")
         if not filled:
             raise ValidationError("Add at least one site: its name and its address.")
-
-
-class JoinForm(FlaskForm):
-    full_name = StringField(
-        "Your full name", validators=[InputRequired("Enter your name."), Length(max=200)]
-    )
-    email = EmailField(
-        "Email",
-        validators=[
-            InputRequired("Enter your e-mail address."),
-            Email("Enter a valid e-mail address."),
-            Length(max=254),
-        ],
-    )
-    password, password_confirm = new_password_fields()
 
 
 class PasswordChangeForm(FlaskForm):
