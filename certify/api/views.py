@@ -246,7 +246,7 @@ class LiveReader:
         return Live(row[0], row[1], _utc(row[2]), _utc(row[3]), _utc(row[4]), row[5])  # type: ignore[arg-type]
 
 
-def _live_row(serial: str) -> Any:
+def live_row(serial: str) -> Any:
     """The lifecycle columns of *serial*, read now. In production the session factory is
     bound to the engine and the :class:`LiveReader` is used; tests bind sessions to their
     rolled-back connection, so there the request's session reads."""
@@ -304,7 +304,7 @@ def get_certificate(serial: str) -> Response:
     if len(serial) > 64 or not serial.isprintable():
         # never a serial; and PostgreSQL refuses NUL characters in a query outright
         abort(404, "There is no certificate with this serial.")
-    live = _live_row(serial)
+    live = live_row(serial)
     if live is None:
         canonical = canonical_serial(serial)
         if canonical is not None and canonical != serial:

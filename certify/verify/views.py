@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from flask import (
@@ -12,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_wtf import FlaskForm
@@ -21,10 +23,12 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from certify.access import public
+from certify.api.views import live_row
 from certify.certificates.models import Certificate
 from certify.core.serial import SerialError, normalise_serial
 from certify.core.verification import NotADocument, Verification
-from certify.db import db_session
+from certify.db import db_session, utcnow
+from certify.ratelimit import public_limit
 from certify.security import csrf
 from certify.verify.service import (
     public_summary,
@@ -97,6 +101,7 @@ def index() -> Any:
 
 
 @bp.post("/verify")
+@public_limit("verify")
 @public
 def submit() -> Any:
     form = VerifyForm()
@@ -134,7 +139,16 @@ def _certificate(serial: str | None) -> Certificate | None:
     return db_session().scalar(select(Certificate).where(Certificate.serial == serial))
 
 
+_STAMP = "\x00checked-at\x00"
+_PAGE_CACHE_SIZE = 10_000
+
+
+def _page_cache() -> OrderedDict[tuple[Any, ...], str]:
+    return current_app.extensions.setdefault("certify.verify_pages", OrderedDict())
+
+
 @bp.get("/verify/<serial>")
+@public_limit("verify")
 @public
 def by_serial(serial: str) -> Any:
     try:
@@ -143,16 +157,47 @@ def by_serial(serial: str) -> Any:
         return _render(None, 404, error=f"{serial!r} is not a certificate serial: {exc}")
     if canonical != serial:
         return redirect(url_for("verify.by_serial", serial=canonical), code=301)
+    # The QR-code target is the busiest page. Its content follows from the stored (immutable)
+    # credential, the live lifecycle columns, the key set and the day, so for anonymous
+    # visitors the rendered page is kept per exactly those and only the "checked at" time is
+    # filled in per request. The lifecycle columns are read on every request: a status change
+    # shows at once.
+    live = live_row(serial)
+    if live is None:
+        return _render(None, 404, unknown_serial=serial)
+    now = utcnow()
+    keys = registry_keys()
+    anonymous = not session.get("uid") and not session.get("_flashes")
+    key = (
+        serial,
+        live.status,
+        live.status_changed_at,
+        live.suspended_until,
+        live.superseded_by_id,
+        now.date(),
+        keys.root_fingerprint,
+        len(keys.credential_keys),
+    )
+    cache = _page_cache()
+    if anonymous and key in cache:
+        cache.move_to_end(key)
+        return cache[key].replace(_STAMP, f"{now:%Y-%m-%d %H:%M:%S}")
     certificate = _certificate(serial)
     if certificate is None:
         return _render(None, 404, unknown_serial=serial)
     result = verify_certificate(certificate)
-    # The QR-code target is the busiest page: no form (and so no session) here; checking
-    # another certificate is one link away.
-    return _render(result, 200, certificate=certificate, with_form=False)
+    # no form (and so no session) here; checking another certificate is one link away
+    html, status = _render(result, 200, certificate=certificate, with_form=False)
+    if anonymous:
+        stamp = result.freshness.rsplit(" at ", 1)[-1].removesuffix(" UTC")
+        cache[key] = html.replace(stamp, _STAMP)
+        if len(cache) > _PAGE_CACHE_SIZE:
+            cache.popitem(last=False)
+    return html, status
 
 
 @bp.post("/api/v1/verify")
+@public_limit("verify")
 @csrf.exempt  # an API for machines: no session, no cookies, nothing to forge
 @public
 def api_verify() -> Any:

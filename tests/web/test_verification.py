@@ -257,3 +257,29 @@ def test_every_verdict_reads_plainly_on_the_page(app, client, certificate) -> No
 def test_the_serial_page_checks_the_log(client, certificate) -> None:
     page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
     assert "of the public log" in page and "Genuine and valid" in page
+
+
+def test_the_serial_page_is_never_stale(app, client, session, certificate, monkeypatch) -> None:
+    first = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    second = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)  # from the cache
+    assert "Genuine and valid" in first and "Genuine and valid" in second
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=7)
+    monkeypatch.setattr("certify.verify.views.utcnow", lambda: later)
+    third = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    assert f"{later:%Y-%m-%d %H:%M:%S}" in third  # the check time is today's, not the cache's
+    with app.app_context():
+        suspend_certificate(session, certificate, ADMIN, "fraud", "Forged payroll")
+        session.commit()
+    assert "Suspended" in client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"RATELIMIT_ENABLED": True, "RATELIMIT_VERIFY": "3/minute"}]
+)
+def test_verification_is_rate_limited(client, certificate) -> None:
+    statuses = [api(client, certificate.credential).status_code for _ in range(4)]
+    assert statuses[:3] == [200, 200, 200]
+    assert statuses[3] == 429
+    limited = api(client, certificate.credential)
+    assert limited.json["error"]["code"] == "too_many_requests"
+    assert "Retry-After" in limited.headers
