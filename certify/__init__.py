@@ -34,6 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify import config
 
     config.load_config(app, test_config)
+    # "//" in a path is an error, not a redirect: a serial with an encoded "/" (%2F) must get a
+    # 404 (JSON under /api/), not an HTML redirect to some other address.
+    app.url_map.merge_slashes = False
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.debug and not app.testing:
         logging.basicConfig(

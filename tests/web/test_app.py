@@ -170,3 +170,10 @@ def test_405_under_api_is_json_with_allow(client) -> None:
     assert response.status_code == 405
     assert response.is_json and response.json["error"]["code"] == "method_not_allowed"
     assert "POST" in response.headers["Allow"]
+
+
+def test_double_slashes_are_not_redirected(client) -> None:
+    # found by the property run: /api/v1/certificates/%2F0 used to answer an HTML 308
+    response = client.get("/api/v1/certificates/%2F0")
+    assert response.status_code == 404
+    assert response.is_json
