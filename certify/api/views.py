@@ -27,7 +27,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, event, select
 
 from certify.access import public
 from certify.api.openapi import openapi_document
@@ -189,6 +189,12 @@ def _utc(value: Any) -> dt.datetime | None:
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def _leave_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    with contextlib.suppress(Exception):  # a broken connection is discarded anyway
+        if getattr(dbapi_connection, "autocommit", False):
+            dbapi_connection.autocommit = False
+
+
 class LiveReader:
     """Reads the lifecycle columns of one certificate with the Core statement compiled once
     for the engine's dialect, on a DBAPI connection the reader keeps (one per thread) in
@@ -202,6 +208,11 @@ class LiveReader:
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         self.local = threading.local()
+        if engine.dialect.name == "postgresql":
+            # A reader's connection goes back to the pool when its thread ends (a threaded
+            # server runs each request in a new thread). It must not go back in autocommit:
+            # the next ORM session would have no transaction, and no savepoints.
+            event.listen(engine, "checkin", _leave_autocommit)
 
     def _connect(self) -> Any:
         connection = self.engine.raw_connection()  # kept checked out for this thread

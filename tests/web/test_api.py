@@ -384,3 +384,27 @@ def test_the_live_reader_reconnects_after_a_broken_connection(fresh_database_url
     assert reader(serial) is not None
     reader.close()
     engine.dispose()
+
+
+def test_the_live_reader_never_hands_back_an_autocommit_connection(fresh_database_url) -> None:
+    """A threaded server gives each request a new thread: the reader's connection returns to
+    the pool when the thread ends, and the next session must still get transactions."""
+    import gc
+    import threading
+
+    from sqlalchemy import text
+
+    from certify.api.views import LiveReader
+    from certify.db import make_engine
+
+    engine = make_engine(fresh_database_url, echo=False)
+    reader = LiveReader(engine)
+    thread = threading.Thread(target=reader, args=("ISR-0000-0000-0000-0",))
+    thread.start()
+    thread.join()
+    del thread
+    gc.collect()
+    with engine.connect() as conn, conn.begin():
+        conn.execute(text("SAVEPOINT probe"))  # fails when the connection is in autocommit
+        conn.execute(text("RELEASE SAVEPOINT probe"))
+    engine.dispose()
