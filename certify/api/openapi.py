@@ -13,28 +13,14 @@ from functools import cache
 from typing import Any
 
 from certify import __version__
+from certify.certificates.models import CertificateStatus
+from certify.core.note import REASON_CATEGORIES as CORE_REASON_CATEGORIES
+from certify.core.verification import VERDICTS as CORE_VERDICTS
 
-STATUSES = ["active", "suspended", "withdrawn", "expired", "superseded"]
-VERDICTS = [
-    "tampered",
-    "untrusted",
-    "unknown",
-    "withdrawn",
-    "suspended",
-    "superseded",
-    "expired",
-    "valid",
-]
-REASON_CATEGORIES = [
-    "critical_nonconformity",
-    "major_nonconformity",
-    "surveillance_not_done",
-    "holder_request",
-    "misuse_of_certificate",
-    "fraud",
-    "administrative",
-    "other",
-]
+# The contract's lists come from where they are defined, so the document cannot drift.
+STATUSES = [s.value for s in CertificateStatus]
+VERDICTS = list(CORE_VERDICTS)
+REASON_CATEGORIES = list(CORE_REASON_CATEGORIES)
 BASE64 = {"type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$", "contentEncoding": "base64"}
 DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 DATETIME = {

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.accounts.models import Organisation
+from certify.core.note import REASON_CATEGORIES as LOG_REASON_CATEGORIES
 from certify.db import Base, utcnow
 
 
@@ -43,17 +44,8 @@ class CertificateStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
-#: Why a status changed (DESIGN.md "Public contract").
-REASON_CATEGORIES = (
-    "critical_nonconformity",
-    "major_nonconformity",
-    "surveillance_not_done",
-    "holder_request",
-    "misuse_of_certificate",
-    "fraud",
-    "administrative",
-    "other",
-)
+#: Why a status changed (DESIGN.md "Public contract"): defined once, in the core.
+REASON_CATEGORIES = LOG_REASON_CATEGORIES
 
 
 class StatusList(Base):

@@ -620,17 +620,16 @@ class LogEvent(StrEnum):
     SIGNING_CERT_ADDED = "signing_cert_added"
 
 
-REASON_CATEGORIES = frozenset(
-    {
-        "critical_nonconformity",
-        "major_nonconformity",
-        "surveillance_not_done",
-        "holder_request",
-        "misuse_of_certificate",
-        "fraud",
-        "administrative",
-        "other",
-    }
+#: Why a certificate's status changed (the public contract's list, in its order).
+REASON_CATEGORIES = (
+    "critical_nonconformity",
+    "major_nonconformity",
+    "surveillance_not_done",
+    "holder_request",
+    "misuse_of_certificate",
+    "fraud",
+    "administrative",
+    "other",
 )
 """Status reason categories of the public contract (DESIGN.md, API conventions)."""
 

@@ -389,26 +389,7 @@ def verify_document(
     # -- validity period --------------------------------------------------------------------------
     expired = False
     if credential is not None and checks["credential_proof"].ok:
-        try:
-            valid_from = parse_datetime(str(credential.get("validFrom")))
-            valid_until = parse_datetime(str(credential.get("validUntil")))
-        except (CredentialError, ValueError):
-            put("validity_period", False, "the credential's dates cannot be read")
-        else:
-            expired = now > valid_until
-            # Clocks differ: a certificate issued a moment ago must not look "not yet valid".
-            early = now + CLOCK_SKEW < valid_from
-            put(
-                "validity_period",
-                not (expired or early),
-                f"valid until {valid_until:%Y-%m-%d %H:%M} UTC"
-                if not (expired or early)
-                else (
-                    f"expired on {valid_until:%Y-%m-%d}"
-                    if expired
-                    else f"not valid before {valid_from:%Y-%m-%d}"
-                ),
-            )
+        checks["validity_period"], expired = _validity(credential, now)
     else:
         put("validity_period", None, "not checked")
 
@@ -431,6 +412,25 @@ def verify_document(
         freshness or ("status not checked: offline" if lookup is None else ""),
         {"registry": keys.registry, "root_fingerprint": keys.root_fingerprint},
     )
+
+
+def _validity(credential: Mapping[str, Any], now: dt.datetime) -> tuple[Check, bool]:
+    """The ``validity_period`` check at *now*, and whether the credential has expired."""
+    try:
+        valid_from = parse_datetime(str(credential.get("validFrom")))
+        valid_until = parse_datetime(str(credential.get("validUntil")))
+    except (CredentialError, ValueError):
+        return Check("validity_period", False, "the credential's dates cannot be read"), False
+    expired = now > valid_until
+    # Clocks differ: a certificate issued a moment ago must not look "not yet valid".
+    early = now + CLOCK_SKEW < valid_from
+    if expired:
+        detail = f"expired on {valid_until:%Y-%m-%d}"
+    elif early:
+        detail = f"not valid before {valid_from:%Y-%m-%d}"
+    else:
+        detail = f"valid until {valid_until:%Y-%m-%d %H:%M} UTC"
+    return Check("validity_period", not (expired or early), detail), expired
 
 
 def _same_json(stored: bytes, credential: Mapping[str, Any]) -> bool:
@@ -493,29 +493,8 @@ def with_live_status(
         "status", status == "active", record.status_detail or f"status: {status}"
     )
     expired = False
-    credential = stored.credential or {}
     if checks["credential_proof"].ok:
-        try:
-            valid_until = parse_datetime(str(credential.get("validUntil")))
-            valid_from = parse_datetime(str(credential.get("validFrom")))
-        except (CredentialError, ValueError):
-            checks["validity_period"] = Check(
-                "validity_period", False, "the credential's dates cannot be read"
-            )
-        else:
-            expired = now > valid_until
-            early = now + CLOCK_SKEW < valid_from
-            checks["validity_period"] = Check(
-                "validity_period",
-                not (expired or early),
-                f"valid until {valid_until:%Y-%m-%d %H:%M} UTC"
-                if not (expired or early)
-                else (
-                    f"expired on {valid_until:%Y-%m-%d}"
-                    if expired
-                    else f"not valid before {valid_from:%Y-%m-%d}"
-                ),
-            )
+        checks["validity_period"], expired = _validity(stored.credential or {}, now)
     ordered = tuple(checks[n] for n in CHECK_NAMES)
     return Verification(
         _verdict(checks, record, expired),
