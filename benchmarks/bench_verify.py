@@ -1,8 +1,17 @@
 """``POST /api/v1/verify`` of a certificate PDF against pyHanko's bare validation of the same
-file, in one process, measured in the same run (target: ratio at most 1.5)."""
+file, in one process, measured in the same run (target: ratio at most 1.5).
+
+The baseline is pyHanko as its authors ship it: read the file, take its signature, validate
+it against the root (``validate_pdf_signature``), nothing else, with certify's two pyHanko
+fast paths (:mod:`certify.core.pyhanko_fastpaths`) switched off while it runs. The endpoint
+runs with them, as in production, and does much more: the upload, certify's own PDF checks
+(coverage, the embedded files), the credential's proof, the live status, the log proof.
+certify's ``validate_pdf`` alone is printed too.
+"""
 
 from __future__ import annotations
 
+import io
 import statistics
 import tempfile
 import time
@@ -22,11 +31,18 @@ def _median_ms(function: Any, repeat: int) -> float:
 
 
 def run(quick: bool = False) -> dict[str, float]:
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
     from benchmarks.bench_issuance import _answers, _decided_application, _setup
     from certify.certificates.issuance import issue_certificate
     from certify.certificates.keys import get_keystore
     from certify.core.actor import Actor
     from certify.core.pdf_signing import validate_pdf
+    from certify.core.pyhanko_fastpaths import as_shipped
     from certify.core.scoring import score
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric
@@ -73,17 +89,28 @@ def run(quick: bool = False) -> dict[str, float]:
                 response.get_data(as_text=True)[:500]
             )
 
+        trust = [asn1_x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))]
+
         def bare() -> None:
+            with as_shipped():
+                embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+                status = validate_pdf_signature(embedded, ValidationContext(trust_roots=trust))
+            assert status.bottom_line
+
+        def ours() -> None:
             assert validate_pdf(pdf, [root]).ok
 
         api()
-        bare()  # warm both paths
+        bare()
+        ours()  # warm all three paths
         baseline = _median_ms(bare, repeat)
         verify = _median_ms(api, repeat)
+        own = _median_ms(ours, repeat)
         baseline = min(baseline, _median_ms(bare, repeat))
     ratio = verify / baseline
     met = ratio <= TARGET_RATIO
     print(f"   bare pyHanko validation  median {baseline:7.1f} ms")
+    print(f"   certify validate_pdf     median {own:7.1f} ms  (for information)")
     print(f"   POST /api/v1/verify      median {verify:7.1f} ms")
-    print(f"   ratio {ratio:.2f} (target <= {TARGET_RATIO}: {'met' if met else 'NOT MET'})")
-    return {"bare_ms": baseline, "verify_ms": verify, "ratio": ratio}
+    print(f"   ratio {ratio:.2f} (target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})")
+    return {"bare_ms": baseline, "validate_pdf_ms": own, "verify_ms": verify, "ratio": ratio}
