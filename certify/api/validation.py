@@ -137,8 +137,8 @@ class ResponseValidator:
     def _check_json(self, where: str, body: bytes, pointer: str) -> None:
         try:
             data = json.loads(body)
-        except ValueError as error:
-            raise ApiContractError(f"{where}: body is not JSON: {error}") from None
+        except ValueError as exc:
+            raise ApiContractError(f"{where}: body is not JSON: {exc}") from None
         error = best_match(self._validator(pointer).iter_errors(data))
         if error is not None:
             location = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import Engine, bindparam, event, select
+from werkzeug.wrappers import Response as BaseResponse
 
 from certify.access import public
 from certify.api.openapi import openapi_document
@@ -311,7 +312,7 @@ def _dumps(value: Any) -> str:
 @bp.get("/api/v1/certificates/<serial>")
 @public_limit("api")
 @public
-def get_certificate(serial: str) -> Response:
+def get_certificate(serial: str) -> BaseResponse:
     if len(serial) > 64 or not serial.isprintable():
         # never a serial; and PostgreSQL refuses NUL characters in a query outright
         abort(404, "There is no certificate with this serial.")

@@ -379,7 +379,7 @@ def _load(folder: Path, passphrase: str | None) -> KeyStore:
         for entry in manifest["signing_certs"]:
             cert = pki.load_certificate((folder / entry["cert"]).read_bytes())
             key_path = folder / entry["key"]
-            private = (
+            signing_key = (
                 pki.load_private_key(key_path.read_bytes(), passphrase)
                 if key_path.exists()
                 else None
@@ -390,7 +390,7 @@ def _load(folder: Path, passphrase: str | None) -> KeyStore:
                     cert,
                     parse_datetime(entry["valid_from"]),
                     _time(entry["valid_until"]),
-                    private,
+                    signing_key,
                 )
             )
         root = pki.load_certificate((folder / ROOT_CERT).read_bytes())

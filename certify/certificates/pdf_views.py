@@ -8,8 +8,9 @@ canonical URL, like the ``.json`` route.
 
 from __future__ import annotations
 
-from flask import Response, abort, redirect, url_for
+from flask import abort, redirect, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 
 from certify.access import public
 from certify.certificates.models import Certificate
@@ -20,7 +21,7 @@ from certify.db import db_session
 
 @bp.get("/certificates/<serial>.pdf")
 @public
-def certificate_pdf(serial: str) -> Response:
+def certificate_pdf(serial: str) -> BaseResponse:
     canonical = _canonical_or_none(serial)
     if canonical is None:
         abort(404)

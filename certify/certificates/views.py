@@ -27,6 +27,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -62,7 +63,7 @@ def _keys_missing(error: KeyStoreError) -> Response:
     )
 
 
-def _document(data: bytes, mimetype: str, cache: str, etag: str | None = None) -> Response:
+def _document(data: bytes, mimetype: str, cache: str, etag: str | None = None) -> BaseResponse:
     response = Response(data, mimetype=mimetype)
     response.headers["Cache-Control"] = cache
     # Public, read-only documents: any origin may read them (no credentials are involved).
@@ -80,7 +81,7 @@ def _canonical_or_none(serial: str) -> str | None:
 
 @bp.get("/certificates/<serial>.json")
 @public
-def credential(serial: str) -> Response:
+def credential(serial: str) -> BaseResponse:
     canonical = _canonical_or_none(serial)
     if canonical is None:
         abort(404)
@@ -102,7 +103,7 @@ def credential(serial: str) -> Response:
 
 @bp.get("/status/<purpose>/<list_id>")
 @public
-def status_list(purpose: str, list_id: str) -> Response:
+def status_list(purpose: str, list_id: str) -> BaseResponse:
     found = statuslists.get_list(db_session(), purpose, list_id)
     if found is None:
         abort(404)
@@ -113,27 +114,27 @@ def status_list(purpose: str, list_id: str) -> Response:
 
 @bp.get("/.well-known/did.json")
 @public
-def did_json() -> Response:
+def did_json() -> BaseResponse:
     document = get_keystore().did_document(current_app.config["PUBLIC_URL"])
     return _document(_json(document), "application/json", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/keys.json")
 @public
-def keys_json() -> Response:
+def keys_json() -> BaseResponse:
     export = get_keystore().export(current_app.config["PUBLIC_URL"])
     return _document(_json(export), "application/json", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/root.pem")
 @public
-def root_pem() -> Response:
+def root_pem() -> BaseResponse:
     return _document(get_keystore().root_pem, "application/x-pem-file", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/log.pub")
 @public
-def log_pub() -> Response:
+def log_pub() -> BaseResponse:
     text = get_keystore().log_verifier_key(current_app.config["PUBLIC_URL"]) + "\n"
     return _document(text.encode("ascii"), "text/plain", SHORT_CACHE)
 

@@ -12,9 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, insert, select, union
+from sqlalchemy import Select, Table, and_, func, insert, select, union
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,8 @@ _ALNUM = "0123456789abcdefghijklmnopqrstuvwxyz"
 _LOOKALIKES = str.maketrans({"i": "1", "l": "1", "o": "0"})
 
 #: Searches read the narrow registry copy (see RegistryEntry), never the wide certificates.
-cert = RegistryEntry.__table__
-term_table = RegistryTerm.__table__
+cert = cast(Table, RegistryEntry.__table__)
+term_table = cast(Table, RegistryTerm.__table__)
 
 
 class FilterError(ValueError):
@@ -403,7 +403,7 @@ def search(
                 select(cert.c.certificate_id, *COLUMNS).where(cert.c.certificate_id.in_(ids))
             )
         }
-        rows = [by_id[i] for i in ids if i in by_id]
+        rows: Sequence[Any] = [by_id[i] for i in ids if i in by_id]
     else:
         conditions = _conditions(filters, now)
         total = session.execute(

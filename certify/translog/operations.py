@@ -25,13 +25,13 @@ import base64
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from certify.audit.models import AuditHead
@@ -212,8 +212,8 @@ def consistency_proof(session: Session, old: int, new: int) -> ConsistencyProof:
 # --------------------------------------------------------------------------- appending
 
 
-_audit_head = AuditHead.__table__
-_log_head = LogHead.__table__
+_audit_head = cast(Table, AuditHead.__table__)
+_log_head = cast(Table, LogHead.__table__)
 # Core statements built once: appends are hot, and SQLAlchemy caches their compiled form.
 _TOUCH_AUDIT_HEAD = (
     update(_audit_head).where(_audit_head.c.id == 1).values(length=_audit_head.c.length)
@@ -230,9 +230,9 @@ _BUMP_LOG_HEAD = (
     .values(size=_log_head.c.size + 1)
     .returning(_log_head.c.size)
 )
-_INSERT_NODES = insert(LogNode.__table__)
-_INSERT_ENTRY = insert(LogEntry.__table__)
-_INSERT_CHECKPOINT = insert(LogCheckpoint.__table__)
+_INSERT_NODES = insert(cast(Table, LogNode.__table__))
+_INSERT_ENTRY = insert(cast(Table, LogEntry.__table__))
+_INSERT_CHECKPOINT = insert(cast(Table, LogCheckpoint.__table__))
 
 
 def lock_head(session: Session) -> int:
@@ -641,7 +641,7 @@ def _verify(
     _reconcile(session, by_serial, key_entries, keys)
 
 
-def _checkpoint_rows(session: Session, batch: int) -> Iterable[tuple[int, str]]:
+def _checkpoint_rows(session: Session, batch: int) -> Iterator[tuple[int, str]]:
     last = 0
     while True:
         rows = session.execute(
