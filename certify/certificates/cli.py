@@ -121,6 +121,17 @@ def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
     click.echo(f"new credential key: {result['credential_key']}")
     if result["signing_cert"]:
         click.echo(f"new document-signing certificate: {result['signing_cert']}")
+    session = db_session()
+    try:
+        operations.record_key_rotation(session, result, Actor.cli())
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        raise click.ClickException(
+            f"the keys were rotated, but recording it failed ({exc}); run "
+            "'flask --app certify init' to announce the new keys in the transparency log"
+        ) from exc
+    click.echo("recorded in the audit trail; the new keys are announced in the transparency log")
     click.echo("restart is not needed: running workers reload the keys on their next request")
 
 

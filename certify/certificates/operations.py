@@ -9,12 +9,17 @@ sets the revocation bit (and clears a suspension bit: the certificate is withdra
 suspended). Superseding on renewal leaves both bits alone: a set bit tells every generic
 verifier "revoked" or "suspended", which a renewal is not; the registry's own verification
 reports ``superseded`` and names the successor.
+
+:func:`record_key_rotation` records a ``keys rotate`` in the audit trail and lets other
+features (the transparency log) act in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -294,3 +299,41 @@ def supersede_certificate(
         now=now,
         extra={"superseded_by": successor.serial},
     )
+
+
+#: ``app.extensions`` key: callables ``(session, keys, now)`` run in the transaction that
+#: records a key rotation (the transparency log adds one to announce the new keys at once).
+KEY_ROTATION_STEPS = "certify.key_rotation_steps"
+
+
+def record_key_rotation(
+    session: Session, rotated: dict[str, Any], actor: Actor, now: dt.datetime | None = None
+) -> KeyStore:
+    """Record a rotation made by :func:`certify.certificates.keys.rotate_keys` in the caller's
+    transaction: a ``keys.rotated`` audit event naming the new credential key and
+    document-signing certificate, then every registered key-rotation step. Flushes, never
+    commits. Returns the key store now in use.
+
+    Raises:
+        KeyStoreError: the rotated keys cannot be loaded.
+    """
+    now = now or utcnow()
+    keys = get_keystore()
+    signing = keys.current_signing_cert
+    record_event(
+        session,
+        actor,
+        "keys.rotated",
+        "keys",
+        keys.current_credential_key.id,
+        after={
+            "credential_key": rotated["credential_key"],
+            "signing_cert": rotated["signing_cert"],
+            "signing_cert_fingerprint": signing.fingerprint,
+        },
+        now=now,
+    )
+    for step in current_app.extensions.get(KEY_ROTATION_STEPS, ()):
+        step(session, keys, now)
+    session.flush()
+    return keys

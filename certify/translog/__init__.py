@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and a public navigation link to ``/log``, the ``log`` command
-    group, the ``flask init`` step and the issuance steps (``log_reserve`` before
-    ``credential``, ``log_append`` right after it)."""
+    group, the ``flask init`` step, the key-rotation step and the issuance steps
+    (``log_reserve`` before ``credential``, ``log_append`` right after it)."""
     from certify.certificates.issuance import add_issuance_step
+    from certify.certificates.operations import KEY_ROTATION_STEPS
     from certify.templating import add_nav_link
     from certify.translog import cli, operations, views
 
@@ -28,5 +29,6 @@ def init_app(app: Flask) -> None:
     add_nav_link(app, "translog.log_page", "Transparency log")
     app.cli.add_command(cli.log_group)
     app.extensions.setdefault("certify.init_steps", []).append(cli.log_key_changes_step)
+    app.extensions.setdefault(KEY_ROTATION_STEPS, []).append(operations.log_rotated_keys)
     add_issuance_step(app, "log_reserve", operations.step_log_reserve, before="credential")
     add_issuance_step(app, "log_append", operations.step_log_append, after="credential")

@@ -16,7 +16,8 @@ PROGRESS_FROM = 5000
 
 def log_key_changes_step() -> None:
     """The ``flask init`` step: log credential keys and document-signing certificates the
-    log has not announced yet (``keys rotate`` makes them outside any database session)."""
+    log has not announced yet: a reconciliation, for keys made before the log existed or a
+    ``keys rotate`` whose recording failed (it normally announces its keys itself)."""
     from certify.certificates.keys import KeyStoreError, get_keystore
     from certify.translog.operations import current_signer, log_key_changes
 

@@ -381,6 +381,12 @@ def log_status_change(
     )
 
 
+def log_rotated_keys(session: Session, keys: Any, now: dt.datetime) -> None:
+    """The key-rotation step: announce the new keys in the log at once (``keys rotate``)."""
+    for appended in log_key_changes(session, keys, now, signer=current_signer()):
+        log.info("logged key change at entry #%d", appended.index)
+
+
 def log_key_changes(
     session: Session, keys: Any, now: dt.datetime, *, signer: LogSigner | None = None
 ) -> list[Appended]:

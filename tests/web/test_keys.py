@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from sqlalchemy import func
 
 from certify.certificates.keys import (
     KeyStoreError,
@@ -180,3 +181,39 @@ def test_a_foreign_root_key_is_refused(app, tmp_path) -> None:
     path.write_bytes(pki.private_key_pem(key))
     with app.app_context(), pytest.raises(KeyStoreError, match="does not belong"):
         rotate_keys(root_key_path=path)
+
+
+def test_keys_rotate_records_the_rotation_and_announces_the_keys_at_once(app) -> None:
+    from sqlalchemy import select
+
+    from certify.audit.models import AuditEvent
+    from certify.db import db_session
+    from certify.translog.models import LogEntry
+
+    runner = app.test_cli_runner()
+    with app.app_context():
+        ensure_keys(app)
+        session = db_session()
+        before = session.scalar(select(func.count()).select_from(LogEntry)) or 0
+    done = runner.invoke(args=["keys", "rotate"])
+    assert done.exit_code == 0, done.output
+    assert "announced in the transparency log" in done.output
+    with app.app_context():
+        store = get_keystore()
+        session = db_session()
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "keys.rotated")).one()
+        after = json.loads(event.after)
+        assert after["credential_key"] == store.current_credential_key.id
+        assert after["signing_cert"] == "signing-2"
+        assert after["signing_cert_fingerprint"] == store.current_signing_cert.fingerprint
+        assert event.actor.startswith("cli:")
+        announced = {
+            (row.event, json.loads(row.entry)["key_id"])
+            for row in session.scalars(select(LogEntry).where(LogEntry.idx >= before))
+        }
+    # the new credential key and signing certificate are in the log now, not at the next
+    # issuance or `flask init`
+    assert ("credential_key_added", store.current_credential_key.id) in announced
+    assert ("signing_cert_added", store.current_signing_cert.fingerprint) in announced
+    again = runner.invoke(args=["init", "--no-demo"])
+    assert "every key is in the log" in again.output
