@@ -1,5 +1,5 @@
 """``flask --app certify keys list|rotate|export`` and ``certificates list|suspend|
-reinstate|withdraw``, and the ``flask init`` step that creates missing keys."""
+reinstate|withdraw|withdraw-lapsed``, and the ``flask init`` step that creates missing keys."""
 
 from __future__ import annotations
 
@@ -247,3 +247,45 @@ def certificates_withdraw(serial: str, category: str, reason: str) -> None:
     """Withdraw the certificate SERIAL for good."""
     certificate = _certificate(_serial(serial))
     _run(lambda s, actor: operations.withdraw_certificate(s, certificate, actor, category, reason))
+
+
+@certificates_group.command("withdraw-lapsed")
+@click.option("--apply", "apply_", is_flag=True, help="Withdraw them (without it: only list).")
+@with_appcontext
+def certificates_withdraw_lapsed(apply_: bool) -> None:
+    """Withdraw the certificates whose suspension ended without reinstatement.
+
+    The standard lets a suspension last a set time (ISRPS 1.0: at most six months); then the
+    certificate is withdrawn, for the suspension's reason category. Without --apply this
+    lists what would be withdrawn and changes nothing. Run it daily, e.g. from cron:
+    ``flask --app certify certificates withdraw-lapsed --apply``. Exit status 1 when a
+    withdrawal failed (the others are kept: one transaction per certificate).
+    """
+    session = db_session()
+    now = utcnow()
+    due = operations.lapsed_suspensions(session, now)
+    if not due:
+        click.echo("no suspension has ended without reinstatement")
+        return
+    failed = 0
+    for certificate in due:
+        line = (
+            f"{certificate.serial}  suspended until "
+            f"{certificate.suspended_until:%Y-%m-%d}  {certificate.holder_name}"
+        )
+        if not apply_:
+            click.echo(f"{line}  (to withdraw)")
+            continue
+        try:
+            operations.withdraw_lapsed_suspension(session, certificate, Actor.cli(), now=now)
+            session.commit()
+        except OperationError as exc:
+            session.rollback()
+            failed += 1
+            click.echo(f"{line}  refused: {exc.message}", err=True)
+            continue
+        click.echo(f"{line}  -> withdrawn")
+    if not apply_:
+        click.echo(f"{len(due)} to withdraw: run again with --apply to withdraw them")
+    if failed:
+        sys.exit(1)

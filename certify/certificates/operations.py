@@ -271,6 +271,54 @@ def withdraw_certificate(
     )
 
 
+def lapsed_suspensions(session: Session, now: dt.datetime | None = None) -> list[Certificate]:
+    """Suspended certificates whose suspension ended (``suspended_until`` passed) without a
+    reinstatement, oldest first."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.status == CertificateStatus.SUSPENDED.value,
+                Certificate.suspended_until.is_not(None),
+                Certificate.suspended_until < now,
+            )
+            .order_by(Certificate.suspended_until, Certificate.id)
+        )
+    )
+
+
+def withdraw_lapsed_suspension(
+    session: Session, certificate: Certificate, actor: Actor, *, now: dt.datetime | None = None
+) -> CertificateStatusChange:
+    """Withdraw *certificate* because its suspension ended without reinstatement (ISRPS 1.0:
+    a suspension lasts at most six months, then the certificate is withdrawn). The reason
+    category is the suspension's own; the reason says when the suspension ended.
+
+    Raises:
+        CertificateError: the certificate is not suspended, or its suspension has not ended.
+    """
+    now = now or utcnow()
+    until = certificate.suspended_until
+    if certificate.status != CertificateStatus.SUSPENDED.value or until is None or until >= now:
+        raise CertificateError("this certificate is not under a suspension that has ended")
+    suspension = session.scalars(
+        select(CertificateStatusChange)
+        .where(
+            CertificateStatusChange.certificate_id == certificate.id,
+            CertificateStatusChange.new_status == CertificateStatus.SUSPENDED.value,
+        )
+        .order_by(CertificateStatusChange.changed_at.desc(), CertificateStatusChange.id.desc())
+        .limit(1)
+    ).first()
+    category = (suspension.reason_category if suspension else None) or "administrative"
+    reason = (
+        f"The suspension ended on {until:%Y-%m-%d} without reinstatement: "
+        "the certificate is withdrawn."
+    )
+    return withdraw_certificate(session, certificate, actor, category, reason, now=now)
+
+
 def supersede_certificate(
     session: Session,
     certificate: Certificate,

@@ -8,25 +8,24 @@ canonical URL, like the ``.json`` route.
 
 from __future__ import annotations
 
-from flask import abort, redirect, url_for
+from flask import abort
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from certify.access import public
 from certify.certificates.models import Certificate
 from certify.certificates.pdf import CertificateDocument, pdf_file_name
-from certify.certificates.views import LONG_CACHE, _canonical_or_none, _document, bp
+from certify.certificates.serials import redirect_to_canonical
+from certify.certificates.views import LONG_CACHE, _document, bp
 from certify.db import db_session
 
 
 @bp.get("/certificates/<serial>.pdf")
 @public
 def certificate_pdf(serial: str) -> BaseResponse:
-    canonical = _canonical_or_none(serial)
-    if canonical is None:
-        abort(404)
-    if canonical != serial:
-        return redirect(url_for("certificates.certificate_pdf", serial=canonical), code=301)
+    moved = redirect_to_canonical("certificates.certificate_pdf", serial)
+    if moved is not None:
+        return moved
     document = db_session().scalar(
         select(CertificateDocument)
         .join(Certificate, Certificate.id == CertificateDocument.certificate_id)

@@ -38,8 +38,8 @@ from certify.accounts.models import Role, User
 from certify.certificates import operations, statuslists
 from certify.certificates.keys import KeyStoreError, get_keystore
 from certify.certificates.models import REASON_CATEGORIES, Certificate, CertificateStatus
+from certify.certificates.serials import canonical_serial, redirect_to_canonical
 from certify.core.canonical import sha256_hex
-from certify.core.serial import SerialError, normalise_serial
 from certify.db import db_session, utcnow
 from certify.operations import OperationError
 
@@ -72,22 +72,12 @@ def _document(data: bytes, mimetype: str, cache: str, etag: str | None = None) -
     return response.make_conditional(request)
 
 
-def _canonical_or_none(serial: str) -> str | None:
-    try:
-        return normalise_serial(serial, current_app.config["SERIAL_PREFIX"])
-    except SerialError:
-        return None
-
-
 @bp.get("/certificates/<serial>.json")
 @public
 def credential(serial: str) -> BaseResponse:
-    canonical = _canonical_or_none(serial)
-    if canonical is None:
-        abort(404)
-    if canonical != serial:
-        # A serial typed from paper (lower case, spaces, O for 0) goes to the one true URL.
-        return redirect(url_for("certificates.credential", serial=canonical), code=301)
+    moved = redirect_to_canonical("certificates.credential", serial)
+    if moved is not None:
+        return moved
     certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
     if certificate is None:
         abort(404)
@@ -172,7 +162,7 @@ class WithdrawForm(FlaskForm):
 
 
 def get_certificate_or_404(serial: str) -> Certificate:
-    canonical = _canonical_or_none(serial)
+    canonical = canonical_serial(serial)
     if canonical is None:
         abort(404)
     certificate = db_session().scalar(select(Certificate).where(Certificate.serial == canonical))

@@ -18,17 +18,15 @@ from flask import (
     Response,
     abort,
     current_app,
-    redirect,
     render_template,
     request,
-    url_for,
 )
 from sqlalchemy import select
 
 from certify.access import public
 from certify.certificates.models import Certificate, CertificateStatus, CertificateStatusChange
+from certify.certificates.serials import redirect_to_canonical
 from certify.core.countries import country_choices
-from certify.core.serial import SerialError, normalise_serial
 from certify.db import db_session, utcnow
 from certify.ratelimit import public_limit
 from certify.registry import search as s
@@ -38,14 +36,6 @@ bp = Blueprint("registry", __name__)
 CSV_MAX_ROWS = 100_000
 FEED_ENTRIES = 50
 ATOM = "http://www.w3.org/2005/Atom"
-
-
-def canonical_serial(serial: str) -> str | None:
-    """The canonical form of a typed serial, or None when it cannot be one."""
-    try:
-        return normalise_serial(serial, current_app.config["SERIAL_PREFIX"])
-    except SerialError:
-        return None
 
 
 def _filters_or_error() -> tuple[s.Filters, str | None]:
@@ -243,11 +233,9 @@ def score_class(score: str) -> str:
 @public_limit("search")
 @public
 def show(serial: str) -> Any:
-    canonical = canonical_serial(serial)
-    if canonical is None:
-        abort(404)
-    if canonical != serial:
-        return redirect(url_for("registry.show", serial=canonical), code=301)
+    moved = redirect_to_canonical("registry.show", serial)
+    if moved is not None:
+        return moved
     certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
     if certificate is None:
         abort(404)

@@ -1,4 +1,5 @@
-"""Helpers for tests that drive Debian tools (poppler's pdfsig/pdftoppm, NSS certutil, zbarimg).
+"""Helpers for tests that drive Debian tools (poppler's pdfsig/pdftoppm, NSS certutil, zbarimg,
+LibreOffice Calc).
 
 A test that needs a tool calls :func:`require_tool`: it skips when the tool is absent, unless
 ``CERTIFY_REQUIRE_TOOLS`` is set (CI sets it to 1), where a missing tool is a failure: CI
@@ -20,6 +21,7 @@ DEBIAN_PACKAGES = {
     "pdftoppm": "poppler-utils",
     "certutil": "libnss3-tools",
     "zbarimg": "zbar-tools",
+    "soffice": "libreoffice-calc-nogui",
 }
 
 
@@ -103,3 +105,46 @@ def read_qr(png: Path) -> list[str]:
     done = run([tool, "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)])
     assert done.returncode in (0, 4), done.stderr  # 4 = no symbol found
     return [line for line in done.stdout.splitlines() if line]
+
+
+def open_in_spreadsheet(csv_path: Path) -> list[list[tuple[str, str | None]]]:
+    """Open *csv_path* in LibreOffice Calc, as a person double-clicking it would (formulas are
+    evaluated on import), save it as flat ODS and return each row's cells as (shown text,
+    formula or None)."""
+    import xml.etree.ElementTree as ET
+
+    soffice = require_tool("soffice")
+    out = csv_path.parent / "calc"
+    profile = csv_path.parent / "calc-profile"  # a profile of its own: tests run in parallel
+    converted = run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            # comma-separated, double quotes, UTF-8 (76), from line 1: what the import dialog
+            # proposes for this file; formulas are evaluated, as by default in the dialog
+            "--infilter=CSV:44,34,76,1",
+            "--convert-to",
+            "fods",
+            "--outdir",
+            str(out),
+            str(csv_path),
+        ],
+        timeout=120,
+    )
+    fods = out / (csv_path.stem + ".fods")
+    assert fods.exists(), converted.stdout + converted.stderr
+    table = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    text = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+    rows = []
+    for row in ET.parse(fods).iter(f"{{{table}}}table-row"):
+        cells = [
+            (
+                "".join(p.text or "" for p in cell.iter(f"{{{text}}}p")),
+                cell.get(f"{{{table}}}formula"),
+            )
+            for cell in row.iter(f"{{{table}}}table-cell")
+        ]
+        if any(shown or formula for shown, formula in cells):
+            rows.append(cells)
+    return rows

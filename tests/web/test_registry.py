@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from certify.certificates.models import Certificate
 from certify.core.actor import Actor
 from certify.registry import search as s
+from tests.core.tools import open_in_spreadsheet
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue
@@ -217,6 +218,29 @@ def test_csv_escapes_a_planted_formula(client, certified) -> None:
     for row in rows:
         for cell in row:
             assert not cell or cell[0] not in "=+-@\t\r"
+
+
+def test_the_csv_opens_in_a_spreadsheet_without_running_the_planted_formula(
+    client, certified, tmp_path
+) -> None:
+    planted = '=HYPERLINK("http://evil.test","Click") Ltd'
+    bad = certified(planted)
+    # The control: the same name written to a CSV without escaping runs as a formula.
+    raw = tmp_path / "raw" / "unescaped.csv"
+    raw.parent.mkdir()
+    with raw.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["serial", "holder"], [bad.serial, planted]])
+    control = open_in_spreadsheet(raw)
+    assert control[1][1][1] is not None and "HYPERLINK" in control[1][1][1]
+
+    export = tmp_path / "export" / "registry.csv"
+    export.parent.mkdir()
+    export.write_bytes(client.get("/registry/export.csv?q=hyperlink").get_data())
+    sheet = open_in_spreadsheet(export)
+    assert [cell[0] for cell in sheet[0][:2]] == ["serial", "holder"]
+    assert sheet[1][0] == (bad.serial, None)
+    assert sheet[1][1] == ("'" + planted, None)  # shown as text, never run
+    assert all(formula is None for row in sheet for _shown, formula in row)
 
 
 def test_csv_follows_the_filters_and_live_status(app, client, session, certified) -> None:

@@ -300,3 +300,83 @@ def test_dashboard_provider_lists_the_holders_certificates(
         assert [(c.serial, s) for c, s in mine] == [(certificate.serial, CertificateStatus.ACTIVE)]
         assert dashboard_context(create_user("auditor")) == {}
     assert dashboard_context in app.extensions["certify.dashboard_providers"]
+
+
+# --------------------------------------------------------------------------- lapsed suspensions
+
+
+def test_a_suspension_that_ended_without_reinstatement_is_withdrawn(
+    app, client, session, make_application, issue
+):
+    from certify.certificates.operations import lapsed_suspensions, withdraw_lapsed_suspension
+
+    lapsed, running, reinstated = (issue(make_application()) for _ in range(3))
+    start = utcnow() - dt.timedelta(days=200)
+    with app.app_context():
+        suspend_certificate(
+            session,
+            lapsed,
+            ADMIN,
+            "major_nonconformity",
+            "Wages below the floor",
+            start + dt.timedelta(days=180),
+            now=start,
+        )
+        suspend_certificate(session, running, ADMIN, "other", "Checking", None)
+        suspend_certificate(
+            session, reinstated, ADMIN, "other", "Late", start + dt.timedelta(days=10), now=start
+        )
+        reinstate_certificate(session, reinstated, ADMIN, "Fixed", now=start + dt.timedelta(days=5))
+        session.commit()
+        assert lapsed_suspensions(session) == [lapsed]
+        with pytest.raises(CertificateError, match="not under a suspension that has ended"):
+            withdraw_lapsed_suspension(session, running, ADMIN)
+        change = withdraw_lapsed_suspension(session, lapsed, ADMIN)
+        session.commit()
+    assert change.new_status == "withdrawn"
+    assert change.reason_category == "major_nonconformity"  # the suspension's own
+    assert "ended on" in change.reason and "without reinstatement" in change.reason
+    assert bits(client, lapsed) == {"revocation": True, "suspension": False}
+    with app.app_context():
+        assert lapsed_suspensions(session) == []
+    api = json.loads(client.get(f"/api/v1/certificates/{lapsed.serial}").data)
+    assert api["status"] == "withdrawn"
+
+
+def test_cli_withdraw_lapsed_lists_first_and_withdraws_with_apply(
+    app, session, make_application, issue
+):
+    certificate = issue(make_application())
+    start = utcnow() - dt.timedelta(days=200)
+    with app.app_context():
+        suspend_certificate(
+            session,
+            certificate,
+            ADMIN,
+            "fraud",
+            "Forged payslips",
+            start + dt.timedelta(1),
+            now=start,
+        )
+        session.commit()
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["certificates", "withdraw-lapsed"])
+    assert listed.exit_code == 0, listed.output
+    assert f"{certificate.serial}  suspended until" in listed.output
+    assert "1 to withdraw: run again with --apply" in listed.output
+    session.expire_all()
+    assert session.get(Certificate, certificate.id).status == "suspended"  # nothing changed
+    done = runner.invoke(args=["certificates", "withdraw-lapsed", "--apply"])
+    assert done.exit_code == 0, done.output
+    assert "-> withdrawn" in done.output
+    session.expire_all()
+    stored = session.get(Certificate, certificate.id)
+    assert stored.status == "withdrawn"
+    assert stored.changes[-1].actor.startswith("cli:")
+    assert stored.changes[-1].reason_category == "fraud"
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "certificate.withdrawn")
+    ).one()
+    assert event.subject_id == certificate.serial
+    again = runner.invoke(args=["certificates", "withdraw-lapsed", "--apply"])
+    assert again.exit_code == 0 and "no suspension has ended" in again.output
