@@ -275,8 +275,11 @@ def admin_withdraw(serial: str) -> Any:
 
 
 def dashboard_context(user: User) -> dict[str, Any]:
-    """``my_certificates``: the user's organisation's certificates, newest first, as
-    ``(certificate, current status)`` pairs (ISSP members only)."""
+    """Admins: ``lapsed_suspensions``, suspended certificates whose suspension ended (to
+    withdraw or reinstate). ISSP members: ``my_certificates``, their organisation's
+    certificates, newest first, as ``(certificate, current status)`` pairs."""
+    if user.has_role(Role.ADMIN):
+        return {"lapsed_suspensions": operations.lapsed_suspensions(db_session())}
     if not user.has_role(Role.ISSP) or user.organisation_id is None:
         return {}
     now = utcnow()

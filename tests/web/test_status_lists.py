@@ -380,3 +380,21 @@ def test_cli_withdraw_lapsed_lists_first_and_withdraws_with_apply(
     assert event.subject_id == certificate.serial
     again = runner.invoke(args=["certificates", "withdraw-lapsed", "--apply"])
     assert again.exit_code == 0 and "no suspension has ended" in again.output
+
+
+def test_the_admin_dashboard_lists_ended_suspensions(
+    app, client, session, login_as, make_application, issue
+):
+    certificate = issue(make_application(org_name="Kisumu Text Works"))
+    login_as("admin")
+    assert b"Nothing is overdue." in client.get("/dashboard").data
+    start = utcnow() - dt.timedelta(days=30)
+    with app.app_context():
+        suspend_certificate(
+            session, certificate, ADMIN, "other", "Checking", start + dt.timedelta(1), now=start
+        )
+        session.commit()
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Nothing is overdue." not in page
+    assert f'href="/admin/certificates/{certificate.serial}"' in page
+    assert "Kisumu Text Works" in page and "reinstate or withdraw it" in page
