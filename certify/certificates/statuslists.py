@@ -79,6 +79,15 @@ def used_indexes(session: Session, status_list: StatusList) -> set[int]:
     return set(session.scalars(select(index_column).where(list_column == status_list.id)))
 
 
+def index_used(session: Session, status_list: StatusList, index: int) -> bool:
+    """Whether a certificate holds *index* in *status_list* (one indexed lookup)."""
+    list_column, index_column = _INDEX_COLUMN[status_list.purpose]
+    found = session.scalar(
+        select(index_column).where(list_column == status_list.id, index_column == index).limit(1)
+    )
+    return found is not None
+
+
 def reserve_index(
     session: Session,
     purpose: str,
@@ -86,7 +95,8 @@ def reserve_index(
     now: dt.datetime,
     rng: RandomBits | RandomGetBits = secrets,
 ) -> tuple[StatusList, int]:
-    """A random free index in the current list of *purpose* (a new list when none has room).
+    """A uniformly random free index in the current list of *purpose* (a new list when none
+    has room).
 
     The index is only reserved once a certificate row holding it is flushed; the unique
     constraint on (list, index) refuses a concurrent duplicate.
@@ -97,6 +107,11 @@ def reserve_index(
         .order_by(StatusList.id.desc())
     )
     if current is not None:
+        # A few random draws, one indexed lookup each; the used set is read only when the
+        # list is so full that they all hit (see core.probe_free_index).
+        index = core.probe_free_index(lambda i: index_used(session, current, i), current.size, rng)
+        if index is not None:
+            return current, index
         used = used_indexes(session, current)
         if len(used) < current.size:
             return current, core.random_free_index(used, current.size, rng)

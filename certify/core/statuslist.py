@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, overload
 
@@ -184,6 +185,30 @@ def random_free_index(
                 return candidate
     free = [i for i in range(size) if i not in used]
     return free[_randbelow(rng, len(free))]
+
+
+def probe_free_index(
+    is_used: Callable[[int], bool],
+    size: int,
+    rng: RandomBits | RandomGetBits,
+    probes: int = 16,
+) -> int | None:
+    """Draw up to *probes* uniformly random indexes in ``range(size)``; return the first one
+    *is_used* says is free, or None when every draw was taken.
+
+    The same distribution as :func:`random_free_index` (rejection sampling is uniform over
+    the free indexes) without the whole used set: a registry asks its database about one
+    index at a time instead of reading every index of a list of 131,072. While at most half
+    the list is used, 16 draws all fail with a chance under 1 in 65,000; then the caller reads
+    the used set and calls :func:`random_free_index`.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size <= 0:
+        raise StatusListError("the list size must be a positive integer")
+    for _ in range(probes):
+        candidate = _randbelow(rng, size)
+        if not is_used(candidate):
+            return candidate
+    return None
 
 
 def status_list_credential(

@@ -20,6 +20,7 @@ from certify.core.statuslist import (
     encode_list,
     get_bit,
     new_list,
+    probe_free_index,
     random_free_index,
     set_bit,
     set_indexes,
@@ -281,3 +282,31 @@ def test_status_list_credential_refuses_broken_lists_and_windows():
         status_list_credential(
             "https://r.example", "revocation", "1", SPEC_EXAMPLE, T0, valid_until=T0
         )
+
+
+def test_probe_free_index_asks_one_index_at_a_time():
+    rng = random.Random(13)
+    used = set(range(0, 1000, 2))  # half the list
+    asked: list[int] = []
+
+    def is_used(i: int) -> bool:
+        asked.append(i)
+        return i in used
+
+    index = probe_free_index(is_used, 1000, rng)
+    assert index is not None and index % 2 == 1 and index == asked[-1]
+    assert all(i in used for i in asked[:-1])
+
+
+def test_probe_free_index_gives_up_on_a_full_list_and_is_uniform():
+    assert probe_free_index(lambda i: True, 64, random.Random(1), probes=16) is None
+    rng = random.Random(17)
+    counts = [0] * 10
+    for _ in range(5000):
+        index = probe_free_index(lambda i: i == 0, 10, rng)
+        assert index is not None
+        counts[index] += 1
+    assert counts[0] == 0
+    assert all(400 < c < 720 for c in counts[1:])  # expected 555 each
+    with pytest.raises(StatusListError, match="positive"):
+        probe_free_index(lambda i: False, 0, rng)

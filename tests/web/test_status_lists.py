@@ -398,3 +398,43 @@ def test_the_admin_dashboard_lists_ended_suspensions(
     assert "Nothing is overdue." not in page
     assert f'href="/admin/certificates/{certificate.serial}"' in page
     assert "Kisumu Text Works" in page and "reinstate or withdraw it" in page
+
+
+# --------------------------------------------------------------------------- index allocation
+
+
+class Scripted:
+    """An rng whose draws are given (``randbits``, as ``secrets`` has; each draw is below the
+    list size, so it is taken as it is)."""
+
+    def __init__(self, draws: list[int]) -> None:
+        self.draws = list(draws)
+
+    def randbits(self, k: int) -> int:
+        return self.draws.pop(0)
+
+
+def test_reserve_index_probes_then_reads_the_used_set_only_when_the_list_is_dense(
+    app, session, make_application, issue
+) -> None:
+    from certify.certificates import statuslists
+    from certify.certificates.keys import get_keystore
+
+    held = issue(make_application())  # the only certificate: one index used
+    taken = held.revocation_index
+    size = held.revocation_list.size
+    free, other = (taken + 1) % size, (taken + 7) % size
+    with app.app_context():
+        keys = get_keystore()
+        now = utcnow()
+        # a draw that hits the held index is refused, the next (free) one is taken
+        current, index = statuslists.reserve_index(
+            session, "revocation", keys, now, Scripted([taken, free])
+        )
+        assert current.id == held.revocation_list_id and index == free
+        assert statuslists.index_used(session, current, taken)
+        assert not statuslists.index_used(session, current, free)
+        # sixteen hits in a row: the used set is read and a free index drawn from it
+        scripted = Scripted([taken] * 16 + [taken, other])
+        current, index = statuslists.reserve_index(session, "revocation", keys, now, scripted)
+        assert index == other and scripted.draws == []
