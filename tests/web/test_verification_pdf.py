@@ -213,13 +213,16 @@ def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
     from certify.certificates.issuance import add_issuance_step
 
     def corrupt(ctx) -> None:
-        lines = ctx.log_proof.splitlines()
-        # the first proof hash line after the index: flip one base64 character
-        for i, line in enumerate(lines):
-            if line and line[0].isalpha() and len(line) >= 40 and i > 0:
-                lines[i] = ("A" if line[0] != "A" else "B") + line[1:]
-                break
-        ctx.log_proof = "\n".join(lines) + "\n"
+        import base64
+
+        lines = ctx.log_proof.split("\n")
+        # the first proof hash: the line right after "index N"; flip one bit of its hash
+        at = next(i for i, line in enumerate(lines) if line.startswith("index ")) + 1
+        assert lines[at], "the proof has a hash line to corrupt"
+        digest = bytearray(base64.b64decode(lines[at]))
+        digest[0] ^= 0x01
+        lines[at] = base64.b64encode(bytes(digest)).decode("ascii")
+        ctx.log_proof = "\n".join(lines)
 
     add_issuance_step(app, "corrupt_log_proof", corrupt, before="pdf_sign")
     certificate = issue(make_application())
