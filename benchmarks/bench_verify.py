@@ -7,6 +7,10 @@ fast paths (:mod:`certify.core.pyhanko_fastpaths`) switched off while it runs. T
 runs with them, as in production, and does much more: the upload, certify's own PDF checks
 (coverage, the embedded files), the credential's proof, the live status, the log proof.
 certify's ``validate_pdf`` alone is printed too.
+
+The three are measured in interleaved rounds (the order alternates) and the ratio judged is
+the median of the per-round ratios; on a shared machine whose speed drifts during a run, a
+pair sees the same conditions. Both medians and their ratio are printed as well.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric
 
-    repeat = 5 if quick else 40
+    repeat = 15 if quick else 40
     with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
         app = _setup(Path(tmp))
         with app.app_context():
@@ -103,14 +107,28 @@ def run(quick: bool = False) -> dict[str, float]:
         api()
         bare()
         ours()  # warm all three paths
-        baseline = _median_ms(bare, repeat)
-        verify = _median_ms(api, repeat)
-        own = _median_ms(ours, repeat)
-        baseline = min(baseline, _median_ms(bare, repeat))
-    ratio = verify / baseline
+        # Paired and interleaved (the order alternates): each request is compared with the
+        # bare validation measured next to it, under the same machine conditions.
+        bare_ms: list[float] = []
+        api_ms: list[float] = []
+        own_ms: list[float] = []
+        for n in range(repeat):
+            order = (bare, api, ours) if n % 2 else (api, bare, ours)
+            timed = {f: _median_ms(f, 1) for f in order}
+            bare_ms.append(timed[bare])
+            api_ms.append(timed[api])
+            own_ms.append(timed[ours])
+    baseline = statistics.median(bare_ms)
+    verify = statistics.median(api_ms)
+    own = statistics.median(own_ms)
+    ratio = statistics.median(a / b for a, b in zip(api_ms, bare_ms, strict=True))
     met = ratio <= TARGET_RATIO
     print(f"   bare pyHanko validation  median {baseline:7.1f} ms")
     print(f"   certify validate_pdf     median {own:7.1f} ms  (for information)")
     print(f"   POST /api/v1/verify      median {verify:7.1f} ms")
-    print(f"   ratio {ratio:.2f} (target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})")
+    print(f"   ratio of the medians {verify / baseline:.2f}")
+    print(
+        f"   ratio (median of {repeat} pairs) {ratio:.2f} "
+        f"(target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})"
+    )
     return {"bare_ms": baseline, "validate_pdf_ms": own, "verify_ms": verify, "ratio": ratio}
