@@ -23,18 +23,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from certify.audit.models import AuditHead
 from certify.core import merkle
 from certify.core.canonical import sha256_hex
 from certify.core.note import (
@@ -118,6 +119,12 @@ def fetch_nodes(session: Session, keys: Sequence[merkle.NodeKey]) -> dict[merkle
     """
     if not keys:
         return {}
+    rows = session.execute(text(_nodes_sql(keys)))
+    return {(int(row[0]), int(row[1])): bytes(row[2]) for row in rows}
+
+
+def _nodes_sql(keys: Sequence[merkle.NodeKey]) -> str:
+    """The SELECT of :func:`fetch_nodes` for a non-empty *keys* (no parameters)."""
     by_level: dict[int, list[int]] = {}
     for level, index in keys:
         by_level.setdefault(int(level), []).append(int(index))
@@ -125,9 +132,7 @@ def fetch_nodes(session: Session, keys: Sequence[merkle.NodeKey]) -> dict[merkle
         f"(level = {level} AND idx IN ({', '.join(str(i) for i in indexes)}))"
         for level, indexes in sorted(by_level.items())
     )
-    sql = f"SELECT level, idx, hash FROM log_node WHERE {condition}"  # noqa: S608 - ints only
-    rows = session.execute(text(sql))
-    return {(int(row[0]), int(row[1])): bytes(row[2]) for row in rows}
+    return f"SELECT level, idx, hash FROM log_node WHERE {condition}"  # noqa: S608 - ints only
 
 
 def _run_plans(session: Session, *plans: merkle.Plan) -> list[list[bytes]]:
@@ -212,27 +217,83 @@ def consistency_proof(session: Session, old: int, new: int) -> ConsistencyProof:
 # --------------------------------------------------------------------------- appending
 
 
-_audit_head = cast(Table, AuditHead.__table__)
-_log_head = cast(Table, LogHead.__table__)
-# Core statements built once: appends are hot, and SQLAlchemy caches their compiled form.
-_TOUCH_AUDIT_HEAD = (
-    update(_audit_head).where(_audit_head.c.id == 1).values(length=_audit_head.c.length)
-)
-_TOUCH_LOG_HEAD = (
-    update(_log_head)
-    .where(_log_head.c.id == 1)
-    .values(size=_log_head.c.size)
-    .returning(_log_head.c.size)
-)
-_BUMP_LOG_HEAD = (
-    update(_log_head)
-    .where(_log_head.c.id == 1)
-    .values(size=_log_head.c.size + 1)
-    .returning(_log_head.c.size)
-)
-_INSERT_NODES = insert(cast(Table, LogNode.__table__))
-_INSERT_ENTRY = insert(cast(Table, LogEntry.__table__))
-_INSERT_CHECKPOINT = insert(cast(Table, LogCheckpoint.__table__))
+# An append is six statements that never change shape. They run on the DBAPI cursor of the
+# session's own connection (so inside the caller's transaction and savepoint), with the SQL
+# written once per parameter style: SQLAlchemy's per-statement execution machinery cost as
+# much as all the rest of an append (about 0.8 of 1.7 ms on SQLite), see bench_translog.
+_APPEND_SQL = {
+    "touch_audit_head": "UPDATE audit_head SET length = length WHERE id = 1",
+    "touch_log_head": "UPDATE log_head SET size = size WHERE id = 1 RETURNING size",
+    "bump_log_head": "UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size",
+    "insert_node": "INSERT INTO log_node (level, idx, hash) VALUES (:level, :idx, :hash)",
+    "insert_entry": (
+        "INSERT INTO log_entry (idx, event, serial, entry, leaf_hash) "
+        "VALUES (:idx, :event, :serial, :entry, :leaf_hash)"
+    ),
+    "insert_checkpoint": "INSERT INTO log_checkpoint (size, note) VALUES (:size, :note)",
+}
+
+
+@functools.cache
+def _driver_sql(dialect: str) -> dict[str, str]:
+    """The append statements for *dialect*: ``:name`` parameters for SQLite's driver,
+    ``%(name)s`` for PostgreSQL's (psycopg).
+
+    Raises:
+        LogError: another database.
+    """
+    if dialect == "sqlite":
+        return dict(_APPEND_SQL)
+    if dialect == "postgresql":
+        return {k: re.sub(r":(\w+)", r"%(\1)s", v) for k, v in _APPEND_SQL.items()}
+    raise LogError(f"the transparency log runs on SQLite or PostgreSQL, not {dialect}")
+
+
+class _Writer:
+    """A DBAPI cursor on the session's connection, and the SQL for its dialect."""
+
+    def __init__(self, session: Session) -> None:
+        connection = session.connection()
+        self.sql = _driver_sql(connection.dialect.name)
+        self.cursor = connection.connection.cursor()
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.cursor.close()
+
+    def lock(self) -> int:
+        """Touch the audit head, then take the log head; return the next index."""
+        self.cursor.execute(self.sql["touch_audit_head"])
+        self.cursor.execute(self.sql["touch_log_head"])
+        return self._head_size()
+
+    def bump(self) -> int:
+        """Touch the audit head, then grow the log head by one; return the new entry's index."""
+        self.cursor.execute(self.sql["touch_audit_head"])
+        self.cursor.execute(self.sql["bump_log_head"])
+        return self._head_size() - 1
+
+    def _head_size(self) -> int:
+        row = self.cursor.fetchone()
+        if row is None:
+            raise LogError("the log_head row is missing: run 'flask --app certify init'")
+        return int(row[0])
+
+    def execute(self, name: str, params: Any) -> None:
+        self.cursor.execute(self.sql[name], params)
+
+    def fetch_nodes(self, keys: Sequence[merkle.NodeKey]) -> dict[merkle.NodeKey, bytes]:
+        """:func:`fetch_nodes` on this cursor."""
+        if not keys:
+            return {}
+        self.cursor.execute(_nodes_sql(keys))
+        return {(int(row[0]), int(row[1])): bytes(row[2]) for row in self.cursor.fetchall()}
+
+    def execute_many(self, name: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.sql[name], rows)
 
 
 def lock_head(session: Session) -> int:
@@ -241,9 +302,8 @@ def lock_head(session: Session) -> int:
     The audit head is touched first (a no-op update) so every transaction takes the two
     locks in the same order.
     """
-    connection = session.connection()
-    connection.execute(_TOUCH_AUDIT_HEAD)
-    return int(connection.execute(_TOUCH_LOG_HEAD).scalar_one())
+    with _Writer(session) as writer:
+        return writer.lock()
 
 
 @dataclass(frozen=True)
@@ -289,42 +349,43 @@ def append_entry(
         LogError: the reserved index was taken.
     """
     signer = signer or current_signer()
-    connection = session.connection()
-    connection.execute(_TOUCH_AUDIT_HEAD)
-    index = int(connection.execute(_BUMP_LOG_HEAD).scalar_one()) - 1
-    if expected_index is not None and index != expected_index:
-        raise LogError(f"log index {expected_index} was reserved, but the next index is {index}")
-    data = log_entry(index, time, event, serial, credential_hash, reason_category, key_id)
-    leaf = merkle.leaf_hash(data)
-    new_size = index + 1
-    # Everything this append reads: the left siblings it completes nodes with, the old
-    # subtrees of the new root, and the new leaf's inclusion path (for the tlog proof).
-    root_plan = merkle.plan_root(new_size)
-    proof_plan = merkle.plan_inclusion(index, new_size)
-    created = {(0, index)}
-    level, i = 0, index
-    while i & 1:
-        level, i = level + 1, i >> 1
-        created.add((level, i))
-    wanted = set(merkle.append_needed_nodes(index))
-    wanted.update(merkle.needed_nodes(root_plan))
-    wanted.update(merkle.needed_nodes(proof_plan))
-    nodes = fetch_nodes(session, sorted(wanted - created))
-    rows = merkle.nodes_to_store_on_append(index, leaf, merkle.mapping_getter(nodes))
-    for lvl, idx, digest in rows:
-        nodes[(lvl, idx)] = digest
-    root = merkle.evaluate(root_plan, merkle.mapping_getter(nodes))[0]
-    proof = merkle.evaluate(proof_plan, merkle.mapping_getter(nodes))
-    note = signer.sign_checkpoint(new_size, root)
-    kind = LogEvent(event)
-    connection.execute(
-        _INSERT_NODES, [{"level": lvl, "idx": idx, "hash": digest} for lvl, idx, digest in rows]
-    )
-    connection.execute(
-        _INSERT_ENTRY,
-        {"idx": index, "event": kind.value, "serial": serial, "entry": data, "leaf_hash": leaf},
-    )
-    connection.execute(_INSERT_CHECKPOINT, {"size": new_size, "note": note})
+    with _Writer(session) as writer:
+        index = writer.bump()
+        if expected_index is not None and index != expected_index:
+            raise LogError(
+                f"log index {expected_index} was reserved, but the next index is {index}"
+            )
+        data = log_entry(index, time, event, serial, credential_hash, reason_category, key_id)
+        leaf = merkle.leaf_hash(data)
+        new_size = index + 1
+        # Everything this append reads: the left siblings it completes nodes with, the old
+        # subtrees of the new root, and the new leaf's inclusion path (for the tlog proof).
+        root_plan = merkle.plan_root(new_size)
+        proof_plan = merkle.plan_inclusion(index, new_size)
+        created = {(0, index)}
+        level, i = 0, index
+        while i & 1:
+            level, i = level + 1, i >> 1
+            created.add((level, i))
+        wanted = set(merkle.append_needed_nodes(index))
+        wanted.update(merkle.needed_nodes(root_plan))
+        wanted.update(merkle.needed_nodes(proof_plan))
+        nodes = writer.fetch_nodes(sorted(wanted - created))
+        rows = merkle.nodes_to_store_on_append(index, leaf, merkle.mapping_getter(nodes))
+        for lvl, idx, digest in rows:
+            nodes[(lvl, idx)] = digest
+        root = merkle.evaluate(root_plan, merkle.mapping_getter(nodes))[0]
+        proof = merkle.evaluate(proof_plan, merkle.mapping_getter(nodes))
+        note = signer.sign_checkpoint(new_size, root)
+        kind = LogEvent(event)
+        writer.execute_many(
+            "insert_node", [{"level": lvl, "idx": idx, "hash": digest} for lvl, idx, digest in rows]
+        )
+        writer.execute(
+            "insert_entry",
+            {"idx": index, "event": kind.value, "serial": serial, "entry": data, "leaf_hash": leaf},
+        )
+        writer.execute("insert_checkpoint", {"size": new_size, "note": note})
     return Appended(index, data, leaf, root, note, proof)
 
 
