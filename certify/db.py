@@ -105,12 +105,21 @@ def _configure_sqlite(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # 16 MiB of page cache per connection (SQLite's default is 2 MiB). It fills only as
+            # pages are used; with a large transparency log the default made every append read
+            # the right edge of its B-trees back from the OS (log append at 1,000,000 entries:
+            # 1.1 ms median with 2 MiB, 0.6 ms with 16; more brought nothing; bench_translog).
+            cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+#: Page cache per SQLite connection, in KiB (see the ``connect`` hook).
+SQLITE_CACHE_KIB = 16 * 1024
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:

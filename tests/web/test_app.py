@@ -177,3 +177,17 @@ def test_double_slashes_are_not_redirected(client) -> None:
     response = client.get("/api/v1/certificates/%2F0")
     assert response.status_code == 404
     assert response.is_json
+
+
+def test_sqlite_connections_get_the_larger_page_cache(app) -> None:
+    from certify.db import SQLITE_CACHE_KIB, get_db
+
+    engine = get_db(app).engine
+    if engine.dialect.name != "sqlite":
+        assert engine.dialect.name == "postgresql"  # the pragma is SQLite's; nothing to check
+        return
+    with engine.connect() as connection:
+        size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+    assert size == -SQLITE_CACHE_KIB
+    assert mode == "wal"
