@@ -23,9 +23,10 @@ import datetime as dt
 import json
 import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks import paired_ratio, timed_ms
 
 TARGET_RATIO = 1.5
 
@@ -156,11 +157,11 @@ def run(quick: bool = False) -> dict[str, float]:
             previous = warm
             for n, application in enumerate(applications[1:]):
                 if n % 2:  # alternate the order within a pair
-                    base_ms.append(_timed(baseline, previous)[1])
-                certificate, elapsed = _timed(issue, application)
+                    base_ms.append(timed_ms(baseline, previous)[1])
+                certificate, elapsed = timed_ms(issue, application)
                 issue_ms.append(elapsed)
                 if not n % 2:
-                    base_ms.append(_timed(baseline, certificate)[1])
+                    base_ms.append(timed_ms(baseline, certificate)[1])
                 previous = certificate
         from certify.db import get_db
 
@@ -169,7 +170,7 @@ def run(quick: bool = False) -> dict[str, float]:
     figures = {
         "issue_ms": statistics.median(issue_ms),
         "render_sign_ms": statistics.median(base_ms),
-        "ratio": statistics.median(i / b for i, b in zip(issue_ms, base_ms, strict=True)),
+        "ratio": paired_ratio(issue_ms, base_ms),
     }
     figures["ratio_of_medians"] = figures["issue_ms"] / figures["render_sign_ms"]
     met = figures["ratio"] <= TARGET_RATIO
@@ -183,9 +184,3 @@ def run(quick: bool = False) -> dict[str, float]:
         f"(target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})"
     )
     return figures
-
-
-def _timed(function: Any, argument: Any) -> tuple[Any, float]:
-    started = time.perf_counter()
-    result = function(argument)
-    return result, (time.perf_counter() - started) * 1000

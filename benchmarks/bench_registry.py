@@ -42,6 +42,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks import paired_ratio
+
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 SECRET = "benchmark-secret-key-" + "x" * 20
@@ -539,10 +541,8 @@ def run_database(label: str, database_url: str, quick: bool, tmp: Path) -> dict[
     finally:
         server.stop()
     ping, api, verify = (statistics.median(rates[k]) for k in ("ping", "api", "verify"))
-    api_ratio = statistics.median(a / p for a, p in zip(rates["api"], rates["ping"], strict=True))
-    verify_ratio = statistics.median(
-        v / p for v, p in zip(rates["verify"], rates["ping"], strict=True)
-    )
+    api_ratio = paired_ratio(rates["api"], rates["ping"])
+    verify_ratio = paired_ratio(rates["verify"], rates["ping"])
     results[f"{label}_ping_rps"] = ping
     results[f"{label}_certificate_api_rps"] = api
     results[f"{label}_certificate_api_ratio"] = api_ratio

@@ -18,20 +18,11 @@ from __future__ import annotations
 import io
 import statistics
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
+
+from benchmarks import paired_ratio, timed_ms
 
 TARGET_RATIO = 1.5
-
-
-def _median_ms(function: Any, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def run(quick: bool = False) -> dict[str, float]:
@@ -114,14 +105,14 @@ def run(quick: bool = False) -> dict[str, float]:
         own_ms: list[float] = []
         for n in range(repeat):
             order = (bare, api, ours) if n % 2 else (api, bare, ours)
-            timed = {f: _median_ms(f, 1) for f in order}
+            timed = {f: timed_ms(f)[1] for f in order}
             bare_ms.append(timed[bare])
             api_ms.append(timed[api])
             own_ms.append(timed[ours])
     baseline = statistics.median(bare_ms)
     verify = statistics.median(api_ms)
     own = statistics.median(own_ms)
-    ratio = statistics.median(a / b for a, b in zip(api_ms, bare_ms, strict=True))
+    ratio = paired_ratio(api_ms, bare_ms)
     met = ratio <= TARGET_RATIO
     print(f"   bare pyHanko validation  median {baseline:7.1f} ms")
     print(f"   certify validate_pdf     median {own:7.1f} ms  (for information)")
