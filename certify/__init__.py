@@ -9,7 +9,9 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+#: The package folder: templates, static files, rubrics and migrations ship inside it, so an
+#: installed wheel serves exactly what a checkout does.
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 __version__ = "0.1.0.dev0"
 
@@ -28,8 +30,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         __name__,
         instance_path=os.path.abspath(instance_path) if instance_path else None,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
     )
     from certify import config
 

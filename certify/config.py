@@ -31,7 +31,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "KEY_PASSPHRASE": None,
         "KEYS_DIR": os.path.join(instance_path, "keys"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
-        "RUBRICS_DIR": os.path.join(os.path.dirname(os.path.dirname(__file__)), "rubrics"),
+        "RUBRICS_DIR": os.path.join(os.path.dirname(__file__), "rubrics"),
         # Whole-request limit; uploads have their own, smaller limit per file.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "MAX_UPLOAD_MB": 20,

@@ -60,7 +60,7 @@ __all__ = [
 LEVELS: tuple[int, ...] = (0, 1, 2, 3, 4)
 KINDS: tuple[str, ...] = ("gate", "level", "number")
 #: Where the shipped schema and rubrics live (the repository's ``rubrics/`` folder).
-DEFAULT_RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
+DEFAULT_RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 SCHEMA_FILE = "schema.json"
 
 Kind = Literal["gate", "level", "number"]

@@ -17,7 +17,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select, text
 
-from certify import ROOT, create_app
+from certify import PACKAGE_DIR, create_app
 from certify.access import access_rule_of
 from certify.audit.models import AuditEvent
 from certify.audit.operations import verify_audit_chain
@@ -41,7 +41,7 @@ from tests.core.rubric_fixtures import ISRPS_PATH, copy_rubrics, isrps, isrps_te
 from tests.web.conftest import make_test_config
 
 ACTOR = Actor.cli("tester")
-ISRPS_SHA = read_lock(ROOT / "rubrics")["isrps@1.0"].sha256
+ISRPS_SHA = read_lock(PACKAGE_DIR / "rubrics")["isrps@1.0"].sha256
 PAGE = "/standards/isrps/1.0"
 
 
@@ -417,7 +417,7 @@ def test_ensure_rubrics_stored_refuses_a_changed_published_file(session, rubrics
 
 
 def test_get_rubric_from_files_then_from_the_database(session, tmp_path) -> None:
-    shipped = ROOT / "rubrics"
+    shipped = PACKAGE_DIR / "rubrics"
     from_file = get_rubric("isrps", "1.0", session=session, rubrics_dir=shipped)
     assert from_file == isrps() and from_file.sha256 == ISRPS_SHA
     publish_rubric_version(session, isrps(), ACTOR)
@@ -694,7 +694,7 @@ def run(*args: str, rubrics_dir: Path | None = None, tmp_path: Path) -> subproce
     if rubrics_dir is not None:
         env["CERTIFY_RUBRICS_DIR"] = str(rubrics_dir)
     return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *args], cwd=PACKAGE_DIR.parent, env=env, capture_output=True, text=True, timeout=120
     )
 
 
