@@ -55,9 +55,9 @@ def _setup(folder: Path) -> Any:
 
 
 def _decided_application(session: Any, rubric: Any, n: int) -> Any:
+    from certify import clock
     from certify.accounts.operations import SiteData, register_issp
     from certify.applications.models import Application
-    from certify.db import utcnow
 
     user = register_issp(
         session,
@@ -79,7 +79,7 @@ def _decided_application(session: Any, rubric: Any, n: int) -> Any:
         standard_sha256=rubric.sha256,
         services="Data annotation and multilingual customer support",
         site_ids=json.dumps([s.public_id for s in org.sites]),
-        decided_at=utcnow(),
+        decided_at=clock.now(),
         decision="certified",
     )
     session.add(application)
@@ -98,14 +98,15 @@ def run(quick: bool = False) -> dict[str, float]:
 
     quick: 3 certificates (a CI smoke run); otherwise 25.
     """
-    from certify.certificates.issuance import issue_certificate
+    from certify import clock
     from certify.certificates.keys import get_keystore
     from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
     from certify.core.actor import Actor
     from certify.core.certificate_pdf import render_certificate
     from certify.core.pyhanko_fastpaths import as_shipped
     from certify.core.scoring import score
-    from certify.db import db_session, utcnow
+    from certify.db import db_session
+    from certify.lifecycle import issue_certificate
     from certify.standards.operations import get_rubric
 
     count = 3 if quick else 25
@@ -129,7 +130,7 @@ def run(quick: bool = False) -> dict[str, float]:
                     application,
                     score=result,
                     rubric=rubric,
-                    decided_at=utcnow(),
+                    decided_at=clock.now(),
                     actor=actor,
                 )
                 session.commit()

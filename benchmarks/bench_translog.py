@@ -68,7 +68,7 @@ def _seed(app: Any, size: int) -> None:
     """Bulk-load *size* entries, their nodes, the final checkpoint and the head."""
     from certify.db import get_db
     from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
-    from certify.translog.operations import current_signer, root_at
+    from certify.translog.store import current_signer, root_at
 
     db = get_db(app)
     entries: list[dict[str, Any]] = []
@@ -132,9 +132,10 @@ def _proof_memory(app: Any, size: int, rng: random.Random, probes: int) -> float
 
 def run(quick: bool = False) -> dict[str, float]:
     """Seed, then measure append, proofs and proof memory; print and return the figures."""
+    from certify import clock
     from certify.core.note import LogEvent
-    from certify.db import get_db, utcnow
-    from certify.translog.operations import (
+    from certify.db import get_db
+    from certify.translog.store import (
         append_entry,
         consistency_proof,
         current_signer,
@@ -164,7 +165,7 @@ def run(quick: bool = False) -> dict[str, float]:
                     append_entry(
                         session,
                         LogEvent.CREDENTIAL_KEY_ADDED,
-                        utcnow(),
+                        clock.now(),
                         key_id=f"bench-append-{i}",
                         signer=signer,
                     )

@@ -33,13 +33,14 @@ def run(quick: bool = False) -> dict[str, float]:
     from pyhanko_certvalidator import ValidationContext
 
     from benchmarks.bench_issuance import _answers, _decided_application, _setup
-    from certify.certificates.issuance import issue_certificate
+    from certify import clock
     from certify.certificates.keys import get_keystore
     from certify.core.actor import Actor
     from certify.core.pdf_signing import validate_pdf
     from certify.core.pyhanko_fastpaths import as_shipped
     from certify.core.scoring import score
-    from certify.db import db_session, utcnow
+    from certify.db import db_session
+    from certify.lifecycle import issue_certificate
     from certify.standards.operations import get_rubric
 
     repeat = 15 if quick else 40
@@ -54,7 +55,7 @@ def run(quick: bool = False) -> dict[str, float]:
                 application,
                 score=score(rubric, _answers(rubric)),
                 rubric=rubric,
-                decided_at=utcnow(),
+                decided_at=clock.now(),
                 actor=Actor.cli("bench"),
             )
             session.commit()

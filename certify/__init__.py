@@ -44,30 +44,48 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    from certify import cli, db, errors, security, templating
+    from certify import (
+        accounts,
+        api,
+        applications,
+        certificates,
+        cli,
+        db,
+        errors,
+        main,
+        ratelimit,
+        registry,
+        security,
+        standards,
+        templating,
+        transaction,
+        translog,
+        verify,
+    )
+    from certify.access import public
+    from certify.clock import SystemClock
+    from certify.state import AppState
 
-    db.init_app(app)
+    app.extensions["certify"] = AppState(db=db.init_app(app), clock=SystemClock())
+    transaction.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    ratelimit.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-
-    from certify import api, certificates, registry, standards, translog, verify
-    from certify.accounts import views as accounts_views
-    from certify.applications import views as applications_views
-    from certify.main.views import bp as main_bp
-
-    app.register_blueprint(main_bp)
-    accounts_views.init_app(app)
-    standards.init_app(app)
-    applications_views.init_app(app)
-    certificates.init_app(app)
-    registry.init_app(app)
-    api.init_app(app)
-    translog.init_app(app)
-    verify.init_app(app)
+    # Every feature registers itself the same way: its blueprint, commands and signals.
+    for feature in (
+        main,
+        accounts,
+        standards,
+        applications,
+        certificates,
+        registry,
+        api,
+        translog,
+        verify,
+    ):
+        feature.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
-    from certify.access import public
-
     public(app.view_functions["static"])
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from certify.db import db_session, get_db, upgrade_database
@@ -23,11 +23,15 @@ def init_command(no_demo: bool) -> None:
     click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     upgrade_database(db.engine)
     click.echo("migrations: up to date")
+    from certify.certificates.cli import create_missing_keys
     from certify.demo import database_is_empty, demo_present, load_demo, print_demo_accounts
+    from certify.standards.cli import store_published_rubrics
+    from certify.translog.cli import log_key_changes_step
 
-    # Judge emptiness before the init steps, which record events of their own.
+    # Judge emptiness before the steps below, which record events of their own.
     was_empty = database_is_empty(db_session())
-    for step in current_app.extensions.get("certify.init_steps", []):
+    # In this order: the rubrics the applications pin, the keys, then the log announcing them.
+    for step in (store_published_rubrics, create_missing_keys, log_key_changes_step):
         step()
     if no_demo:
         return

@@ -7,6 +7,7 @@ the application context ends. Operations flush; the view or command commits once
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import (
     DateTime,
     Engine,
@@ -26,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,11 +75,6 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime()}
-
-
-def utcnow() -> dt.datetime:
-    """The current time, aware, in UTC."""
-    return dt.datetime.now(dt.UTC)
 
 
 def new_public_id() -> str:
@@ -139,7 +137,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 class Database:
-    """The app's engine and session factory (``app.extensions['certify.db']``).
+    """The app's engine and session factory (``app_state().db``).
 
     Tests replace :attr:`session_factory` to bind sessions to a connection whose outer
     transaction is rolled back after each test.
@@ -163,7 +161,9 @@ class Database:
 
 def get_db(app: Flask | None = None) -> Database:
     """The :class:`Database` of *app* (default: the current app)."""
-    return (app or current_app).extensions["certify.db"]
+    from certify.state import app_state
+
+    return app_state(app).db
 
 
 def db_session() -> Session:
@@ -186,10 +186,24 @@ def _close_session(_exc: BaseException | None) -> None:
         session.close()
 
 
-def init_app(app: Flask) -> None:
-    """Attach the database to *app*."""
-    app.extensions["certify.db"] = Database(app.config["DATABASE_URL"], app.config["DATABASE_ECHO"])
+def discard_session() -> None:
+    """Roll back and close the current session, if any; the next :func:`db_session` call
+    starts a fresh one. For error handling: a failed flush or commit leaves the session
+    unusable until rolled back, and nothing in it is worth keeping."""
+    session: Session | None = g.pop("_certify_db_session", None)
+    if session is None:
+        return
+    try:
+        session.rollback()
+        session.close()
+    except Exception:  # a broken connection: the pool discards it; nothing here to save
+        log.warning("discarding a failed database session", exc_info=True)
+
+
+def init_app(app: Flask) -> Database:
+    """Make *app*'s database and close each context's session at its end."""
     app.teardown_appcontext(_close_session)
+    return Database(app.config["DATABASE_URL"], app.config["DATABASE_ECHO"])
 
 
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> AlembicConfig:

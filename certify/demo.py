@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
 from certify.core.rubric_samples import sample_answers
-from certify.db import db_session, utcnow
+from certify.db import db_session
 
 if TYPE_CHECKING:
     from certify.applications.models import Application
@@ -210,7 +211,7 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     admin = _user(session, "admin@demo.certify.test")
     auditor = _user(session, "auditor1@demo.certify.test")
     reviewer = _user(session, "reviewer1@demo.certify.test")
-    today = utcnow().date()
+    today = clock.now().date()
     rubric = newest_rubric_in_effect(today, session=session)
     if rubric is None:
         echo("demo data: no standard in effect; no cases")
@@ -312,7 +313,7 @@ def _demo_status_change(
 ) -> None:
     """One suspended and one withdrawn certificate, so every status can be seen."""
     from certify.certificates.models import Certificate
-    from certify.certificates.operations import suspend_certificate, withdraw_certificate
+    from certify.lifecycle import suspend_certificate, withdraw_certificate
 
     actor = Actor.user(admin.public_id)
     certificate = session.scalar(

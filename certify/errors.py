@@ -10,6 +10,8 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from certify.db import discard_session
+
 log = logging.getLogger(__name__)
 
 FRIENDLY = {
@@ -27,7 +29,7 @@ FRIENDLY = {
 
 
 def _code_name(exc: HTTPException) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", (exc.name or "error").lower()).strip("_")
+    return _snake(exc.name or "error")
 
 
 def wants_json() -> bool:
@@ -35,15 +37,32 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def render_error(
+    status: int,
+    title: str,
+    message: str,
+    code: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+) -> ResponseReturnValue:
+    """The error answer: the error page for people, ``{"error": {"code", "message"}}`` under
+    ``/api/``."""
+    if wants_json():
+        body = {"error": {"code": code or _snake(title), "message": message}}
+        return jsonify(body), status, headers or []
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status, headers or []
+
+
+def _snake(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "error"
+
+
 def _render(exc: HTTPException, message: str | None = None) -> ResponseReturnValue:
     status = exc.code or 500
     message = message or FRIENDLY.get(status) or exc.description or "Error"
     # Keep what tells the client how to go on (Allow, Retry-After), not Werkzeug's HTML type.
     kept = [(k, v) for k, v in exc.get_headers() if k.lower() in ("allow", "retry-after")]
-    if wants_json():
-        return jsonify({"error": {"code": _code_name(exc), "message": message}}), status, kept
-    page = render_template("errors/error.html", status=status, title=exc.name, message=message)
-    return page, status, kept
+    return render_error(status, exc.name or "Error", message, _code_name(exc), kept)
 
 
 def init_app(app: Flask) -> None:
@@ -67,4 +86,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception) -> ResponseReturnValue:
         log.exception("unhandled error on %s %s", request.method, request.path)
+        # The request's session may be the thing that failed (a database error leaves it
+        # needing a rollback): end its transaction before the page, whose navigation reads
+        # the signed-in user, is rendered.
+        discard_session()
         return _render(InternalServerError())

@@ -1,12 +1,12 @@
-"""Jinja helpers shared by every page, and the navigation registry features add links to."""
+"""Jinja helpers shared by every page, and the header's navigation links."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from flask import Flask, current_app
 
+from certify.core.certificate_status import CertificateStatus
 from certify.core.countries import country_name
 
 
@@ -18,27 +18,33 @@ def format_datetime(value: dt.datetime | None, with_time: bool = True) -> str:
     return value.strftime("%-d %b %Y, %H:%M UTC") if with_time else value.strftime("%-d %b %Y")
 
 
-def add_nav_link(app: Flask, endpoint: str, label: str, roles: Iterable[str] | None = None) -> None:
-    """Show a link in the header: to everyone (*roles* None) or to users holding one of *roles*."""
-    nav = app.extensions.setdefault("certify.nav", {"public": [], "roles": []})
-    if roles is None:
-        nav["public"].append((endpoint, label))
-    else:
-        nav["roles"].append((endpoint, label, frozenset(roles)))
+#: Header links for everyone, in order: (endpoint, label).
+NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
+    ("registry.index", "Registry"),
+    ("translog.log_page", "Transparency log"),
+    ("verify.index", "Verify a certificate"),
+)
+
+#: Header links for signed-in users holding one of the roles, in order: (endpoint, label, roles).
+NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("applications.index", "Applications", frozenset({"issp"})),
+    ("applications.queue", "Applications", frozenset({"admin"})),
+    ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
+    ("certificates.admin_index", "Certificates", frozenset({"admin"})),
+)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country_name"] = country_name
-    app.extensions.setdefault("certify.nav", {"public": [], "roles": []})
+    app.jinja_env.globals["CertificateStatus"] = CertificateStatus
 
     @app.context_processor
     def registry_globals() -> dict[str, object]:
-        nav = current_app.extensions["certify.nav"]
         return {
             "registry_name": current_app.config["REGISTRY_NAME"],
             "public_url": current_app.config["PUBLIC_URL"],
-            "nav_public_links": nav["public"],
-            "nav_role_links": nav["roles"],
+            "nav_public_links": NAV_PUBLIC_LINKS,
+            "nav_role_links": NAV_ROLE_LINKS,
         }

@@ -8,7 +8,8 @@ import enum
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from certify.db import Base, PublicId, new_public_id, utcnow
+from certify import clock
+from certify.db import Base, PublicId, new_public_id
 
 
 class Role(enum.StrEnum):
@@ -48,7 +49,7 @@ class Organisation(Base):
     country: Mapped[str] = mapped_column(String(2))
     registration_number: Mapped[str] = mapped_column(String(100))
     website: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     sites: Mapped[list[Site]] = relationship(
         back_populates="organisation", order_by="Site.id", cascade="all, delete-orphan"
@@ -95,7 +96,7 @@ class User(Base):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
@@ -141,7 +142,7 @@ class Invitation(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -161,7 +162,7 @@ class AddressThrottle(Base):
     address_hash: Mapped[str] = mapped_column(String(64), unique=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None]
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     def __repr__(self) -> str:
         return f"<AddressThrottle {self.address_hash[:8]} {self.failures}>"

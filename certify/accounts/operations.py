@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.accounts.models import (
     STAFF_ROLES,
     AddressThrottle,
@@ -29,7 +30,6 @@ from certify.accounts.passwords import burn_time, check_password, hash_password
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.lockout import LockoutPolicy, after_failure, assess
-from certify.db import utcnow
 from certify.operations import OperationError
 
 INVITATION_DAYS = 7
@@ -207,7 +207,7 @@ def sign_in(
     Past a few failures answers slow down; at the threshold the account (and the address) is
     locked for a while, a correct password included, and an audit event is recorded.
     """
-    now = utcnow()
+    now = clock.now()
     policy = _policy()
     bucket_key = _address_hash(address)
     bucket = session.scalar(
@@ -307,7 +307,7 @@ def create_invitation(session: Session, user: User) -> str:
         organisation=user.organisation,
         token_hash=_token_hash(token),
         created_by_id=user.id,
-        expires_at=utcnow() + dt.timedelta(days=INVITATION_DAYS),
+        expires_at=clock.now() + dt.timedelta(days=INVITATION_DAYS),
     )
     session.add(invitation)
     session.flush()
@@ -337,7 +337,7 @@ def find_invitation(session: Session, token: str) -> Invitation:
             "This invitation link has already been used. Ask your colleague for a new one.",
             code="invalid_invitation",
         )
-    if invitation.expires_at <= utcnow():
+    if invitation.expires_at <= clock.now():
         raise OperationError(
             "This invitation link has expired. Ask your colleague for a new one.",
             code="invalid_invitation",
@@ -351,7 +351,7 @@ def accept_invitation(
     """Create the invited colleague's account in the inviting organisation; the link is spent."""
     invitation = find_invitation(session, token)
     user = _new_user(session, email, full_name, password, {Role.ISSP}, invitation.organisation)
-    invitation.used_at = utcnow()
+    invitation.used_at = clock.now()
     invitation.used_by_id = user.id
     session.flush()
     record_event(

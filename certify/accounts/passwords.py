@@ -8,16 +8,17 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
+from certify.state import app_state
+
 MIN_PASSWORD_LENGTH = 10
 
 
 def _hasher() -> PasswordHasher:
     config = current_app.config
     key = (config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"])
-    cache = current_app.extensions.setdefault("certify.argon2", {})
-    if key not in cache:
-        cache[key] = PasswordHasher(time_cost=key[0], memory_cost=key[1], parallelism=key[2])
-    return cache[key]
+    return app_state().caches.password_hasher.get_or_make(
+        key, lambda: PasswordHasher(time_cost=key[0], memory_cost=key[1], parallelism=key[2])
+    )
 
 
 def hash_password(password: str) -> str:

@@ -17,6 +17,7 @@ from flask import (
 )
 from sqlalchemy import func, select
 
+from certify import signals
 from certify.access import public
 from certify.accounts.access import (
     actor_of,
@@ -47,6 +48,7 @@ from certify.accounts.operations import (
 from certify.accounts.passwords import generate_password
 from certify.db import db_session
 from certify.operations import OperationError
+from certify.transaction import attempt, keep_changes
 
 bp = Blueprint("accounts", __name__)
 
@@ -57,14 +59,6 @@ def _start_session(user: User) -> None:
     session.permanent = True
     session["uid"] = user.public_id
     session["sv"] = user.session_version
-
-
-def _form_error(form: Any, error: OperationError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*list(field.errors), error.message]
-    else:
-        flash(error.message, "error")
 
 
 def _after_login(next_url: str | None) -> str:
@@ -92,11 +86,11 @@ def login() -> Any:
             request.remote_addr or "unknown",
             sleep=not current_app.config.get("TESTING"),
         )
-        db_session().commit()  # failure counts and locks must stick
         if result.user is not None:
             _start_session(result.user)
             flash(f"Signed in as {result.user.email}.", "success")
             return redirect(_after_login(next_url))
+        keep_changes()  # the failure count and any lock stick, although the answer is an error
         form.password.errors = [result.message or "Sign-in failed."]
         status = 429 if result.message and "locked" in result.message else 401
     elif request.method == "POST":
@@ -129,7 +123,7 @@ def register() -> Any:
             for e in form.sites.entries
             if (e.form.name.data or "").strip() and (e.form.address.data or "").strip()
         ]
-        try:
+        with attempt(form) as done:
             user = register_issp(
                 db_session(),
                 legal_name=form.legal_name.data,
@@ -141,11 +135,7 @@ def register() -> Any:
                 email=form.email.data,
                 password=form.password.data,
             )
-        except OperationError as error:
-            db_session().rollback()
-            _form_error(form, error)
-        else:
-            db_session().commit()
+        if done:
             _start_session(user)
             flash("Your organisation is registered. Next: start an application.", "success")
             return redirect(url_for("accounts.dashboard"))
@@ -169,8 +159,9 @@ def dashboard() -> Any:
                 )
             ),
         }
-    for provider in current_app.extensions.get("certify.dashboard_providers", []):
-        context.update(provider(user))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app
+    for _receiver, panel in signals.dashboard.send(app, user=user):
+        context.update(panel or {})
     return render_template("accounts/dashboard.html", **context)
 
 
@@ -181,12 +172,9 @@ def password() -> Any:
     assert user is not None
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             change_password(db_session(), user, form.current_password.data, form.password.data)
-        except OperationError as error:
-            _form_error(form, error)
-        else:
-            db_session().commit()
+        if done:
             session["sv"] = user.session_version  # this session stays; others end
             flash(
                 "Your password is changed. Other devices signed in as you are signed out.",
@@ -221,7 +209,6 @@ def invite() -> Any:
     if not form.validate_on_submit() or user.organisation is None:
         abort(400)
     token = create_invitation(db_session(), user)
-    db_session().commit()
     invite_url = url_for("accounts.join", token=token, _external=False)
     invite_url = current_app.config["PUBLIC_URL"] + invite_url
     flash(
@@ -249,7 +236,7 @@ def join(token: str) -> Any:
         return render_template("accounts/invitation_invalid.html", message=error.message), 404
     form = JoinForm()
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             user = accept_invitation(
                 db_session(),
                 token,
@@ -257,11 +244,7 @@ def join(token: str) -> Any:
                 email=form.email.data,
                 password=form.password.data,
             )
-        except OperationError as error:
-            db_session().rollback()
-            _form_error(form, error)
-        else:
-            db_session().commit()
+        if done:
             _start_session(user)
             flash(
                 f"Welcome to {user.organisation.legal_name if user.organisation else ''}.",
@@ -281,7 +264,7 @@ def staff() -> Any:
     generated: tuple[str, str] | None = None
     if form.validate_on_submit():
         password = form.password.data or generate_password()
-        try:
+        with attempt(form) as done:
             created = create_staff_user(
                 db_session(),
                 actor_of(admin),
@@ -290,11 +273,7 @@ def staff() -> Any:
                 password=password,
                 roles={Role(r) for r in form.roles.data},
             )
-        except OperationError as error:
-            db_session().rollback()
-            _form_error(form, error)
-        else:
-            db_session().commit()
+        if done:
             flash(f"Account created for {created.email}.", "success")
             if not form.password.data:
                 generated = (created.email, password)
@@ -316,16 +295,10 @@ def staff() -> Any:
     ), status
 
 
-def init_app(app: Any) -> None:
-    from certify.accounts.cli import users_group
-
-    app.register_blueprint(bp)
-    app.cli.add_command(users_group)
-
-    @app.context_processor
-    def inject_user() -> dict[str, Any]:
-        try:
-            user = current_user()
-        except Exception:  # an error page must render even when the database is down
-            user = None
-        return {"current_user": user, "Role": Role}
+def inject_user() -> dict[str, Any]:
+    """The signed-in user (or None) and the roles, for every template."""
+    try:
+        user = current_user()
+    except Exception:  # an error page must render even when the database is down
+        user = None
+    return {"current_user": user, "Role": Role}

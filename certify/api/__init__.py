@@ -15,11 +15,9 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the in-process record caches, and the response validator."""
-    from certify import ratelimit
-    from certify.api import views
+    """Register the blueprint and the response validator."""
+    from certify.api import validation, views
+    from certify.api.openapi import openapi_document
 
-    if "certify.ratelimit" not in app.extensions:
-        ratelimit.init_app(app)
-        app.extensions["certify.ratelimit"] = True
-    views.init_app(app)
+    app.register_blueprint(views.bp)
+    validation.init_app(app, openapi_document())

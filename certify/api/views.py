@@ -9,16 +9,11 @@ with (every change moves ``status_changed_at``), so it is re-read exactly when i
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import json
-import threading
-from collections import OrderedDict
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -27,33 +22,26 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import Engine, bindparam, event, select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response as BaseResponse
 
+from certify import clock
 from certify.access import public
 from certify.api.openapi import openapi_document
 from certify.certificates.models import Certificate, CertificateStatusChange
+from certify.certificates.queries import change_word, live_row
 from certify.certificates.serials import canonical_serial
 from certify.core.credential import format_datetime
-from certify.db import db_session, get_db, utcnow
+from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.registry import search as s
-from certify.registry.views import change_word
+from certify.state import app_state
 
 bp = Blueprint("api", __name__)
 
 cert = Certificate.__table__
 change = CertificateStatusChange.__table__
-CACHE_SIZE = 20_000
 
-_LIVE = select(
-    cert.c.id,
-    cert.c.status,
-    cert.c.status_changed_at,
-    cert.c.valid_until,
-    cert.c.suspended_until,
-    cert.c.superseded_by_id,
-).where(cert.c.serial == bindparam("serial"))
 _RECORD = select(cert.c.snapshot).where(cert.c.id == bindparam("id"))
 _HISTORY = (
     select(
@@ -66,34 +54,6 @@ _HISTORY = (
     .order_by(change.c.changed_at, change.c.id)
 )
 _SERIAL_OF = select(cert.c.serial).where(cert.c.id == bindparam("id"))
-
-
-class _LRU:
-    """A small thread-safe LRU map (gunicorn sync workers are single-threaded; the dev
-    server is not)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.data: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            value = self.data.get(key)
-            if value is not None:
-                self.data.move_to_end(key)
-            return value
-
-    def put(self, key: Any, value: Any) -> None:
-        with self.lock:
-            self.data[key] = value
-            self.data.move_to_end(key)
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-
-def _caches() -> tuple[_LRU, _LRU]:
-    return current_app.extensions["certify.api.caches"]
 
 
 def _json(data: Any, status: int = 200) -> Response:
@@ -154,7 +114,7 @@ def list_certificates() -> Response:
         )
     except s.FilterError as error:
         abort(400, str(error))
-    result = s.search(db_session(), filters, page=page, per_page=per_page, now=utcnow())
+    result = s.search(db_session(), filters, page=page, per_page=per_page, now=clock.now())
     items = [
         {
             "serial": row["serial"],
@@ -173,105 +133,9 @@ def list_certificates() -> Response:
     )
 
 
-class Live(NamedTuple):
-    id: int
-    status: str
-    status_changed_at: dt.datetime | None
-    valid_until: dt.datetime
-    suspended_until: dt.datetime | None
-    superseded_by_id: int | None
-
-
-def _utc(value: Any) -> dt.datetime | None:
-    # What UTCDateTime does on the way out: SQLite gives naive UTC text, PostgreSQL aware.
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-
-
-def _leave_autocommit(dbapi_connection: Any, _record: Any) -> None:
-    with contextlib.suppress(Exception):  # a broken connection is discarded anyway
-        if getattr(dbapi_connection, "autocommit", False):
-            dbapi_connection.autocommit = False
-
-
-class LiveReader:
-    """Reads the lifecycle columns of one certificate with the Core statement compiled once
-    for the engine's dialect, on a DBAPI connection the reader keeps (one per thread) in
-    autocommit mode: no ORM session, no pool checkout, no pre-ping and no rollback per
-    request. In autocommit every SELECT sees the latest committed data, so a status change is
-    seen by the next request."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        compiled = _LIVE.compile(dialect=engine.dialect)
-        self.sql = str(compiled)
-        self.positional = bool(compiled.positional)
-        self.local = threading.local()
-        if engine.dialect.name == "postgresql":
-            # A reader's connection goes back to the pool when its thread ends (a threaded
-            # server runs each request in a new thread). It must not go back in autocommit:
-            # the next ORM session would have no transaction, and no savepoints.
-            event.listen(engine, "checkin", _leave_autocommit)
-
-    def _connect(self) -> Any:
-        connection = self.engine.raw_connection()  # kept checked out for this thread
-        driver = connection.driver_connection
-        if self.engine.dialect.name == "postgresql":
-            driver.rollback()  # type: ignore[union-attr]
-            driver.autocommit = True  # type: ignore[union-attr]
-        # SQLite connections are already in autocommit (certify.db sets isolation_level None)
-        self.local.connection = connection
-        return connection
-
-    def _discard(self) -> None:
-        connection = getattr(self.local, "connection", None)
-        self.local.connection = None
-        if connection is not None:
-            with contextlib.suppress(Exception):  # already broken: nothing to save
-                connection.invalidate()
-
-    def close(self) -> None:
-        """Close this thread's connection (tests; a server keeps it for its lifetime)."""
-        self._discard()
-
-    def _fetch(self, serial: str) -> Any:
-        connection = getattr(self.local, "connection", None) or self._connect()
-        params: Any = (serial,) if self.positional else {"serial": serial}
-        cursor = connection.cursor()
-        try:
-            cursor.execute(self.sql, params)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-
-    def __call__(self, serial: str) -> Live | None:
-        try:
-            row = self._fetch(serial)
-        except Exception:
-            # a dropped connection (database restart): reconnect once
-            self._discard()
-            row = self._fetch(serial)
-        if row is None:
-            return None
-        return Live(row[0], row[1], _utc(row[2]), _utc(row[3]), _utc(row[4]), row[5])  # type: ignore[arg-type]
-
-
-def live_row(serial: str) -> Any:
-    """The lifecycle columns of *serial*, read now. In production the session factory is
-    bound to the engine and the :class:`LiveReader` is used; tests bind sessions to their
-    rolled-back connection, so there the request's session reads."""
-    reader = current_app.extensions.get("certify.api.live_reader")
-    if reader is not None and get_db().session_factory.kw.get("bind") is reader.engine:
-        return reader(serial)
-    return db_session().execute(_LIVE, {"serial": serial}).first()
-
-
 def _record_text(live: Any, serial: str) -> str:
     """The cached JSON members (without braces) made from the immutable record."""
-    records, _histories = _caches()
+    records = app_state().caches.api_records
     text = records.get(live.id)
     if text is None:
         snapshot = json.loads(db_session().execute(_RECORD, {"id": live.id}).scalar_one())
@@ -283,7 +147,7 @@ def _record_text(live: Any, serial: str) -> str:
 def _history_text(live: Any) -> str:
     """The cached ``supersededBy`` and ``statusHistory`` members, keyed by the lifecycle
     values they were read with: any status change moves ``status_changed_at``."""
-    _records, histories = _caches()
+    histories = app_state().caches.api_histories
     key = (live.id, live.status, live.status_changed_at, live.suspended_until)
     text = histories.get(key)
     if text is None:
@@ -323,7 +187,7 @@ def get_certificate(serial: str) -> BaseResponse:
         if canonical is not None and canonical != serial:
             return redirect(url_for("api.get_certificate", serial=canonical), code=301)
         abort(404, "There is no certificate with this serial.")
-    now = utcnow()
+    now = clock.now()
     head = _dumps(
         {
             "serial": serial,
@@ -397,12 +261,3 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return operations
-
-
-def init_app(app: Flask) -> None:
-    from certify.api import validation
-
-    app.register_blueprint(bp)
-    app.extensions["certify.api.caches"] = (_LRU(CACHE_SIZE), _LRU(CACHE_SIZE))
-    app.extensions["certify.api.live_reader"] = LiveReader(get_db(app).engine)
-    validation.init_app(app, openapi_document())

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify import clock, lifecycle
 from certify.accounts.models import User
 from certify.applications.models import (
     Application,
@@ -23,6 +24,7 @@ from certify.applications.operations import (
     _scoring_answer,
     assignee_role,
     has_declared_no_conflict,
+    lock_application,
     transition,
 )
 from certify.audit.operations import record_event
@@ -32,7 +34,6 @@ from certify.core.rubric import Rubric
 from certify.core.rubric_versions import add_months
 from certify.core.scoring import AnswerError, ScoreResult, preview, score
 from certify.core.workflow import Action, AppState, Party
-from certify.db import utcnow
 from certify.operations import OperationError
 
 CERTIFYING_OUTCOMES = ("certified", "certified_with_distinction")
@@ -159,6 +160,7 @@ def save_assessment_section(
         StaleSave: the section was saved by someone else since *base_version*.
         OperationError: bad answers (with one detail per criterion); nothing is saved.
     """
+    lock_application(session, application)
     _require_auditor(application, auditor)
     _require_editable(application)
     section = rubric.section(section_id)
@@ -172,6 +174,9 @@ def save_assessment_section(
             AssessmentSection.section_id == section_id,
         )
         .with_for_update()
+        # The row may be in the session already (the page loaded it): re-read its version,
+        # or a save racing another on PostgreSQL compares against a stale number.
+        .execution_options(populate_existing=True)
     )
     if version is None:
         version = AssessmentSection(application_id=application.id, section_id=section_id, version=0)
@@ -209,7 +214,7 @@ def save_assessment_section(
         if cid in existing
     }
     after = {}
-    now = utcnow()
+    now = clock.now()
     for cid in ids:
         given = inputs.get(cid)
         row = existing.get(cid)
@@ -284,6 +289,7 @@ def add_nonconformity(
     due_on: dt.date | None,
     today: dt.date,
 ) -> NonConformity:
+    lock_application(session, application)
     _require_auditor(application, auditor)
     _require_editable(application)
     if grade not in {g.id for g in rubric.grades}:
@@ -328,6 +334,7 @@ def add_nonconformity(
 def close_nonconformity(
     session: Session, nc: NonConformity, application: Application, auditor: User, note: str
 ) -> None:
+    lock_application(session, application)
     _require_auditor(application, auditor)
     _require_editable(application)
     if nc.status != "open":
@@ -335,7 +342,7 @@ def close_nonconformity(
     if not note.strip():
         raise OperationError("Say how it was corrected (the evidence you saw).", field="note")
     _resume_if_returned(session, application, auditor)
-    nc.status, nc.closed_at, nc.closure_note = "closed", utcnow(), note.strip()
+    nc.status, nc.closed_at, nc.closure_note = "closed", clock.now(), note.strip()
     session.flush()
     record_event(
         session,
@@ -360,6 +367,7 @@ def submit_assessment(
     session: Session, application: Application, auditor: User, rubric: Rubric
 ) -> ScoreResult:
     """Submit the audit for review: only when every criterion is answered."""
+    lock_application(session, application)
     _require_auditor(application, auditor)
     _require_editable(application)
     answers = scoring_input(session, application)
@@ -373,7 +381,7 @@ def submit_assessment(
     result = score(rubric, answers, [n.grade for n in open_nonconformities(session, application)])
     _resume_if_returned(session, application, auditor)
     application.audit_score = score_json(result)
-    application.audit_submitted_at = utcnow()
+    application.audit_submitted_at = clock.now()
     transition(
         session,
         application,
@@ -399,6 +407,7 @@ def decide_case(
     Certifying is possible only when the score's outcome certifies, and issues the certificate
     in the same transaction: if issuance fails, nothing of the decision remains.
     """
+    lock_application(session, application)
     if assignee_role(application, reviewer) != "reviewer" or not has_declared_no_conflict(
         application, reviewer
     ):
@@ -438,7 +447,7 @@ def decide_case(
             field="outcome",
             code="not_certifiable",
         )
-    now = utcnow()
+    now = clock.now()
     decision = Decision(
         application_id=application.id,
         outcome={"certify": "certified", "refuse": "refused", "return": "returned"}[outcome],
@@ -476,9 +485,7 @@ def decide_case(
         },
     )
     if outcome == "certify":
-        from certify.certificates.issuance import issue_certificate
-
-        issue_certificate(
+        lifecycle.issue_certificate(
             session,
             application,
             score=result,

@@ -9,6 +9,7 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from certify import clock
 from certify.accounts.access import roles_required
 from certify.accounts.models import Role
 from certify.applications.access import get_application_or_404
@@ -37,23 +38,23 @@ from certify.applications.forms import (
 )
 from certify.applications.models import Application, NonConformity
 from certify.applications.operations import assignee_role
-from certify.applications.views import _fail, _me, bp, rubric_of
+from certify.applications.web import bp, me, rubric_of
 from certify.core.rubric import Rubric
 from certify.core.scoring import AnswerError, ScoreResult, preview
-from certify.db import db_session, utcnow
-from certify.operations import OperationError
+from certify.db import db_session
+from certify.transaction import attempt
 
 
 def _auditor_case(public_id: str) -> Application:
     application = get_application_or_404(public_id)  # declared-no-conflict assignees only
-    if assignee_role(application, _me()) != "auditor":
+    if assignee_role(application, me()) != "auditor":
         abort(404)
     return application
 
 
 def _reviewer_case(public_id: str) -> Application:
     application = get_application_or_404(public_id)
-    if assignee_role(application, _me()) != "reviewer":
+    if assignee_role(application, me()) != "reviewer":
         abort(404)
     return application
 
@@ -159,30 +160,17 @@ def assessment_section(public_id: str, section_id: str) -> Any:
                     criterion_errors.setdefault(p.criterion, []).append(p.message)
                 status = 400
         else:
-            try:
+            with attempt(shown_by_page=(StaleSave,)) as done:
                 save_assessment_section(
                     session,
                     application,
-                    _me(),
+                    me(),
                     rubric,
                     section_id,
                     inputs,
                     int(form["version"].data or -1),
                 )
-            except StaleSave as error:
-                session.rollback()
-                stale = error
-                status = 409
-                current_version = error.current.version
-                form["version"].data = str(current_version)  # "apply mine" re-posts on top
-                stored = audit_answers(session, application)
-            except OperationError as error:
-                _fail(error)
-                for where, message in error.details:
-                    criterion_errors.setdefault(where, []).append(message)
-                status = 400
-            else:
-                session.commit()
+            if done:
                 flash(f"Section {sec.id} saved; the score is updated.", "success")
                 return redirect(
                     url_for(
@@ -191,6 +179,17 @@ def assessment_section(public_id: str, section_id: str) -> Any:
                         section_id=section_id,
                     )
                 )
+            if isinstance(done.error, StaleSave):
+                stale = done.error
+                status = 409
+                current_version = stale.current.version
+                form["version"].data = str(current_version)  # "apply mine" re-posts on top
+                stored = audit_answers(session, application)
+            else:
+                assert done.error is not None
+                for where, message in done.error.details:
+                    criterion_errors.setdefault(where, []).append(message)
+                status = 400
     else:
         status = 400
     self_answers = application.answer_map()
@@ -219,23 +218,20 @@ def add_nonconformity_view(public_id: str) -> Any:
     rubric = rubric_of(application)
     form = _nc_form(rubric)
     if form.validate_on_submit():
-        try:
+        with attempt() as done:
             add_nonconformity(
                 db_session(),
                 application,
-                _me(),
+                me(),
                 rubric,
                 grade=form.grade.data,
                 criterion_id=form.criterion.data,
                 description=form.description.data,
                 corrective_action=form.corrective_action.data,
                 due_on=form.due_on.data,
-                today=utcnow().date(),
+                today=clock.now().date(),
             )
-        except OperationError as error:
-            _fail(error)
-        else:
-            db_session().commit()
+        if done:
             flash("Non-conformity recorded.", "success")
     else:
         for errors in form.errors.values():
@@ -257,12 +253,9 @@ def close_nonconformity_view(public_id: str, nc_id: str) -> Any:
         abort(404)
     form = CloseNonConformityForm(prefix="close")
     if form.validate_on_submit():
-        try:
-            close_nonconformity(db_session(), nc, application, _me(), form.note.data)
-        except OperationError as error:
-            _fail(error)
-        else:
-            db_session().commit()
+        with attempt() as done:
+            close_nonconformity(db_session(), nc, application, me(), form.note.data)
+        if done:
             flash("Non-conformity closed.", "success")
     else:
         flash("Say how it was corrected.", "error")
@@ -275,12 +268,10 @@ def submit_assessment_view(public_id: str) -> Any:
     application = _auditor_case(public_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        submit_assessment(db_session(), application, _me(), rubric_of(application))
-    except OperationError as error:
-        _fail(error)
+    with attempt() as done:
+        submit_assessment(db_session(), application, me(), rubric_of(application))
+    if not done:
         return redirect(url_for("applications.assessment", public_id=public_id))
-    db_session().commit()
     flash("Audit submitted. The reviewer will decide.", "success")
     return redirect(url_for("accounts.dashboard"))
 
@@ -304,19 +295,16 @@ def review(public_id: str) -> Any:
     session = db_session()
     form = DecisionForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             decide_case(
                 session,
                 application,
-                _me(),
+                me(),
                 rubric,
                 outcome=form.outcome.data,
                 reasons=form.reasons.data,
             )
-        except OperationError as error:
-            _fail(error, form)
-        else:
-            session.commit()
+        if done:
             flash(
                 {
                     "certify": "Decision recorded: certified. The certificate is issued.",

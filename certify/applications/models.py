@@ -18,9 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certify import clock
 from certify.accounts.models import Organisation, Site, User
 from certify.core.workflow import AppState
-from certify.db import Base, PublicId, new_public_id, utcnow
+from certify.db import Base, PublicId, new_public_id
 
 
 class Application(Base):
@@ -48,8 +49,8 @@ class Application(Base):
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     # times
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     submitted_at: Mapped[dt.datetime | None]
     decided_at: Mapped[dt.datetime | None]
     decision: Mapped[str | None] = mapped_column(String(30))
@@ -125,7 +126,7 @@ class SelfAssessmentAnswer(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     criterion_id: Mapped[str] = mapped_column(String(40))
     answer: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     application: Mapped[Application] = relationship(back_populates="answers")
 
@@ -159,7 +160,7 @@ class Evidence(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     description: Mapped[str | None] = mapped_column(Text)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    uploaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    uploaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     application: Mapped[Application] = relationship(back_populates="evidence")
     uploaded_by: Mapped[User] = relationship()
@@ -185,7 +186,7 @@ class ConflictRegisterEntry(Base):
     relationship_text: Mapped[str] = mapped_column("relationship", Text)
     started_on: Mapped[dt.date | None] = mapped_column(Date)
     ended_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     user: Mapped[User] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
@@ -206,7 +207,7 @@ class ConflictDeclaration(Base):
     assignment_round: Mapped[int] = mapped_column(Integer)
     has_conflict: Mapped[bool] = mapped_column(Boolean)
     statement: Mapped[str] = mapped_column(Text)
-    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    declared_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     application: Mapped[Application] = relationship(back_populates="declarations")
     user: Mapped[User] = relationship()
@@ -227,7 +228,7 @@ class AuditAnswer(Base):
     answer: Mapped[str] = mapped_column(Text)  # JSON: value, basis, not_applicable, justification
     notes: Mapped[str | None] = mapped_column(Text)
     evidence_refs: Mapped[str | None] = mapped_column(Text)  # JSON list of evidence public ids
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
     def __repr__(self) -> str:
@@ -253,7 +254,7 @@ class AssessmentSection(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     section_id: Mapped[str] = mapped_column(String(40))
     version: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     updated_by: Mapped[User | None] = relationship()
@@ -278,7 +279,7 @@ class NonConformity(Base):
     corrective_action: Mapped[str] = mapped_column(Text)
     due_on: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="open")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     closed_at: Mapped[dt.datetime | None]
     closure_note: Mapped[str | None] = mapped_column(Text)
@@ -301,7 +302,7 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(30))  # certified | refused | returned
     reasons: Mapped[str] = mapped_column(Text)
     score: Mapped[str] = mapped_column(Text)  # canonical JSON of the score it was made on
-    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
 
     reviewer: Mapped[User] = relationship()

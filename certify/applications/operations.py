@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.accounts.models import Role, User
 from certify.applications.models import (
     Application,
@@ -24,7 +25,7 @@ from certify.core.actor import Actor
 from certify.core.rubric import Rubric
 from certify.core.scoring import AnswerError, preview
 from certify.core.workflow import FINAL_STATES, Action, AppState, Party, TransitionError, next_state
-from certify.db import utcnow
+from certify.evidence.store import EvidenceError
 from certify.operations import OperationError
 
 CONFLICT_LOOKBACK_YEARS = 2
@@ -32,6 +33,23 @@ CONFLICT_LOOKBACK_YEARS = 2
 
 def _actor(user: User) -> Actor:
     return Actor.user(user.public_id)
+
+
+def lock_application(session: Session, application: Application) -> Application:
+    """Re-read *application*'s row under a row lock and refresh the object from it.
+
+    Every operation that changes a case calls this first, so its checks see the case as it
+    is now: two requests on one case (a reviewer's double click, two admins assigning at
+    once) run one after the other on PostgreSQL too, and the second is refused by the state
+    it finds. (SQLite's writers already hold the database's write lock.)
+    """
+    session.execute(
+        select(Application)
+        .where(Application.id == application.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return application
 
 
 def transition(
@@ -51,7 +69,7 @@ def transition(
     except TransitionError as exc:
         raise OperationError(str(exc), code="invalid_transition") from exc
     application.state = after.value
-    application.updated_at = utcnow()
+    application.updated_at = clock.now()
     session.flush()
     record_event(
         session,
@@ -77,6 +95,20 @@ def open_application(session: Session, organisation_id: int) -> Application | No
             Application.state.not_in([s.value for s in FINAL_STATES]),
         )
     )
+
+
+def rubric_in_effect(today: dt.date) -> Rubric | None:
+    """The newest published standard version in effect on *today* (None when none is).
+
+    Raises:
+        OperationError: several standards are published and none can be chosen alone.
+    """
+    from certify.standards.operations import newest_rubric_in_effect
+
+    try:
+        return newest_rubric_in_effect(today)
+    except ValueError as exc:
+        raise OperationError(str(exc)) from exc
 
 
 def start_application(session: Session, user: User, rubric: Rubric | None) -> Application:
@@ -144,6 +176,7 @@ class ScopeData:
 
 def save_scope(session: Session, application: Application, user: User, data: ScopeData) -> None:
     """Save the scope part of the application."""
+    lock_application(session, application)
     _editable_by_applicant(application)
     known = {s.public_id for s in application.organisation.sites}
     if not data.site_ids or not set(data.site_ids) <= known:
@@ -161,7 +194,7 @@ def save_scope(session: Session, application: Application, user: User, data: Sco
     application.contact_email = data.contact_email.strip()
     application.contact_phone = (data.contact_phone or "").strip() or None
     application.site_ids = json.dumps(sorted(data.site_ids))
-    application.updated_at = utcnow()
+    application.updated_at = clock.now()
     session.flush()
     record_event(
         session,
@@ -215,6 +248,7 @@ def save_section_answers(
     Raises:
         OperationError: listing every bad answer (nothing is saved).
     """
+    lock_application(session, application)
     _editable_by_applicant(application)
     section = rubric.section(section_id)
     ids = {c.id for c in section.criteria}
@@ -241,10 +275,10 @@ def save_section_answers(
                 application.answers.append(SelfAssessmentAnswer(criterion_id=cid, answer=text))
             elif row.answer != text:
                 row.answer = text
-                row.updated_at = utcnow()
+                row.updated_at = clock.now()
         elif row is not None:
             application.answers.remove(row)
-    application.updated_at = utcnow()
+    application.updated_at = clock.now()
     session.flush()
     record_event(
         session,
@@ -273,6 +307,7 @@ def submit_application(
     session: Session, application: Application, user: User, rubric: Rubric
 ) -> None:
     """Submit for review: only when the scope is complete and every criterion is answered."""
+    lock_application(session, application)
     problems = []
     if not scope_complete(application):
         problems.append(
@@ -288,7 +323,7 @@ def submit_application(
             "Before submitting, " + "; and ".join(problems) + ".", code="incomplete"
         )
     transition(session, application, Action.SUBMIT, Party.APPLICANT, _actor(user))
-    application.submitted_at = utcnow()
+    application.submitted_at = clock.now()
     application.last_return_reason = None
     session.flush()
 
@@ -296,6 +331,7 @@ def submit_application(
 def withdraw_application(
     session: Session, application: Application, user: User, reason: str
 ) -> None:
+    lock_application(session, application)
     party = (
         Party.ADMIN
         if user.has_role(Role.ADMIN) and user.organisation_id != application.organisation_id
@@ -325,12 +361,16 @@ def add_evidence(
     If anything fails after the bytes were stored for the first time, they are removed again:
     nothing is left behind.
     """
+    lock_application(session, application)
     from certify.core.filetypes import safe_download_name
 
     _editable_by_applicant(application)
     if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:
         raise OperationError("Choose a criterion from the list.", field="criterion")
-    blob = store.put(stream, filename)  # raises EvidenceError: nothing written
+    try:
+        blob = store.put(stream, filename)  # checked by content and size; nothing written
+    except EvidenceError as exc:
+        raise OperationError(exc.message, field="file", code="bad_evidence") from exc
     try:
         duplicate = session.scalar(
             select(Evidence).where(
@@ -392,8 +432,8 @@ def _blob_referenced(session: Session, sha256: str) -> bool:
 
 def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
     """Detach an evidence file (the stored bytes stay while other cases use them)."""
-    _editable_by_applicant(evidence.application)
-    application = evidence.application
+    application = lock_application(session, evidence.application)
+    _editable_by_applicant(application)
     session.delete(evidence)
     session.flush()
     record_event(
@@ -410,12 +450,14 @@ def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
 
 
 def accept_application(session: Session, application: Application, admin: User) -> None:
+    lock_application(session, application)
     transition(session, application, Action.ACCEPT, Party.ADMIN, _actor(admin))
 
 
 def return_to_applicant(
     session: Session, application: Application, admin: User, reason: str
 ) -> None:
+    lock_application(session, application)
     if not reason.strip():
         raise OperationError("Write what the applicant needs to change.", field="reason")
     transition(
@@ -468,6 +510,7 @@ def assign_case(
 ) -> None:
     """Name the auditor and the reviewer: two different people, holding those roles, with no
     registered conflict with the organisation."""
+    lock_application(session, application)
     if auditor.id == reviewer.id:
         raise OperationError(
             "The auditor and the reviewer must be two different people: a "
@@ -530,6 +573,7 @@ def declare_conflict(
 ) -> None:
     """Record the assignee's declaration for this case. A conflict sends the case back to the
     admin for reassignment; when both have declared none, the audit starts."""
+    lock_application(session, application)
     role = assignee_role(application, user)
     if role is None or application.app_state != AppState.ASSIGNED:
         raise OperationError("You are not waiting to declare for this case.", code="not_assigned")

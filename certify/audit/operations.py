@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.audit.models import AuditEvent, AuditHead
 from certify.core.actor import Actor
 from certify.core.audit_chain import (
@@ -20,7 +21,6 @@ from certify.core.audit_chain import (
     verify_chain,
 )
 from certify.core.canonical import canonical_json
-from certify.db import utcnow
 
 
 def _json_text(value: Any) -> str | None:
@@ -52,7 +52,7 @@ def record_event(
     ).one()
     fields = EventFields(
         seq=head.length,
-        occurred_at=(now or utcnow()).astimezone(dt.UTC),
+        occurred_at=(now or clock.now()).astimezone(dt.UTC),
         actor=str(actor),
         action=action,
         subject_type=subject_type,

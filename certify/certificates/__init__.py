@@ -1,10 +1,11 @@
-"""Certificates: keys, serials, the issuance pipeline, credentials, status lists, lifecycle.
+"""Certificates: keys, serials, issuance steps, credentials, status lists, status changes.
 
-``keys``: the key store on disk. ``issuance``: :func:`issue_certificate`, an ordered list of
-steps, all or nothing. ``statuslists``: Bitstring Status Lists, re-signed on every change.
-``operations``: suspend, reinstate, withdraw, supersede. ``views`` (blueprint
-``certificates``): the served credential, status lists, ``/.well-known`` key documents and
-the admin pages. ``cli``: ``keys`` and ``certificates`` commands.
+``keys``: the key store on disk. ``issuance``: the issuance steps of this feature (the order
+is in :mod:`certify.lifecycle`). ``statuslists``: Bitstring Status Lists, re-signed on every
+change. ``operations``: status changes (prepared here, run by the lifecycle). ``queries``:
+certificates by serial and their live lifecycle columns. ``pdf``: the signed PDF.
+``views`` (blueprint ``certificates``): the served credential and PDF, status lists,
+``/.well-known`` key documents and the admin pages. ``cli``: ``keys`` and ``certificates``.
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the ``keys`` and ``certificates`` commands, the ``flask init``
-    step creating missing keys, the issuance steps, the dashboard provider and the admin
-    navigation link."""
-    from certify.certificates import (
-        cli,
-        issuance,
-        pdf,
-        pdf_views,  # noqa: F401 - adds its route to the blueprint
-        views,
-    )
-    from certify.templating import add_nav_link
+    """Register the blueprint, the commands, the live status reader and the dashboard panel."""
+    from certify import signals
+    from certify.certificates import cli, queries, views
+    from certify.db import get_db
+    from certify.state import app_state
 
-    views.init_app(app)
-    issuance.install_default_steps(app)
-    pdf.install_pdf_steps(app)
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.keys_group)
     app.cli.add_command(cli.certificates_group)
-    app.extensions.setdefault("certify.init_steps", []).append(cli.create_missing_keys)
-    add_nav_link(app, "certificates.admin_index", "Certificates", roles=["admin"])
+    app_state(app).live_reader = queries.LiveReader(get_db(app).engine)
+    signals.dashboard.connect(views.dashboard_context)

@@ -13,6 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from certify import clock, lifecycle
 from certify.certificates import operations
 from certify.certificates.keys import (
     KeyStoreError,
@@ -22,10 +23,11 @@ from certify.certificates.keys import (
     rotate_keys,
 )
 from certify.certificates.models import REASON_CATEGORIES, Certificate
+from certify.certificates.queries import certificate_by_serial
 from certify.core.actor import Actor
 from certify.core.credential import format_datetime
 from certify.core.serial import SerialError, normalise_serial
-from certify.db import db_session, utcnow
+from certify.db import db_session
 from certify.operations import OperationError
 
 
@@ -123,7 +125,7 @@ def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
         click.echo(f"new document-signing certificate: {result['signing_cert']}")
     session = db_session()
     try:
-        operations.record_key_rotation(session, result, Actor.cli())
+        lifecycle.record_key_rotation(session, result, Actor.cli())
         session.commit()
     except Exception as exc:
         session.rollback()
@@ -160,7 +162,7 @@ def _serial(text: str) -> str:
 
 
 def _certificate(serial: str) -> Certificate:
-    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    certificate = certificate_by_serial(db_session(), serial)
     if certificate is None:
         raise click.ClickException(f"no certificate {serial}")
     return certificate
@@ -171,7 +173,7 @@ def _certificate(serial: str) -> Certificate:
 @with_appcontext
 def certificates_list(status: str | None) -> None:
     """List certificates, newest first."""
-    now = utcnow()
+    now = clock.now()
     rows = db_session().scalars(select(Certificate).order_by(Certificate.issued_at.desc()))
     shown = 0
     for c in rows:
@@ -222,9 +224,7 @@ def certificates_suspend(
     certificate = _certificate(_serial(serial))
     end = dt.datetime.combine(until.date(), dt.time(23, 59, 59), tzinfo=dt.UTC) if until else None
     _run(
-        lambda s, actor: operations.suspend_certificate(
-            s, certificate, actor, category, reason, end
-        )
+        lambda s, actor: lifecycle.suspend_certificate(s, certificate, actor, category, reason, end)
     )
 
 
@@ -235,7 +235,7 @@ def certificates_suspend(
 def certificates_reinstate(serial: str, reason: str) -> None:
     """Lift the suspension of the certificate SERIAL."""
     certificate = _certificate(_serial(serial))
-    _run(lambda s, actor: operations.reinstate_certificate(s, certificate, actor, reason))
+    _run(lambda s, actor: lifecycle.reinstate_certificate(s, certificate, actor, reason))
 
 
 @certificates_group.command("withdraw")
@@ -246,7 +246,7 @@ def certificates_reinstate(serial: str, reason: str) -> None:
 def certificates_withdraw(serial: str, category: str, reason: str) -> None:
     """Withdraw the certificate SERIAL for good."""
     certificate = _certificate(_serial(serial))
-    _run(lambda s, actor: operations.withdraw_certificate(s, certificate, actor, category, reason))
+    _run(lambda s, actor: lifecycle.withdraw_certificate(s, certificate, actor, category, reason))
 
 
 @certificates_group.command("withdraw-lapsed")
@@ -262,7 +262,7 @@ def certificates_withdraw_lapsed(apply_: bool) -> None:
     withdrawal failed (the others are kept: one transaction per certificate).
     """
     session = db_session()
-    now = utcnow()
+    now = clock.now()
     due = operations.lapsed_suspensions(session, now)
     if not due:
         click.echo("no suspension has ended without reinstatement")
@@ -277,7 +277,7 @@ def certificates_withdraw_lapsed(apply_: bool) -> None:
             click.echo(f"{line}  (to withdraw)")
             continue
         try:
-            operations.withdraw_lapsed_suspension(session, certificate, Actor.cli(), now=now)
+            lifecycle.withdraw_lapsed_suspension(session, certificate, Actor.cli(), now=now)
             session.commit()
         except OperationError as exc:
             session.rollback()

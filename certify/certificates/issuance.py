@@ -1,28 +1,9 @@
-"""The issuance pipeline: one operation, all or nothing, as an ordered list of steps.
+"""Issuing a certificate: the steps that belong to the certificates feature.
 
-:func:`issue_certificate` runs the steps of ``app.extensions["certify.issuance_steps"]`` in
-order on one :class:`IssuanceContext`, inside a savepoint of the caller's transaction. If a
-step raises, the savepoint is rolled back (no certificate row, no status-list change, no audit
-event), the context's ``on_failure`` callbacks undo anything outside the database (files), and
-:class:`IssuanceError` is raised. It flushes, never commits.
-
-Default steps, in order:
-
-=================  ====================================================================
-``check``          the application, score and rubric fit together and certify
-``serial``         a new random serial, unused
-``snapshot``       the immutable record: holder, sites, scope, standard, scores, dates
-``status``         a random free index in the current revocation and suspension lists
-``credential``     the W3C credential, signed (eddsa-jcs-2022), stored as canonical bytes
-``record``         the certificate row (and its first status change)
-``supersede``      the organisation's earlier certificate of the standard is superseded
-``audit``          the ``certificate.issued`` audit event
-=================  ====================================================================
-
-Later features slot in with :func:`add_issuance_step`: the transparency log before
-``credential`` (it sets ``ctx.log_index`` / ``ctx.log_origin``, which the credential
-carries), the PDF after ``credential`` (it reads ``ctx.credential_bytes``; files it writes
-register their removal in ``ctx.on_failure``).
+The order of issuance, with the steps of the transparency log, the PDF and the registry in
+between, is written once, in :mod:`certify.lifecycle` (``ISSUE``); :func:`certify.lifecycle.
+issue_certificate` runs it inside a savepoint of the caller's transaction. Every step takes the
+one :class:`IssuanceContext` and fills in its part.
 """
 
 from __future__ import annotations
@@ -30,17 +11,16 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify.audit.operations import record_event
 from certify.certificates import statuslists
-from certify.certificates.keys import KeyStore, KeyStoreError, get_keystore
+from certify.certificates.keys import KeyStore
 from certify.certificates.models import (
     Certificate,
     CertificateStatus,
@@ -52,19 +32,16 @@ from certify.core.canonical import canonical_json, sha256_hex
 from certify.core.credential import (
     build_credential,
     format_datetime,
-    normalise_public_url,
     sign_credential,
 )
 from certify.core.rubric import Rubric
-from certify.core.scoring import NOT_CERTIFIED, ScoreResult, rounded, score
+from certify.core.scoring import ScoreResult, rounded
 from certify.core.serial import generate_serial
-from certify.db import utcnow
 from certify.operations import OperationError
 
 log = logging.getLogger(__name__)
 
 LEVELS = ("certified", "certified_with_distinction")
-STEPS_KEY = "certify.issuance_steps"
 
 
 class IssuanceError(OperationError):
@@ -91,19 +68,24 @@ class IssuanceContext:
     snapshot: dict[str, Any] | None = None
     snapshot_bytes: bytes | None = None
     status: dict[str, tuple[StatusList, int]] = field(default_factory=dict)
-    #: set by the transparency-log step (before ``credential``)
+    #: the log's signer, and the index reserved for the issuance entry (the credential
+    #: names it), set before the credential is signed
+    log_signer: Any = None
     log_index: int | None = None
     log_origin: str | None = None
-    #: the C2SP tlog-proof text, embedded in the PDF as transparency-log-proof.txt when set
-    log_proof: str | None = None
     credential: dict[str, Any] | None = None
     credential_bytes: bytes | None = None
+    #: the appended issuance entry, and its C2SP tlog-proof text (embedded in the PDF)
+    log_entry: Any = None
+    log_proof: str | None = None
+    #: the signed PDF, its SHA-256 and the signing certificate's fingerprint
+    pdf: bytes | None = None
+    pdf_sha256: str | None = None
+    pdf_signing_cert: str | None = None
     certificate: Certificate | None = None
     superseded: list[Certificate] = field(default_factory=list)
     #: undo actions for effects outside the database, run (newest first) when a step fails
     on_failure: list[Callable[[], None]] = field(default_factory=list)
-    #: room for later steps (the PDF bytes, the log entry...)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Step = Callable[[IssuanceContext], None]
@@ -149,7 +131,8 @@ def validity(
 # --------------------------------------------------------------------------- steps
 
 
-def step_check(ctx: IssuanceContext) -> None:
+def check_decision(ctx: IssuanceContext) -> None:
+    """The application, the score and the rubric fit together, and the score certifies."""
     application, result, rubric = ctx.application, ctx.score, ctx.rubric
     if ctx.decided_at.tzinfo is None:
         raise IssuanceError("the decision time must be timezone-aware")
@@ -168,7 +151,8 @@ def step_check(ctx: IssuanceContext) -> None:
         raise IssuanceError("the application names no site in scope")
 
 
-def step_serial(ctx: IssuanceContext) -> None:
+def choose_serial(ctx: IssuanceContext) -> None:
+    """A new random serial that no certificate has."""
     for _ in range(5):
         candidate = generate_serial(ctx.serial_prefix)
         exists = ctx.session.scalar(select(Certificate.id).where(Certificate.serial == candidate))
@@ -178,7 +162,8 @@ def step_serial(ctx: IssuanceContext) -> None:
     raise IssuanceError("could not find an unused serial")  # pragma: no cover - 60 bits
 
 
-def step_snapshot(ctx: IssuanceContext) -> None:
+def take_snapshot(ctx: IssuanceContext) -> None:
+    """The immutable record: holder, sites, scope, standard, scores, dates."""
     application, rubric, result = ctx.application, ctx.rubric, ctx.score
     assert ctx.serial is not None
     # Issued no earlier than the decision, in whole seconds (the credential's resolution).
@@ -224,12 +209,14 @@ def step_snapshot(ctx: IssuanceContext) -> None:
     ctx.snapshot_bytes = canonical_json(ctx.snapshot)
 
 
-def step_status(ctx: IssuanceContext) -> None:
+def reserve_status_indexes(ctx: IssuanceContext) -> None:
+    """A random free index in the current revocation and suspension lists."""
     for purpose in ("revocation", "suspension"):
         ctx.status[purpose] = statuslists.reserve_index(ctx.session, purpose, ctx.keys, ctx.now)
 
 
-def step_credential(ctx: IssuanceContext) -> None:
+def make_credential(ctx: IssuanceContext) -> None:
+    """The W3C credential, signed (eddsa-jcs-2022), kept as the canonical bytes served."""
     assert ctx.snapshot is not None and ctx.issued_at is not None
     entries = [
         {"purpose": purpose, "list_id": status_list.list_id, "index": index}
@@ -253,7 +240,8 @@ def step_credential(ctx: IssuanceContext) -> None:
     ctx.credential_bytes = canonical_json(ctx.credential)
 
 
-def step_record(ctx: IssuanceContext) -> None:
+def record_certificate(ctx: IssuanceContext) -> None:
+    """The certificate row and its first status change."""
     assert ctx.snapshot_bytes is not None and ctx.credential_bytes is not None
     assert ctx.issued_at is not None and ctx.snapshot is not None
     revocation, revocation_index = ctx.status["revocation"]
@@ -301,9 +289,9 @@ def step_record(ctx: IssuanceContext) -> None:
     ctx.certificate = certificate
 
 
-def step_supersede(ctx: IssuanceContext) -> None:
-    from certify.certificates.operations import supersede_certificate
-
+def earlier_certificates(ctx: IssuanceContext) -> list[Certificate]:
+    """The organisation's other certificates of the same standard that a new one replaces:
+    active or suspended, and not expired at issuance."""
     assert ctx.certificate is not None
     earlier = ctx.session.scalars(
         select(Certificate).where(
@@ -315,14 +303,11 @@ def step_supersede(ctx: IssuanceContext) -> None:
             ),
         )
     ).all()
-    for old in earlier:
-        if old.status_at(ctx.now) is CertificateStatus.EXPIRED:
-            continue  # an expired certificate is not replaced, it has ended
-        supersede_certificate(ctx.session, old, ctx.certificate, ctx.actor, now=ctx.now)
-        ctx.superseded.append(old)
+    return [old for old in earlier if old.status_at(ctx.now) is not CertificateStatus.EXPIRED]
 
 
-def step_audit(ctx: IssuanceContext) -> None:
+def audit_issuance(ctx: IssuanceContext) -> None:
+    """The ``certificate.issued`` audit event."""
     certificate = ctx.certificate
     assert certificate is not None
     record_event(
@@ -342,143 +327,4 @@ def step_audit(ctx: IssuanceContext) -> None:
             "supersedes": [c.serial for c in ctx.superseded],
         },
         now=ctx.now,
-    )
-
-
-DEFAULT_STEPS: tuple[tuple[str, Step], ...] = (
-    ("check", step_check),
-    ("serial", step_serial),
-    ("snapshot", step_snapshot),
-    ("status", step_status),
-    ("credential", step_credential),
-    ("record", step_record),
-    ("supersede", step_supersede),
-    ("audit", step_audit),
-)
-
-
-def install_default_steps(app: Flask) -> None:
-    app.extensions[STEPS_KEY] = list(DEFAULT_STEPS)
-
-
-def add_issuance_step(
-    app: Flask, name: str, step: Step, *, before: str | None = None, after: str | None = None
-) -> None:
-    """Insert *step* (named *name*) before or after an existing step.
-
-    Raises:
-        ValueError: when neither or both of *before*/*after* are given, or the name is unknown
-            or taken.
-    """
-    steps: list[tuple[str, Step]] = app.extensions.setdefault(STEPS_KEY, list(DEFAULT_STEPS))
-    names = [n for n, _ in steps]
-    if (before is None) == (after is None):
-        raise ValueError("give exactly one of before= or after=")
-    if name in names:
-        raise ValueError(f"an issuance step is already called {name!r}")
-    anchor = before or after
-    if anchor not in names:
-        raise ValueError(f"no issuance step called {anchor!r}")
-    position = names.index(anchor) + (0 if before else 1)
-    steps.insert(position, (name, step))
-
-
-def issuance_steps(app: Flask | None = None) -> list[tuple[str, Step]]:
-    return (app or current_app).extensions.setdefault(STEPS_KEY, list(DEFAULT_STEPS))
-
-
-# --------------------------------------------------------------------------- the operation
-
-
-def issue_certificate(
-    session: Session,
-    application: Any,
-    *,
-    score: ScoreResult,
-    rubric: Rubric,
-    decided_at: dt.datetime,
-    actor: Actor,
-) -> Certificate:
-    """Issue the certificate for a decided application, all or nothing, inside the caller's
-    transaction (flushes, never commits). Needs an application context (keys, settings).
-
-    Returns the new :class:`Certificate`.
-
-    Raises:
-        IssuanceError: with a message saying what failed; nothing is left behind (no row, no
-            status-list change, no audit event, no file), and the session stays usable.
-    """
-    try:
-        keys = get_keystore()
-    except KeyStoreError as exc:
-        raise IssuanceError(f"cannot issue certificates: {exc}") from exc
-    config = current_app.config
-    ctx = IssuanceContext(
-        session=session,
-        application=application,
-        score=score,
-        rubric=rubric,
-        decided_at=decided_at,
-        actor=actor,
-        keys=keys,
-        public_url=normalise_public_url(config["PUBLIC_URL"]),
-        issuer_name=str(config["REGISTRY_NAME"]),
-        serial_prefix=str(config["SERIAL_PREFIX"]),
-        now=utcnow(),
-    )
-    savepoint = session.begin_nested()
-    current = "start"
-    try:
-        for current, step in issuance_steps():  # noqa: B007 - named in the error below
-            step(ctx)
-        session.flush()
-    except Exception as exc:
-        savepoint.rollback()
-        for undo in reversed(ctx.on_failure):
-            try:
-                undo()
-            except Exception:  # keep undoing the rest; the operator sees the log
-                log.exception("undoing a failed issuance step")
-        if isinstance(exc, IssuanceError):
-            raise
-        log.exception("certificate issuance failed at step %r", current)
-        raise IssuanceError(
-            f"the certificate could not be issued (step {current!r} failed: {exc}); "
-            "nothing was recorded"
-        ) from exc
-    savepoint.commit()
-    assert ctx.certificate is not None
-    return ctx.certificate
-
-
-def issue_for_application(
-    session: Session,
-    application: Any,
-    *,
-    answers: Mapping[str, Any],
-    actor: Actor,
-    rubric: Rubric | None = None,
-    open_nonconformities: Iterable[Any] = (),
-    decided_at: dt.datetime | None = None,
-) -> Certificate:
-    """Score *answers* against the application's pinned rubric and issue through the same
-    pipeline (for demo data and scripts). Flushes, never commits.
-
-    Raises:
-        IssuanceError: the answers do not certify, or issuance failed.
-    """
-    if rubric is None:
-        from certify.standards.operations import get_rubric
-
-        rubric = get_rubric(application.standard_id, application.standard_version, session=session)
-    result = score(rubric, answers, open_nonconformities)
-    if result.outcome in (None, NOT_CERTIFIED):
-        raise IssuanceError("these answers do not reach a certification level")
-    return issue_certificate(
-        session,
-        application,
-        score=result,
-        rubric=rubric,
-        decided_at=decided_at or utcnow(),
-        actor=actor,
     )

@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
+from certify import clock
 from certify.core import keys as ckeys
 from certify.core import pki
 from certify.core.credential import (
@@ -52,6 +53,7 @@ from certify.core.credential import (
 )
 from certify.core.keys import CredentialKey
 from certify.core.note import log_origin, verifier_key
+from certify.state import app_state
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +62,6 @@ ROOT_CERT = "root-ca.pem"
 ROOT_KEY = "root-ca.key"
 LOG_KEY = "log.key"
 MANIFEST_VERSION = 1
-_EXTENSION_KEY = "certify.keystore"
 _LOCK = threading.Lock()
 
 
@@ -229,7 +230,7 @@ def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> lis
     folder = keys_folder(app)
     passphrase = _passphrase(app)
     registry = str(app.config["REGISTRY_NAME"])
-    now = _whole_second(now or dt.datetime.now(dt.UTC))
+    now = _whole_second(now or clock.now())
     created: list[str] = []
     with _LOCK:
         _ensure_folder(folder)
@@ -307,7 +308,7 @@ def rotate_keys(
     folder = keys_folder(app)
     passphrase = _passphrase(app)
     given_now = now is not None
-    now = _whole_second(now or dt.datetime.now(dt.UTC))
+    now = _whole_second(now or clock.now())
     with _LOCK:
         manifest = _read_manifest(folder)
         if manifest is None or not manifest["credential_keys"]:
@@ -328,7 +329,7 @@ def rotate_keys(
             if given_now:
                 raise KeyStoreError("a rotation must come after the current key's start")
             time.sleep(0.05)
-            now = _whole_second(dt.datetime.now(dt.UTC))
+            now = _whole_second(clock.now())
         for entry in manifest["credential_keys"]:
             if entry["valid_until"] is None:
                 entry["valid_until"] = format_datetime(now)
@@ -352,7 +353,7 @@ def rotate_keys(
             manifest["signing_certs"].append(entry)
             signing_name = entry["name"]
         _write_manifest(folder, manifest)
-    app.extensions.pop(_EXTENSION_KEY, None)
+    app_state(app).caches.keystore.clear()
     return {"credential_key": new_cred["id"], "signing_cert": signing_name}
 
 
@@ -422,9 +423,10 @@ def get_keystore(app: Flask | None = None) -> KeyStore:
         stamp = (folder / MANIFEST).stat().st_mtime_ns
     except FileNotFoundError:
         stamp = None
-    cached = app.extensions.get(_EXTENSION_KEY)
-    if cached is not None and cached[0] == (str(folder), stamp):
-        return cached[1]
+    cache = app_state(app).caches.keystore
+    cached = cache.get((str(folder), stamp))
+    if cached is not None:
+        return cached
     if stamp is None and app.config.get("KEYS_AUTO_CREATE", app.testing):
         # Tests (and setups that opt in with KEYS_AUTO_CREATE) get a key set on first use;
         # otherwise keys are made deliberately, by `flask init`, never by a web request.
@@ -432,5 +434,6 @@ def get_keystore(app: Flask | None = None) -> KeyStore:
         stamp = (folder / MANIFEST).stat().st_mtime_ns
     with _LOCK:
         store = _load(folder, _passphrase(app))
-        app.extensions[_EXTENSION_KEY] = ((str(folder), stamp), store)
+        cache.clear()
+        cache.put((str(folder), stamp), store)
     return store

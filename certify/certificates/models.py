@@ -9,7 +9,6 @@ columns (status, suspended_until, status_changed_at, superseded_by_id) move.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from typing import Any
 
@@ -25,24 +24,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from certify import clock
 from certify.accounts.models import Organisation
+from certify.core.certificate_status import CertificateStatus
 from certify.core.note import REASON_CATEGORIES as LOG_REASON_CATEGORIES
-from certify.db import Base, utcnow
-
-
-class CertificateStatus(enum.StrEnum):
-    """Stored statuses. ``expired`` is never stored: it follows from the date."""
-
-    ACTIVE = "active"
-    SUSPENDED = "suspended"
-    WITHDRAWN = "withdrawn"
-    SUPERSEDED = "superseded"
-    EXPIRED = "expired"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
+from certify.db import Base
 
 #: Why a status changed (DESIGN.md "Public contract"): defined once, in the core.
 REASON_CATEGORIES = LOG_REASON_CATEGORIES
@@ -67,8 +53,8 @@ class StatusList(Base):
     credential: Mapped[bytes] = mapped_column(LargeBinary)
     credential_sha256: Mapped[str] = mapped_column(String(64))
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     def __repr__(self) -> str:
         return f"<StatusList {self.purpose}/{self.list_id}>"
@@ -148,7 +134,7 @@ class Certificate(Base):
 
     @property
     def current_status(self) -> CertificateStatus:
-        return self.status_at(utcnow())
+        return self.status_at(clock.now())
 
 
 class CertificateStatusChange(Base):
@@ -158,7 +144,7 @@ class CertificateStatusChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     certificate_id: Mapped[int] = mapped_column(ForeignKey("certificate.id"), index=True)
-    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     actor: Mapped[str] = mapped_column(String(120))
     previous_status: Mapped[str | None] = mapped_column(String(20))
     new_status: Mapped[str] = mapped_column(String(20))

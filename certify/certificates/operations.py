@@ -1,28 +1,24 @@
-"""Certificate lifecycle: suspend, reinstate, withdraw, supersede; and finding by serial.
+"""Certificate status changes: the parts that belong to the certificates feature.
 
-Each operation takes the actor, changes the status, records a ``certificate_status_change``
-row and an audit event, updates the status lists (re-signing them) and flushes; the caller
-commits. Issued bytes (snapshot, credential) are never touched.
+A change is described by a :class:`StatusChange` (made by one of the ``prepare_*`` functions,
+which check the request against the certificate as it is now) and carried out by the steps
+listed in :data:`certify.lifecycle.CHANGE_STATUS`: the table check under the row lock, the
+status-list bits, the status-change row, the audit event, then the transparency log entry.
+Callers use :mod:`certify.lifecycle` (``suspend_certificate`` ...), which locks the row first.
 
-Status-list bits: suspension sets the suspension bit, reinstatement clears it; withdrawal
-sets the revocation bit (and clears a suspension bit: the certificate is withdrawn, not
-suspended). Superseding on renewal leaves both bits alone: a set bit tells every generic
-verifier "revoked" or "suspended", which a renewal is not; the registry's own verification
-reports ``superseded`` and names the successor.
-
-:func:`record_key_rotation` records a ``keys rotate`` in the audit trail and lets other
-features (the transparency log) act in the same transaction.
+Issued bytes (snapshot, credential) are never touched; only the lifecycle columns move.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.audit.operations import record_event
 from certify.certificates import statuslists
 from certify.certificates.issuance import add_months
@@ -34,8 +30,7 @@ from certify.certificates.models import (
     CertificateStatusChange,
 )
 from certify.core.actor import Actor
-from certify.core.serial import SerialError, normalise_serial
-from certify.db import utcnow
+from certify.core.certificate_status import STATUS_BITS, StatusTransitionError, check_transition
 from certify.operations import OperationError
 
 MAX_REASON = 4000
@@ -45,14 +40,42 @@ class CertificateError(OperationError):
     """A lifecycle change was refused; nothing was written."""
 
 
-def find_certificate(session: Session, text: str, prefix: str) -> Certificate | None:
-    """The certificate whose serial *text* is, as typed (any case, spaces, O for 0...);
-    None when it is not a serial or no certificate has it."""
-    try:
-        serial = normalise_serial(text, prefix)
-    except SerialError:
-        return None
-    return session.scalar(select(Certificate).where(Certificate.serial == serial))
+@dataclass
+class StatusChange:
+    """One change of one certificate's status, shared by the steps that carry it out."""
+
+    session: Session
+    certificate: Certificate
+    actor: Actor
+    new_status: CertificateStatus
+    #: the audit action, e.g. ``certificate.suspended``
+    action: str
+    category: str | None
+    reason: str
+    now: dt.datetime
+    suspended_until: dt.datetime | None = None
+    #: more audit detail (``superseded_by``)
+    extra: dict[str, Any] = field(default_factory=dict)
+    #: set by the steps
+    previous_status: str | None = None
+    record: CertificateStatusChange | None = None
+
+
+def lock_certificate(session: Session, certificate: Certificate) -> Certificate:
+    """Re-read *certificate*'s row under a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL;
+    SQLite's writers already hold the database's write lock) and refresh the object from it.
+
+    Two requests changing one certificate at once then run one after the other, and the
+    second sees what the first did: a double click, or a withdrawal racing a suspension,
+    cannot both take effect.
+    """
+    session.execute(
+        select(Certificate)
+        .where(Certificate.id == certificate.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+    return certificate
 
 
 def _keys() -> KeyStore:
@@ -62,7 +85,12 @@ def _keys() -> KeyStore:
         raise CertificateError(f"cannot sign the status lists: {exc}") from exc
 
 
-def _check_reason(category: str | None, reason: str | None, category_required: bool) -> str:
+def check_reason(category: str | None, reason: str | None, category_required: bool) -> str:
+    """The reason text, stripped.
+
+    Raises:
+        CertificateError: a missing or unknown category, or a missing or too long reason.
+    """
     if category is None and category_required:
         raise CertificateError("choose a reason category", field="category")
     if category is not None and category not in REASON_CATEGORIES:
@@ -78,75 +106,18 @@ def _check_reason(category: str | None, reason: str | None, category_required: b
     return text
 
 
-def _change(
-    session: Session,
-    certificate: Certificate,
-    actor: Actor,
-    new_status: CertificateStatus,
-    action: str,
-    *,
-    category: str | None,
-    reason: str,
-    now: dt.datetime,
-    suspended_until: dt.datetime | None = None,
-    extra: dict | None = None,
-) -> CertificateStatusChange:
-    previous = certificate.status
-    certificate.status = new_status.value
-    certificate.status_changed_at = now
-    certificate.suspended_until = suspended_until
-    change = CertificateStatusChange(
-        certificate_id=certificate.id,
-        changed_at=now,
-        actor=str(actor),
-        previous_status=previous,
-        new_status=new_status.value,
-        reason_category=category,
-        reason=reason,
-        suspended_until=suspended_until,
-    )
-    session.add(change)
-    after: dict = {"status": new_status.value}
-    if suspended_until is not None:
-        after["suspended_until"] = suspended_until.isoformat()
-    after.update(extra or {})
-    record_event(
-        session,
-        actor,
-        action,
-        "certificate",
-        certificate.serial,
-        reason=reason,
-        reason_category=category,
-        before={"status": previous},
-        after=after,
-        now=now,
-    )
-    # The public transparency log, in the same transaction (the reason text stays private).
-    from certify.translog.operations import log_status_change
-
-    log_status_change(
-        session,
-        certificate.serial,
-        new_status.value,
-        category=category,
-        credential_hash=certificate.credential_sha256,
-        now=now,
-    )
-    session.flush()
-    return change
+# --------------------------------------------------------------------------- preparing a change
 
 
-def suspend_certificate(
+def prepare_suspension(
     session: Session,
     certificate: Certificate,
     actor: Actor,
     category: str,
     reason: str,
-    until: dt.datetime | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> CertificateStatusChange:
+    until: dt.datetime | None,
+    now: dt.datetime,
+) -> StatusChange:
     """Suspend an active certificate until *until* (default and maximum: the standard's
     ``max_suspension_months`` from now); sets its suspension bit.
 
@@ -156,8 +127,7 @@ def suspend_certificate(
     """
     from certify.standards.operations import get_rubric
 
-    now = now or utcnow()
-    text = _check_reason(category, reason, category_required=True)
+    text = check_reason(category, reason, category_required=True)
     if certificate.status_at(now) is not CertificateStatus.ACTIVE:
         raise CertificateError(
             f"only an active certificate can be suspended; this one is "
@@ -179,118 +149,82 @@ def suspend_certificate(
             f"a suspension lasts at most {months} months (until {latest:%d %b %Y})",
             field="until",
         )
-    keys = _keys()
-    statuslists.set_bit(
-        session, certificate.suspension_list, certificate.suspension_index, True, keys, now
-    )
-    return _change(
+    return StatusChange(
         session,
         certificate,
         actor,
         CertificateStatus.SUSPENDED,
         "certificate.suspended",
-        category=category,
-        reason=text,
-        now=now,
+        category,
+        text,
+        now,
         suspended_until=until,
     )
 
 
-def reinstate_certificate(
+def prepare_reinstatement(
     session: Session,
     certificate: Certificate,
     actor: Actor,
     reason: str,
-    category: str | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> CertificateStatusChange:
+    category: str | None,
+    now: dt.datetime,
+) -> StatusChange:
     """Lift a suspension: the certificate is active again; clears its suspension bit.
 
     Raises:
         CertificateError: not suspended, or a bad reason.
     """
-    now = now or utcnow()
-    text = _check_reason(category, reason, category_required=False)
+    text = check_reason(category, reason, category_required=False)
     if certificate.status != CertificateStatus.SUSPENDED.value:
         raise CertificateError(
             f"only a suspended certificate can be reinstated; this one is "
             f"{certificate.status_at(now).value}"
         )
-    keys = _keys()
-    statuslists.set_bit(
-        session, certificate.suspension_list, certificate.suspension_index, False, keys, now
-    )
-    return _change(
+    return StatusChange(
         session,
         certificate,
         actor,
         CertificateStatus.ACTIVE,
         "certificate.reinstated",
-        category=category,
-        reason=text,
-        now=now,
+        category,
+        text,
+        now,
     )
 
 
-def withdraw_certificate(
+def prepare_withdrawal(
     session: Session,
     certificate: Certificate,
     actor: Actor,
     category: str,
     reason: str,
-    *,
-    now: dt.datetime | None = None,
-) -> CertificateStatusChange:
+    now: dt.datetime,
+) -> StatusChange:
     """Withdraw a certificate for good: sets its revocation bit (and clears its suspension
     bit). Active, suspended and superseded certificates can be withdrawn.
 
     Raises:
         CertificateError: already withdrawn, bad category or reason.
     """
-    now = now or utcnow()
-    text = _check_reason(category, reason, category_required=True)
+    text = check_reason(category, reason, category_required=True)
     if certificate.status == CertificateStatus.WITHDRAWN.value:
         raise CertificateError("this certificate is already withdrawn")
-    keys = _keys()
-    statuslists.set_bit(
-        session, certificate.revocation_list, certificate.revocation_index, True, keys, now
-    )
-    statuslists.set_bit(
-        session, certificate.suspension_list, certificate.suspension_index, False, keys, now
-    )
-    return _change(
+    return StatusChange(
         session,
         certificate,
         actor,
         CertificateStatus.WITHDRAWN,
         "certificate.withdrawn",
-        category=category,
-        reason=text,
-        now=now,
+        category,
+        text,
+        now,
     )
 
 
-def lapsed_suspensions(session: Session, now: dt.datetime | None = None) -> list[Certificate]:
-    """Suspended certificates whose suspension ended (``suspended_until`` passed) without a
-    reinstatement, oldest first."""
-    now = now or utcnow()
-    return list(
-        session.scalars(
-            select(Certificate)
-            .where(
-                Certificate.status == CertificateStatus.SUSPENDED.value,
-                Certificate.suspended_until.is_not(None),
-                Certificate.suspended_until < now,
-            )
-            .order_by(Certificate.suspended_until, Certificate.id)
-        )
-    )
-
-
-def withdraw_lapsed_suspension(
-    session: Session, certificate: Certificate, actor: Actor, *, now: dt.datetime | None = None
-) -> CertificateStatusChange:
+def prepare_lapsed_withdrawal(
+    session: Session, certificate: Certificate, actor: Actor, now: dt.datetime
+) -> StatusChange:
     """Withdraw *certificate* because its suspension ended without reinstatement (ISRPS 1.0:
     a suspension lasts at most six months, then the certificate is withdrawn). The reason
     category is the suspension's own; the reason says when the suspension ended.
@@ -298,7 +232,6 @@ def withdraw_lapsed_suspension(
     Raises:
         CertificateError: the certificate is not suspended, or its suspension has not ended.
     """
-    now = now or utcnow()
     until = certificate.suspended_until
     if certificate.status != CertificateStatus.SUSPENDED.value or until is None or until >= now:
         raise CertificateError("this certificate is not under a suspension that has ended")
@@ -316,58 +249,129 @@ def withdraw_lapsed_suspension(
         f"The suspension ended on {until:%Y-%m-%d} without reinstatement: "
         "the certificate is withdrawn."
     )
-    return withdraw_certificate(session, certificate, actor, category, reason, now=now)
+    return prepare_withdrawal(session, certificate, actor, category, reason, now)
 
 
-def supersede_certificate(
+def prepare_supersession(
     session: Session,
     certificate: Certificate,
     successor: Certificate,
     actor: Actor,
-    *,
-    now: dt.datetime | None = None,
-) -> CertificateStatusChange:
+    now: dt.datetime,
+) -> StatusChange:
     """Mark *certificate* superseded by *successor* (a renewal). Status lists unchanged.
 
     Raises:
         CertificateError: it is withdrawn or already superseded.
     """
-    now = now or utcnow()
-    if certificate.status in (CertificateStatus.WITHDRAWN.value, CertificateStatus.SUPERSEDED):
+    if certificate.status in (CertificateStatus.WITHDRAWN, CertificateStatus.SUPERSEDED):
         raise CertificateError(f"a {certificate.status} certificate cannot be superseded")
     certificate.superseded_by_id = successor.id
-    return _change(
+    return StatusChange(
         session,
         certificate,
         actor,
         CertificateStatus.SUPERSEDED,
         "certificate.superseded",
-        category="administrative",
-        reason=f"renewed: superseded by {successor.serial}",
-        now=now,
+        "administrative",
+        f"renewed: superseded by {successor.serial}",
+        now,
         extra={"superseded_by": successor.serial},
     )
 
 
-#: ``app.extensions`` key: callables ``(session, keys, now)`` run in the transaction that
-#: records a key rotation (the transparency log adds one to announce the new keys at once).
-KEY_ROTATION_STEPS = "certify.key_rotation_steps"
+def lapsed_suspensions(session: Session, now: dt.datetime | None = None) -> list[Certificate]:
+    """Suspended certificates whose suspension ended (``suspended_until`` passed) without a
+    reinstatement, oldest first."""
+    now = now or clock.now()
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(
+                Certificate.status == CertificateStatus.SUSPENDED.value,
+                Certificate.suspended_until.is_not(None),
+                Certificate.suspended_until < now,
+            )
+            .order_by(Certificate.suspended_until, Certificate.id)
+        )
+    )
 
 
-def record_key_rotation(
-    session: Session, rotated: dict[str, Any], actor: Actor, now: dt.datetime | None = None
-) -> KeyStore:
-    """Record a rotation made by :func:`certify.certificates.keys.rotate_keys` in the caller's
-    transaction: a ``keys.rotated`` audit event naming the new credential key and
-    document-signing certificate, then every registered key-rotation step. Flushes, never
-    commits. Returns the key store now in use.
+# --------------------------------------------------------------------------- the steps
+
+
+def check_status_transition(change: StatusChange) -> None:
+    """The state table allows the change from the status stored now (read under the lock).
 
     Raises:
-        KeyStoreError: the rotated keys cannot be loaded.
+        CertificateError: it does not (a withdrawn certificate stays withdrawn).
     """
-    now = now or utcnow()
-    keys = get_keystore()
-    signing = keys.current_signing_cert
+    change.previous_status = change.certificate.status
+    try:
+        check_transition(CertificateStatus(change.previous_status), change.new_status)
+    except StatusTransitionError as exc:
+        raise CertificateError(str(exc), code="invalid_transition") from exc
+
+
+def update_status_lists(change: StatusChange) -> None:
+    """Set or clear the certificate's status-list bits (re-signing the lists)."""
+    bits = STATUS_BITS[change.new_status]
+    if not bits:
+        return
+    keys, certificate = _keys(), change.certificate
+    lists = {
+        "revocation": (certificate.revocation_list, certificate.revocation_index),
+        "suspension": (certificate.suspension_list, certificate.suspension_index),
+    }
+    for purpose, value in bits.items():
+        status_list, index = lists[purpose]
+        statuslists.set_bit(change.session, status_list, index, value, keys, change.now)
+
+
+def record_status_change(change: StatusChange) -> None:
+    """Move the lifecycle columns and add the ``certificate_status_change`` row."""
+    certificate = change.certificate
+    certificate.status = change.new_status.value
+    certificate.status_changed_at = change.now
+    certificate.suspended_until = change.suspended_until
+    change.record = CertificateStatusChange(
+        certificate_id=certificate.id,
+        changed_at=change.now,
+        actor=str(change.actor),
+        previous_status=change.previous_status,
+        new_status=change.new_status.value,
+        reason_category=change.category,
+        reason=change.reason,
+        suspended_until=change.suspended_until,
+    )
+    change.session.add(change.record)
+    change.session.flush()
+
+
+def audit_status_change(change: StatusChange) -> None:
+    """The audit event (the reason text stays private to the audit trail)."""
+    after: dict[str, Any] = {"status": change.new_status.value}
+    if change.suspended_until is not None:
+        after["suspended_until"] = change.suspended_until.isoformat()
+    after.update(change.extra)
+    record_event(
+        change.session,
+        change.actor,
+        change.action,
+        "certificate",
+        change.certificate.serial,
+        reason=change.reason,
+        reason_category=change.category,
+        before={"status": change.previous_status},
+        after=after,
+        now=change.now,
+    )
+
+
+def audit_key_rotation(
+    session: Session, rotated: dict[str, Any], keys: KeyStore, actor: Actor, now: dt.datetime
+) -> None:
+    """The ``keys.rotated`` audit event naming the new credential key and signing certificate."""
     record_event(
         session,
         actor,
@@ -377,11 +381,7 @@ def record_key_rotation(
         after={
             "credential_key": rotated["credential_key"],
             "signing_cert": rotated["signing_cert"],
-            "signing_cert_fingerprint": signing.fingerprint,
+            "signing_cert_fingerprint": keys.current_signing_cert.fingerprint,
         },
         now=now,
     )
-    for step in current_app.extensions.get(KEY_ROTATION_STEPS, ()):
-        step(session, keys, now)
-    session.flush()
-    return keys

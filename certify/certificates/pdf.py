@@ -1,21 +1,21 @@
 """The signed PDF certificate: two issuance steps, the stored document and the cached signer.
 
-Issuance steps (installed by :func:`install_pdf_steps`):
+Issuance steps (their place in the order is in :data:`certify.lifecycle.ISSUE`):
 
 =================  ====================================================================
-``pdf_sign``       after ``credential``: render the page (ReportLab, QR code to
-                   ``<public url>/verify/<serial>``), embed the credential's stored bytes
-                   as ``certificate.json`` (and the transparency-log proof, when a log step
-                   set ``ctx.log_proof``, as ``transparency-log-proof.txt``), sign (PAdES
+``sign_pdf``       render the page (ReportLab, QR code to ``<public url>/verify/<serial>``),
+                   embed the credential's stored bytes as ``certificate.json`` (and the
+                   transparency-log proof as ``transparency-log-proof.txt``), sign (PAdES
                    B-B, the *current* document-signing certificate, chain embedded), then
                    validate the result as a verifier would; a document that fails is refused
                    and the issuance fails with nothing recorded
-``pdf_store``      after ``record``: the :class:`CertificateDocument` row (bytes + SHA-256)
+``store_pdf``      the :class:`CertificateDocument` row (bytes + SHA-256)
 =================  ====================================================================
 
-The core :class:`~certify.core.pdf_signing.PdfSigner` is built once per process and cached in
-``app.extensions`` under the signing certificate's fingerprint: after ``keys rotate`` the key
-store reloads, the fingerprint changes and the next issuance builds a new signer.
+The core :class:`~certify.core.pdf_signing.PdfSigner` is built once per process and cached
+(``app_state().caches.pdf_signer``) under the signing certificate's fingerprint: after
+``keys rotate`` the key store reloads, the fingerprint changes and the next issuance builds a
+new signer.
 
 pyHanko runs ``asyncio.run()`` inside; it cannot do so on a thread whose event loop is running
 (e.g. a Playwright test). :func:`call_outside_event_loop` moves such calls to a worker thread.
@@ -35,13 +35,15 @@ from flask import Flask, current_app
 from sqlalchemy import ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from certify.certificates.issuance import IssuanceContext, IssuanceError, add_issuance_step
+from certify import clock
+from certify.certificates.issuance import IssuanceContext, IssuanceError
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate
 from certify.core.canonical import sha256_hex
 from certify.core.certificate_pdf import render_certificate
 from certify.core.pdf_signing import PdfSigner, PdfValidation, validate_pdf
-from certify.db import Base, utcnow
+from certify.db import Base
+from certify.state import app_state
 
 __all__ = [
     "CREDENTIAL_ATTACHMENT",
@@ -51,11 +53,10 @@ __all__ = [
     "call_outside_event_loop",
     "document_for",
     "get_pdf_signer",
-    "install_pdf_steps",
     "pdf_file_name",
     "sign_certificate_pdf",
-    "step_pdf_sign",
-    "step_pdf_store",
+    "sign_pdf",
+    "store_pdf",
     "verify_url",
 ]
 
@@ -64,7 +65,6 @@ log = logging.getLogger(__name__)
 
 CREDENTIAL_ATTACHMENT = "certificate.json"
 LOG_PROOF_ATTACHMENT = "transparency-log-proof.txt"
-_SIGNER_KEY = "certify.pdf_signer"
 _SIGNER_LOCK = threading.Lock()
 
 
@@ -80,7 +80,7 @@ class CertificateDocument(Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     #: ``SHA256:AA:BB:...`` of the document-signing certificate that signed it
     signing_cert_fingerprint: Mapped[str] = mapped_column(String(120))
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
     def __repr__(self) -> str:
         return f"<CertificateDocument certificate={self.certificate_id} {self.pdf_sha256[:12]}>"
@@ -125,19 +125,20 @@ def get_pdf_signer(keys: KeyStore, app: Flask | None = None) -> PdfSigner:
     app = app or current_app
     signing = keys.current_signing_cert
     fingerprint = signing.fingerprint
-    cached = app.extensions.get(_SIGNER_KEY)
-    if cached is not None and cached[0] == fingerprint:
-        return cached[1]
+    cache = app_state(app).caches.pdf_signer
+    cached = cache.get(fingerprint)
+    if cached is not None:
+        return cached
     if signing.private_key is None:
         raise IssuanceError(
             f"the private key of the document-signing certificate {signing.name} is missing"
         )
     with _SIGNER_LOCK:
-        cached = app.extensions.get(_SIGNER_KEY)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
+        cached = cache.get(fingerprint)
+        if cached is not None:
+            return cached
         signer = PdfSigner(signing.private_key, signing.certificate, [keys.root_cert])
-        app.extensions[_SIGNER_KEY] = (fingerprint, signer)
+        cache.put(fingerprint, signer)
     return signer
 
 
@@ -230,8 +231,8 @@ def document_for(session: Session, certificate: Certificate) -> CertificateDocum
 # --------------------------------------------------------------------------- steps
 
 
-def step_pdf_sign(ctx: IssuanceContext) -> None:
-    """Render, sign and self-validate; the bytes go to ``ctx.extra["pdf"]``."""
+def sign_pdf(ctx: IssuanceContext) -> None:
+    """Issuance step: render, sign and self-validate the PDF (``ctx.pdf``)."""
     assert ctx.snapshot is not None and ctx.credential_bytes is not None
     assert ctx.issued_at is not None
     pdf = sign_certificate_pdf(
@@ -241,31 +242,25 @@ def step_pdf_sign(ctx: IssuanceContext) -> None:
         public_url=ctx.public_url,
         registry_name=ctx.issuer_name,
         signing_time=ctx.issued_at,
-        log_proof=getattr(ctx, "log_proof", None),
+        log_proof=ctx.log_proof,
     )
-    ctx.extra["pdf"] = pdf
-    ctx.extra["pdf_sha256"] = sha256_hex(pdf)
-    ctx.extra["pdf_signing_cert"] = ctx.keys.current_signing_cert.fingerprint
+    ctx.pdf = pdf
+    ctx.pdf_sha256 = sha256_hex(pdf)
+    ctx.pdf_signing_cert = ctx.keys.current_signing_cert.fingerprint
 
 
-def step_pdf_store(ctx: IssuanceContext) -> None:
-    """Store the PDF made by ``pdf_sign`` for the certificate row made by ``record``."""
+def store_pdf(ctx: IssuanceContext) -> None:
+    """Issuance step: store the signed PDF with the certificate row."""
     assert ctx.certificate is not None
-    if "pdf" not in ctx.extra:
+    if ctx.pdf is None or ctx.pdf_sha256 is None or ctx.pdf_signing_cert is None:
         raise IssuanceError("no PDF was made for this certificate")
     ctx.session.add(
         CertificateDocument(
             certificate_id=ctx.certificate.id,
-            pdf=ctx.extra["pdf"],
-            pdf_sha256=ctx.extra["pdf_sha256"],
-            signing_cert_fingerprint=ctx.extra["pdf_signing_cert"],
+            pdf=ctx.pdf,
+            pdf_sha256=ctx.pdf_sha256,
+            signing_cert_fingerprint=ctx.pdf_signing_cert,
             created_at=ctx.now,
         )
     )
     ctx.session.flush()
-
-
-def install_pdf_steps(app: Flask) -> None:
-    """Add ``pdf_sign`` after ``credential`` and ``pdf_store`` after ``record``."""
-    add_issuance_step(app, "pdf_sign", step_pdf_sign, after="credential")
-    add_issuance_step(app, "pdf_store", step_pdf_store, after="record")

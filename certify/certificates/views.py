@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     Response,
     abort,
     current_app,
@@ -31,17 +30,21 @@ from werkzeug.wrappers import Response as BaseResponse
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from certify import clock, lifecycle
 from certify.access import public
 from certify.accounts.access import actor_of, current_user, roles_required
 from certify.accounts.forms import choices
 from certify.accounts.models import Role, User
-from certify.certificates import operations, statuslists
+from certify.certificates import statuslists
 from certify.certificates.keys import KeyStoreError, get_keystore
-from certify.certificates.models import REASON_CATEGORIES, Certificate, CertificateStatus
+from certify.certificates.models import REASON_CATEGORIES, Certificate
+from certify.certificates.operations import lapsed_suspensions
+from certify.certificates.pdf import document_for, pdf_file_name
+from certify.certificates.queries import certificate_or_404
 from certify.certificates.serials import canonical_serial, redirect_to_canonical
 from certify.core.canonical import sha256_hex
-from certify.db import db_session, utcnow
-from certify.operations import OperationError
+from certify.db import db_session
+from certify.transaction import attempt
 
 bp = Blueprint("certificates", __name__)
 
@@ -63,7 +66,9 @@ def _keys_missing(error: KeyStoreError) -> Response:
     )
 
 
-def _document(data: bytes, mimetype: str, cache: str, etag: str | None = None) -> BaseResponse:
+def public_document(
+    data: bytes, mimetype: str, cache: str, etag: str | None = None
+) -> BaseResponse:
     response = Response(data, mimetype=mimetype)
     response.headers["Cache-Control"] = cache
     # Public, read-only documents: any origin may read them (no credentials are involved).
@@ -78,16 +83,32 @@ def credential(serial: str) -> BaseResponse:
     moved = redirect_to_canonical("certificates.credential", serial)
     if moved is not None:
         return moved
-    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
-    if certificate is None:
-        abort(404)
+    certificate = certificate_or_404(serial)
     # The same bytes whatever the type: JSON for browsers and tools, the VC media type
     # (application/vc, IANA 2024) for clients that ask for it.
     mimetype = request.accept_mimetypes.best_match(CREDENTIAL_TYPES, "application/json")
-    response = _document(
+    response = public_document(
         certificate.credential, mimetype, LONG_CACHE, etag=certificate.credential_sha256
     )
     response.vary.add("Accept")
+    return response
+
+
+@bp.get("/certificates/<serial>.pdf")
+@public
+def certificate_pdf(serial: str) -> BaseResponse:
+    moved = redirect_to_canonical("certificates.certificate_pdf", serial)
+    if moved is not None:
+        return moved
+    document = document_for(db_session(), certificate_or_404(serial))
+    if document is None:
+        abort(404)
+    response = public_document(
+        document.pdf, "application/pdf", LONG_CACHE, etag=document.pdf_sha256
+    )
+    # Shown in the browser's PDF viewer; "save" keeps a name that says what it is.
+    response.headers["Content-Disposition"] = f'inline; filename="{pdf_file_name(serial)}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -97,7 +118,7 @@ def status_list(purpose: str, list_id: str) -> BaseResponse:
     found = statuslists.get_list(db_session(), purpose, list_id)
     if found is None:
         abort(404)
-    return _document(
+    return public_document(
         found.credential, "application/json", SHORT_CACHE, etag=found.credential_sha256
     )
 
@@ -106,27 +127,27 @@ def status_list(purpose: str, list_id: str) -> BaseResponse:
 @public
 def did_json() -> BaseResponse:
     document = get_keystore().did_document(current_app.config["PUBLIC_URL"])
-    return _document(_json(document), "application/json", SHORT_CACHE)
+    return public_document(_json(document), "application/json", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/keys.json")
 @public
 def keys_json() -> BaseResponse:
     export = get_keystore().export(current_app.config["PUBLIC_URL"])
-    return _document(_json(export), "application/json", SHORT_CACHE)
+    return public_document(_json(export), "application/json", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/root.pem")
 @public
 def root_pem() -> BaseResponse:
-    return _document(get_keystore().root_pem, "application/x-pem-file", SHORT_CACHE)
+    return public_document(get_keystore().root_pem, "application/x-pem-file", SHORT_CACHE)
 
 
 @bp.get("/.well-known/certify/log.pub")
 @public
 def log_pub() -> BaseResponse:
     text = get_keystore().log_verifier_key(current_app.config["PUBLIC_URL"]) + "\n"
-    return _document(text.encode("ascii"), "text/plain", SHORT_CACHE)
+    return public_document(text.encode("ascii"), "text/plain", SHORT_CACHE)
 
 
 def _json(value: Any) -> bytes:
@@ -162,13 +183,11 @@ class WithdrawForm(FlaskForm):
 
 
 def get_certificate_or_404(serial: str) -> Certificate:
+    """The certificate with this serial as typed (any form of it), for the admin pages."""
     canonical = canonical_serial(serial)
     if canonical is None:
         abort(404)
-    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == canonical))
-    if certificate is None:
-        abort(404)
-    return certificate
+    return certificate_or_404(canonical)
 
 
 @bp.get("/admin/certificates")
@@ -176,7 +195,7 @@ def get_certificate_or_404(serial: str) -> Certificate:
 def admin_index() -> str:
     certificates = db_session().scalars(select(Certificate).order_by(Certificate.issued_at.desc()))
     return render_template(
-        "certificates/admin_index.html", certificates=list(certificates), now=utcnow()
+        "certificates/admin_index.html", certificates=list(certificates), now=clock.now()
     )
 
 
@@ -195,7 +214,7 @@ def _show(certificate: Certificate, forms: dict[str, FlaskForm], status: int = 2
             certificate=certificate,
             snapshot=certificate.snapshot_data,
             status=certificate.current_status,
-            now=utcnow(),
+            now=clock.now(),
             **forms,
         ),
         status,
@@ -219,36 +238,24 @@ def _act(serial: str, name: str) -> Any:
         return _show(certificate, forms, 400)
     user = current_user()
     assert user is not None
-    session = db_session()
-    try:
+    session, actor = db_session(), actor_of(user)
+    with attempt(form) as done:
         if name == "suspend":
             until = None
             if form.until.data:
                 # The end of the chosen day, UTC.
                 until = dt.datetime.combine(form.until.data, dt.time(23, 59, 59), tzinfo=dt.UTC)
-            operations.suspend_certificate(
-                session,
-                certificate,
-                actor_of(user),
-                form.category.data,
-                form.reason.data,
-                until,
+            lifecycle.suspend_certificate(
+                session, certificate, actor, form.category.data, form.reason.data, until
             )
         elif name == "reinstate":
-            operations.reinstate_certificate(session, certificate, actor_of(user), form.reason.data)
+            lifecycle.reinstate_certificate(session, certificate, actor, form.reason.data)
         else:
-            operations.withdraw_certificate(
-                session, certificate, actor_of(user), form.category.data, form.reason.data
+            lifecycle.withdraw_certificate(
+                session, certificate, actor, form.category.data, form.reason.data
             )
-    except OperationError as error:
-        session.rollback()
-        target = getattr(form, error.field, None) if error.field else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            flash(error.message, "error")
+    if not done:
         return _show(get_certificate_or_404(serial), forms, 400)
-    session.commit()
     flash(f"Certificate {certificate.serial} is now {certificate.status}.", "success")
     return redirect(url_for("certificates.admin_show", serial=certificate.serial))
 
@@ -274,24 +281,18 @@ def admin_withdraw(serial: str) -> Any:
 # --------------------------------------------------------------------------- dashboard
 
 
-def dashboard_context(user: User) -> dict[str, Any]:
+def dashboard_context(_app: Any, user: User) -> dict[str, Any]:
     """Admins: ``lapsed_suspensions``, suspended certificates whose suspension ended (to
     withdraw or reinstate). ISSP members: ``my_certificates``, their organisation's
     certificates, newest first, as ``(certificate, current status)`` pairs."""
     if user.has_role(Role.ADMIN):
-        return {"lapsed_suspensions": operations.lapsed_suspensions(db_session())}
+        return {"lapsed_suspensions": lapsed_suspensions(db_session())}
     if not user.has_role(Role.ISSP) or user.organisation_id is None:
         return {}
-    now = utcnow()
+    now = clock.now()
     certificates = db_session().scalars(
         select(Certificate)
         .where(Certificate.organisation_id == user.organisation_id)
         .order_by(Certificate.issued_at.desc())
     )
     return {"my_certificates": [(c, c.status_at(now)) for c in certificates]}
-
-
-def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
-    app.extensions.setdefault("certify.dashboard_providers", []).append(dashboard_context)
-    app.jinja_env.globals.setdefault("CertificateStatus", CertificateStatus)

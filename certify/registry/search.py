@@ -138,11 +138,16 @@ def term_rows(certificate_id: int, holder_name: str, serial: str) -> list[dict[s
 
 def index_certificate(session: Session, certificate: Certificate) -> None:
     """Add *certificate* to the registry: its narrow copy and its search terms (in the
-    caller's transaction; the issuance step ``registry_terms`` calls this)."""
+    caller's transaction)."""
     session.execute(insert(cert), [entry_row(certificate)])
     rows = term_rows(certificate.id, certificate.holder_name, certificate.serial)
     if rows:
         session.execute(insert(term_table), rows)
+
+
+def index_new_certificate(ctx: Any) -> None:
+    """Issuance step: the new certificate joins the registry in the same transaction."""
+    index_certificate(ctx.session, ctx.certificate)
 
 
 def _successor(prefix: str) -> str | None:

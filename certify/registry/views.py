@@ -23,11 +23,13 @@ from flask import (
 )
 from sqlalchemy import select
 
+from certify import clock
 from certify.access import public
-from certify.certificates.models import Certificate, CertificateStatus, CertificateStatusChange
+from certify.certificates.models import Certificate, CertificateStatusChange
+from certify.certificates.queries import certificate_by_serial, change_word
 from certify.certificates.serials import redirect_to_canonical
 from certify.core.countries import country_choices
-from certify.db import db_session, utcnow
+from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.registry import search as s
 
@@ -56,7 +58,7 @@ def index() -> Any:
             page = s.parse_page(request.args.get("page")) or 1
         except s.FilterError as exc:
             error = str(exc)
-    now = utcnow()
+    now = clock.now()
     result = None
     if error is None:
         result = s.search(db_session(), filters, page=page, now=now)
@@ -84,7 +86,7 @@ def export_csv() -> Response:
         filters = s.parse_filters(request.args)
     except s.FilterError as error:
         abort(400, str(error))
-    now = utcnow()
+    now = clock.now()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(
@@ -137,22 +139,6 @@ def _atom_time(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-CHANGE_WORDS = {
-    None: "issued",
-    "active": "reinstated",
-    "suspended": "suspended",
-    "withdrawn": "withdrawn",
-    "superseded": "superseded",
-}
-
-
-def change_word(previous: str | None, new: str) -> str:
-    """What a status change did, in one word: issued, suspended, reinstated ..."""
-    if previous is None:
-        return "issued"
-    return CHANGE_WORDS.get(new, new)
-
-
 @bp.get("/registry/feed.atom")
 @public_limit("search")
 @public
@@ -189,7 +175,7 @@ def feed() -> Response:
 
     sub(root, "id", f"{base}/registry/feed.atom")
     sub(root, "title", f"{current_app.config['REGISTRY_NAME']}: certificate status changes")
-    sub(root, "updated", _atom_time(rows[0].changed_at if rows else utcnow()))
+    sub(root, "updated", _atom_time(rows[0].changed_at if rows else clock.now()))
     sub(root, "link", rel="self", href=f"{base}/registry/feed.atom")
     sub(root, "link", rel="alternate", href=f"{base}/registry", type="text/html")
     author = sub(root, "author")
@@ -236,10 +222,10 @@ def show(serial: str) -> Any:
     moved = redirect_to_canonical("registry.show", serial)
     if moved is not None:
         return moved
-    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    certificate = certificate_by_serial(db_session(), serial)
     if certificate is None:
         abort(404)
-    now = utcnow()
+    now = clock.now()
     snapshot = certificate.snapshot_data
     return render_template(
         "registry/show.html",
@@ -252,8 +238,3 @@ def show(serial: str) -> Any:
         score_class=score_class,
         now=now,
     )
-
-
-def init_app(app: Any) -> None:
-    app.register_blueprint(bp)
-    app.jinja_env.globals.setdefault("CertificateStatus", CertificateStatus)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Check the published rubrics (refusing to start when one changed), then register the
-    blueprint, the ``rubrics`` commands and the ``flask init`` step that stores them.
+    blueprint and the ``rubrics`` commands.
 
     Raises:
         certify.standards.startup.RubricLockError: a published rubric file changed.
@@ -26,4 +26,3 @@ def init_app(app: Flask) -> None:
     startup.check_rubrics_at_startup(app)
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.rubrics_group)
-    app.extensions.setdefault("certify.init_steps", []).append(cli.store_published_rubrics)

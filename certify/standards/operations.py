@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import sha256_hex
@@ -30,7 +31,7 @@ from certify.core.rubric import (
 )
 from certify.core.rubric_lock import LockEntry, check_lock, read_lock
 from certify.core.rubric_versions import newest_in_effect, version_key
-from certify.db import db_session, utcnow
+from certify.db import db_session
 from certify.standards.models import RubricVersion
 from certify.standards.validate import schema_for
 
@@ -111,7 +112,7 @@ def publish_rubric_version(
         sha256=rubric.sha256,
         canonical=rubric.canonical,
         effective_date=rubric.effective_date,
-        published_at=now or utcnow(),
+        published_at=now or clock.now(),
     )
     session.add(row)
     session.flush()

@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from certify.db import db_session, get_db, utcnow
+from certify import clock
+from certify.db import db_session, get_db
 
 #: Logs at least this long get a progress bar (on stderr, so output stays parseable).
 PROGRESS_FROM = 5000
@@ -19,7 +20,8 @@ def log_key_changes_step() -> None:
     log has not announced yet: a reconciliation, for keys made before the log existed or a
     ``keys rotate`` whose recording failed (it normally announces its keys itself)."""
     from certify.certificates.keys import KeyStoreError, get_keystore
-    from certify.translog.operations import current_signer, log_key_changes
+    from certify.translog.steps import log_key_changes
+    from certify.translog.store import current_signer
 
     try:
         keys = get_keystore()
@@ -27,7 +29,7 @@ def log_key_changes_step() -> None:
         click.echo(f"log: key changes not logged ({exc})")
         return
     session = db_session()
-    appended = log_key_changes(session, keys, utcnow(), signer=current_signer())
+    appended = log_key_changes(session, keys, clock.now(), signer=current_signer())
     session.commit()
     if appended:
         click.echo(f"log: {len(appended)} key change(s) logged")
@@ -51,7 +53,8 @@ def log_verify() -> None:
     """
     from certify.certificates.keys import KeyStoreError, get_keystore
     from certify.core.note import log_origin
-    from certify.translog.operations import log_size, verify_log
+    from certify.translog.audit import verify_log
+    from certify.translog.store import log_size
 
     try:
         keys = get_keystore()

@@ -13,17 +13,18 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
-from sqlalchemy import select
 
+from certify import clock
 from certify.access import public
 from certify.certificates.keys import KeyStoreError
-from certify.certificates.models import Certificate
+from certify.certificates.queries import find_certificate
+from certify.core import merkle
 from certify.core.note import parse_checkpoint, split_note
-from certify.core.serial import SerialError, normalise_serial
-from certify.db import db_session, utcnow
-from certify.translog import operations
+from certify.db import db_session
+from certify.translog import store
+from certify.translog.history import certificate_history
 from certify.translog.models import LogEntry
-from certify.translog.operations import MAX_ENTRIES_PER_PAGE, b64
+from certify.translog.store import MAX_ENTRIES_PER_PAGE, b64
 
 bp = Blueprint("translog", __name__)
 
@@ -84,7 +85,7 @@ def _entry_json(row: LogEntry) -> dict[str, Any]:
 @bp.get("/api/v1/log/checkpoint")
 @public
 def checkpoint() -> Response:
-    note = operations.latest_checkpoint(db_session())
+    note = store.latest_checkpoint(db_session())
     return _public(Response(note, mimetype="text/plain"))
 
 
@@ -97,10 +98,10 @@ def entries() -> Response:
     if end - start > MAX_ENTRIES_PER_PAGE:
         raise BadParameter("range_too_large", f"at most {MAX_ENTRIES_PER_PAGE} entries per request")
     session = db_session()
-    size = operations.log_size(session)
+    size = store.log_size(session)
     if start > size:
         raise BadParameter("out_of_range", f"start is beyond the log's {size} entries")
-    rows = operations.get_entries(session, start, min(end, size))
+    rows = store.get_entries(session, start, min(end, size))
     return _public(jsonify({"entries": [_entry_json(row) for row in rows]}))
 
 
@@ -109,12 +110,12 @@ def entries() -> Response:
 def inclusion() -> Response:
     index, size = _uint("index"), _uint("size")
     session = db_session()
-    current = operations.log_size(session)
+    current = store.log_size(session)
     if not index < size <= current:
         raise BadParameter(
             "out_of_range", f"need index < size <= {current} (the log's current size)"
         )
-    proof = operations.inclusion_proof(session, index, size)
+    proof = store.inclusion_proof(session, index, size)
     return _public(
         jsonify(
             {
@@ -133,12 +134,12 @@ def inclusion() -> Response:
 def consistency() -> Response:
     old, new = _uint("old"), _uint("new")
     session = db_session()
-    current = operations.log_size(session)
+    current = store.log_size(session)
     if not 0 < old <= new <= current:
         raise BadParameter(
             "out_of_range", f"need 0 < old <= new <= {current} (the log's current size)"
         )
-    proof = operations.consistency_proof(session, old, new)
+    proof = store.consistency_proof(session, old, new)
     return _public(
         jsonify(
             {
@@ -155,7 +156,7 @@ def consistency() -> Response:
 def _parse_at(text: str | None) -> dt.datetime:
     """``at``: an RFC 3339 date-time with a zone, or a date (meaning the end of that UTC day)."""
     if text is None or text == "":
-        return utcnow()
+        return clock.now()
     if _DATE_RE.fullmatch(text):
         try:
             day = dt.date.fromisoformat(text)
@@ -177,20 +178,12 @@ def _parse_at(text: str | None) -> dt.datetime:
 @public
 def certificate_status(serial: str) -> Response | tuple[Response, int]:
     at = _parse_at(request.args.get("at"))
-    try:
-        canonical = normalise_serial(serial, current_app.config["SERIAL_PREFIX"])
-    except SerialError:
-        canonical = None
     session = db_session()
-    certificate = (
-        session.scalar(select(Certificate).where(Certificate.serial == canonical))
-        if canonical
-        else None
-    )
+    certificate = find_certificate(session, serial, current_app.config["SERIAL_PREFIX"])
     if certificate is None:
         message = "There is no certificate with this serial."
         return jsonify({"error": {"code": "not_found", "message": message}}), 404
-    history = operations.certificate_history(session, certificate.serial)
+    history = certificate_history(session, certificate.serial)
     status = history.status_at(at, certificate.expires_after)
     return _public(
         jsonify(
@@ -207,7 +200,7 @@ def certificate_status(serial: str) -> Response | tuple[Response, int]:
                     {
                         "index": item.index,
                         "entry": item.entry.decode("utf-8"),
-                        "leaf_hash": b64(operations.merkle.leaf_hash(item.entry)),
+                        "leaf_hash": b64(merkle.leaf_hash(item.entry)),
                         "hashes": [b64(h) for h in item.proof],
                     }
                     for item in history.items
@@ -221,10 +214,10 @@ def certificate_status(serial: str) -> Response | tuple[Response, int]:
 @public
 def log_page() -> str:
     session = db_session()
-    note = operations.latest_checkpoint(session)
+    note = store.latest_checkpoint(session)
     text, _ = split_note(note)
     current = parse_checkpoint(text)
-    rows = operations.get_entries(session, max(0, current.size - LATEST_ON_PAGE), current.size)
+    rows = store.get_entries(session, max(0, current.size - LATEST_ON_PAGE), current.size)
     from certify.core.note import parse_log_entry
 
     latest = [(row.idx, parse_log_entry(bytes(row.entry))) for row in reversed(rows)]
@@ -235,5 +228,5 @@ def log_page() -> str:
         root=b64(current.root_hash),
         origin=current.origin,
         latest=latest,
-        verifier_key=operations.current_verifier_key(),
+        verifier_key=store.current_verifier_key(),
     )

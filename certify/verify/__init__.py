@@ -1,13 +1,19 @@
-"""Verification for everyone: by serial, QR code, uploaded PDF or credential, and the API."""
+"""Verification for everyone: by serial, QR code, uploaded PDF or credential, and the API.
+
+``service``: the checks against this registry's keys, records and live status. ``views``
+(blueprint ``verify``): ``/verify``, ``/verify/<serial>`` and ``POST /api/v1/verify``.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from certify.templating import add_nav_link
+    """Register the blueprint."""
     from certify.verify import views
 
     app.register_blueprint(views.bp)
-    add_nav_link(app, "verify.index", "Verify a certificate")

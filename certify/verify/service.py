@@ -8,8 +8,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from certify import clock
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.queries import certificate_by_serial
 from certify.core.canonical import sha256_hex
 from certify.core.verification import (
     Check,
@@ -19,18 +21,17 @@ from certify.core.verification import (
     verify_document,
     with_live_status,
 )
-from certify.db import db_session, utcnow
+from certify.db import db_session
+from certify.state import app_state
 
 
 def registry_keys() -> RegistryKeys:
     """This registry's key export, parsed once per key set (rotation changes the fingerprint)."""
     store = get_keystore()
-    cache = current_app.extensions.setdefault("certify.verify_keys", {})
     key = (tuple(k.id for k in store.credential_keys), store.current_signing_cert.fingerprint)
-    if key not in cache:
-        cache.clear()
-        cache[key] = RegistryKeys.from_export(store.export(current_app.config["PUBLIC_URL"]))
-    return cache[key]
+    return app_state().caches.registry_keys.get_or_make(
+        key, lambda: RegistryKeys.from_export(store.export(current_app.config["PUBLIC_URL"]))
+    )
 
 
 def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
@@ -70,7 +71,7 @@ def public_summary(certificate: Certificate) -> dict[str, Any]:
 
 
 def lookup(serial: str) -> RegistryRecord:
-    certificate = db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    certificate = certificate_by_serial(db_session(), serial)
     if certificate is None:
         return RegistryRecord(found=False)
     status = certificate.current_status
@@ -103,7 +104,7 @@ def verify_bytes(data: bytes) -> Verification:
     Raises:
         NotADocument: neither a PDF nor a credential.
     """
-    now = utcnow()
+    now = clock.now()
     return verify_document(
         data,
         registry_keys(),
@@ -122,9 +123,9 @@ def verify_certificate(certificate: Certificate) -> Verification:
     live on every request. The registry holds no PDF to check here, so ``log_inclusion``
     reports whether the log holds this certificate's issuance entry for exactly these bytes.
     """
-    now = utcnow()
+    now = clock.now()
     keys = registry_keys()
-    cache = current_app.extensions.setdefault("certify.verify_static", {})
+    cache = app_state().caches.verify_static
     key = (certificate.serial, keys.root_fingerprint, len(keys.credential_keys))
     static = cache.get(key)
     if static is None:
@@ -144,9 +145,7 @@ def verify_certificate(certificate: Certificate) -> Verification:
                 for c in offline.checks
             ),
         )
-        if len(cache) > 20_000:  # bounded: a crawl of every serial cannot exhaust memory
-            cache.clear()
-        cache[key] = static
+        cache.put(key, static)  # bounded: a crawl of every serial cannot exhaust memory
     status = certificate.status_at(now)
     record = RegistryRecord(
         True, certificate.credential, status.value, _status_words(certificate, status)

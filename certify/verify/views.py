@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from flask import (
@@ -18,18 +17,19 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
+from certify import clock
 from certify.access import public
-from certify.api.views import live_row
 from certify.certificates.models import Certificate
+from certify.certificates.queries import certificate_by_serial, live_row
 from certify.core.serial import SerialError, normalise_serial
 from certify.core.verification import NotADocument, Verification
-from certify.db import db_session, utcnow
+from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.security import csrf
+from certify.state import app_state
 from certify.verify.service import (
     public_summary,
     registry_keys,
@@ -134,17 +134,10 @@ def submit() -> Any:
 
 
 def _certificate(serial: str | None) -> Certificate | None:
-    if serial is None:
-        return None
-    return db_session().scalar(select(Certificate).where(Certificate.serial == serial))
+    return certificate_by_serial(db_session(), serial) if serial is not None else None
 
 
 _STAMP = "\x00checked-at\x00"
-_PAGE_CACHE_SIZE = 10_000
-
-
-def _page_cache() -> OrderedDict[tuple[Any, ...], str]:
-    return current_app.extensions.setdefault("certify.verify_pages", OrderedDict())
 
 
 @bp.get("/verify/<serial>")
@@ -165,7 +158,7 @@ def by_serial(serial: str) -> Any:
     live = live_row(serial)
     if live is None:
         return _render(None, 404, unknown_serial=serial)
-    now = utcnow()
+    now = clock.now()
     keys = registry_keys()
     anonymous = not session.get("uid") and not session.get("_flashes")
     key = (
@@ -178,10 +171,10 @@ def by_serial(serial: str) -> Any:
         keys.root_fingerprint,
         len(keys.credential_keys),
     )
-    cache = _page_cache()
-    if anonymous and key in cache:
-        cache.move_to_end(key)
-        return cache[key].replace(_STAMP, f"{now:%Y-%m-%d %H:%M:%S}")
+    cache = app_state().caches.verify_pages
+    cached = cache.get(key) if anonymous else None
+    if cached is not None:
+        return cached.replace(_STAMP, f"{now:%Y-%m-%d %H:%M:%S}")
     certificate = _certificate(serial)
     if certificate is None:
         return _render(None, 404, unknown_serial=serial)
@@ -190,9 +183,7 @@ def by_serial(serial: str) -> Any:
     html, status = _render(result, 200, certificate=certificate, with_form=False)
     if anonymous:
         stamp = result.freshness.rsplit(" at ", 1)[-1].removesuffix(" UTC")
-        cache[key] = html.replace(stamp, _STAMP)
-        if len(cache) > _PAGE_CACHE_SIZE:
-            cache.popitem(last=False)
+        cache.put(key, html.replace(stamp, _STAMP))
     return html, status
 
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from certify import clock
 from certify.applications.models import Application
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, StatusList
 from certify.core.actor import Actor
 from certify.core.rubric_samples import sample_answers
 from certify.core.scoring import score
-from certify.db import utcnow
 
 REVIEWER = Actor.user("reviewer-public-id")
 
@@ -50,7 +50,7 @@ def make_application(app, session, create_user, rubric):
             standard_sha256=rubric.sha256,
             services="Data annotation and multilingual customer support",
             site_ids=json.dumps([s.public_id for s in org.sites]),
-            decided_at=utcnow(),
+            decided_at=clock.now(),
             decision="certified",
         )
         session.add(application)
@@ -63,7 +63,7 @@ def make_application(app, session, create_user, rubric):
 @pytest.fixture
 def issue(app, session, rubric):
     """``issue(application, level=3, decided_at=None)``: run the real pipeline, commit."""
-    from certify.certificates.issuance import issue_certificate
+    from certify.lifecycle import issue_certificate
 
     def run(application, level: int = 3, decided_at: dt.datetime | None = None):
         result = score(rubric, answers_for(rubric, level))
@@ -73,7 +73,7 @@ def issue(app, session, rubric):
                 application,
                 score=result,
                 rubric=rubric,
-                decided_at=decided_at or utcnow(),
+                decided_at=decided_at or clock.now(),
                 actor=REVIEWER,
             )
             session.commit()

@@ -12,7 +12,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from certify import create_app
+from certify.clock import ManualClock
 from certify.db import get_db
+from certify.state import app_state
 
 SECRET = "test-secret-key-that-is-long-enough"
 
@@ -62,6 +64,14 @@ def app(migrated_engine: Engine, database_url: str, tmp_path, app_config) -> Ite
     outer.rollback()
     connection.close()
     db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app: Flask) -> ManualClock:
+    """The app's clock, stopped at the current time; tests move it with ``advance``/``set``."""
+    manual = ManualClock()
+    app_state(app).clock = manual
+    return manual
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def test_certificate_has_the_record_and_live_status(app, client, session, certif
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
     # suspended: the very next request says so, although the record is cached
-    from certify.certificates.operations import reinstate_certificate, suspend_certificate
+    from certify.lifecycle import reinstate_certificate, suspend_certificate
 
     with app.app_context():
         suspend_certificate(session, certificate, ADMIN, "fraud", "Found out")
@@ -94,7 +94,7 @@ def test_a_suspension_shows_everywhere_at_once(app, client, session, certified) 
         "/api/v1/certificates?q=dhaka",
     ):
         assert client.get(url).status_code == 200  # warm every cache
-    from certify.certificates.operations import suspend_certificate
+    from certify.lifecycle import suspend_certificate
 
     with app.app_context():
         suspend_certificate(session, certificate, ADMIN, "fraud", "x")
@@ -132,7 +132,7 @@ def test_list_shape_filters_and_paging(app, client, session, certified) -> None:
     assert [i["serial"] for i in data["items"]] == [a.serial]
     data = client.get("/api/v1/certificates?q=annotation&per_page=1&page=2").json
     assert [i["serial"] for i in data["items"]] == [b.serial]
-    from certify.certificates.operations import withdraw_certificate
+    from certify.lifecycle import withdraw_certificate
 
     with app.app_context():
         withdraw_certificate(session, b, ADMIN, "fraud", "x")
@@ -145,16 +145,16 @@ def test_list_shape_filters_and_paging(app, client, session, certified) -> None:
     assert data["total"] == 3
 
 
-def test_status_active_excludes_expired(client, certified, monkeypatch) -> None:
+def test_status_active_excludes_expired(client, certified, clock) -> None:
     certificate = certified("Old Org")
     # the clock moves past the end of validity (the record itself cannot change)
     later = certificate.expires_after
-    monkeypatch.setattr("certify.api.views.utcnow", lambda: later)
+    clock.set(later)
     assert client.get("/api/v1/certificates?status=active&q=old").json["items"] == []
     data = client.get("/api/v1/certificates?status=expired&q=old").json
     assert [i["status"] for i in data["items"]] == ["expired"]
     assert client.get(f"/api/v1/certificates/{certificate.serial}").json["status"] == "expired"
-    monkeypatch.setattr("certify.api.views.utcnow", lambda: later - dt.timedelta(seconds=1))
+    clock.set(later - dt.timedelta(seconds=1))
     data = client.get("/api/v1/certificates?status=active&q=old").json
     assert [i["status"] for i in data["items"]] == ["active"]
 
@@ -350,7 +350,7 @@ def test_the_live_reader_sees_every_status_change(fresh_database_url) -> None:
     from sqlalchemy import update
 
     from benchmarks.bench_registry import bulk_load
-    from certify.api.views import LiveReader
+    from certify.certificates.queries import LiveReader
     from certify.db import make_engine
 
     serial = bulk_load(fresh_database_url, 1)[0]
@@ -373,7 +373,7 @@ def test_the_live_reader_sees_every_status_change(fresh_database_url) -> None:
 
 def test_the_live_reader_reconnects_after_a_broken_connection(fresh_database_url) -> None:
     from benchmarks.bench_registry import bulk_load
-    from certify.api.views import LiveReader
+    from certify.certificates.queries import LiveReader
     from certify.db import make_engine
 
     serial = bulk_load(fresh_database_url, 1)[0]
@@ -394,7 +394,7 @@ def test_the_live_reader_never_hands_back_an_autocommit_connection(fresh_databas
 
     from sqlalchemy import text
 
-    from certify.api.views import LiveReader
+    from certify.certificates.queries import LiveReader
     from certify.db import make_engine
 
     engine = make_engine(fresh_database_url, echo=False)

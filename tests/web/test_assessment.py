@@ -297,13 +297,13 @@ def test_return_to_auditor_shows_reasons_and_reopens(app, case, session) -> None
 
 
 def test_a_failed_issuance_leaves_the_case_undecided(app, case, session, monkeypatch) -> None:
-    from certify.certificates import issuance
+    from certify import lifecycle
     from certify.operations import OperationError
 
     def broken(*_a, **_k):
         raise OperationError("The signing key could not be loaded.")
 
-    monkeypatch.setattr(issuance, "issue_certificate", broken)
+    monkeypatch.setattr(lifecycle, "issue_certificate", broken)
     _submit(app, case)
     reviewer = _client(app, case["reviewer"])
     response = reviewer.post(

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from certify.certificates import pdf as cpdf
-from certify.certificates.issuance import STEPS_KEY, IssuanceError, add_issuance_step
+from certify.certificates.issuance import IssuanceError
 from certify.certificates.keys import get_keystore, rotate_keys
 from certify.certificates.pdf import (
     CREDENTIAL_ATTACHMENT,
@@ -33,7 +33,7 @@ from certify.core.pdf_signing import PdfSigner, extract_attachment, validate_pdf
 from certify.core.pki import load_certificate, make_root_ca, make_signing_cert
 from certify.core.serial import generate_serial
 from tests.core.tools import make_nss_db, pdf_to_png, pdfsig, read_qr
-from tests.web import certificate_fixtures
+from tests.web import certificate_fixtures, lifecycle_steps
 from tests.web.certificate_fixtures import counts
 from tests.web.conftest import login
 from tests.web.independent_verifier import verify
@@ -42,7 +42,7 @@ issue = certificate_fixtures.issue
 make_application = certificate_fixtures.make_application
 rubric = certificate_fixtures.rubric
 
-PDF_STEPS = ("pdf_sign", "pdf_store")
+PDF_STEPS = ("sign_pdf", "store_pdf")
 
 
 def fetch_pdf(client, serial: str) -> bytes:
@@ -96,12 +96,12 @@ def issued(app, client, make_application, issue):
 # --------------------------------------------------------------------------- pipeline
 
 
-def test_pdf_steps_sit_after_credential_and_record(app) -> None:
-    names = [name for name, _ in app.extensions[STEPS_KEY]]
-    assert names.index("credential") < names.index("pdf_sign") < names.index("record")
-    assert names.index("record") < names.index("pdf_store") < names.index("audit")
-    if "log_append" in names:  # the transparency log's proof must exist before the PDF
-        assert names.index("log_append") < names.index("pdf_sign")
+def test_pdf_steps_sit_after_credential_and_record() -> None:
+    index = lifecycle_steps.names().index
+    assert index("make_credential") < index("sign_pdf") < index("record_certificate")
+    assert index("record_certificate") < index("store_pdf") < index("audit_issuance")
+    # the transparency log's proof must exist before the PDF
+    assert index("append_issuance_entry") < index("sign_pdf")
 
 
 def test_issuance_stores_the_signed_pdf_and_its_hash(app, session, issued) -> None:
@@ -282,12 +282,14 @@ def test_the_signer_is_built_once_per_signing_certificate(app, make_application,
 
 
 def test_the_log_proof_present_at_signing_is_the_one_embedded(
-    app, client, make_application, issue
+    app, client, make_application, issue, monkeypatch
 ) -> None:
     seen = []
-    add_issuance_step(
-        app, "spy", lambda ctx: seen.append(getattr(ctx, "log_proof", None)), before="pdf_sign"
-    )
+
+    def spy(ctx):
+        seen.append(ctx.log_proof)
+
+    lifecycle_steps.insert_step(monkeypatch, spy, before="sign_pdf")
     certificate = issue(make_application())
     _, root = served_root(client)
     result = validate_pdf(fetch_pdf(client, certificate.serial), [root])
@@ -300,14 +302,14 @@ def test_the_log_proof_present_at_signing_is_the_one_embedded(
 
 
 def test_a_log_proof_is_embedded_inside_the_signed_revision(
-    app, client, make_application, issue
+    app, client, make_application, issue, monkeypatch
 ) -> None:
     proof = "registry.test/log\n12\nproof text — with UTF-8\n"
 
     def log_step(ctx):
         ctx.log_proof = proof
 
-    add_issuance_step(app, "test_log", log_step, before="pdf_sign")
+    lifecycle_steps.insert_step(monkeypatch, log_step, before="sign_pdf")
     certificate = issue(make_application())
     served = fetch_pdf(client, certificate.serial)
     _, root = served_root(client)
@@ -320,12 +322,12 @@ def test_a_log_proof_is_embedded_inside_the_signed_revision(
 
 @pytest.mark.parametrize("value", ["", None, b"bytes are not text", 42])
 def test_no_log_proof_attachment_unless_a_non_empty_string(
-    app, client, make_application, issue, value
+    app, client, make_application, issue, value, monkeypatch
 ) -> None:
     def log_step(ctx):
         ctx.log_proof = value
 
-    add_issuance_step(app, "test_log", log_step, before="pdf_sign")
+    lifecycle_steps.insert_step(monkeypatch, log_step, before="sign_pdf")
     certificate = issue(make_application())
     _, root = served_root(client)
     result = validate_pdf(fetch_pdf(client, certificate.serial), [root])
@@ -377,27 +379,17 @@ def _files(root: Path) -> set[tuple[str, int]]:
 
 @pytest.mark.parametrize("step_name", PDF_STEPS)
 def test_a_failing_pdf_step_leaves_nothing_behind(
-    app, session, make_application, issue, step_name
+    app, session, make_application, issue, step_name, monkeypatch
 ) -> None:
     issue(make_application())
     application = make_application()
     before, documents = counts(session), _document_count(session)
     instance = Path(app.instance_path)
     files_before = _files(instance)
-    steps = app.extensions[STEPS_KEY]
-    position = [n for n, _ in steps].index(step_name)
-    original = steps[position][1]
-
-    def failing(ctx):
-        original(ctx)  # do the work, then fail: the worst moment
-        raise RuntimeError(f"injected failure after {step_name}")
-
-    steps[position] = (step_name, failing)
-    try:
+    with monkeypatch.context() as patch:
+        lifecycle_steps.fail_after(patch, step_name)
         with pytest.raises(IssuanceError, match=f"step '{step_name}' failed"):
             issue(application)
-    finally:
-        steps[position] = (step_name, original)
     session.rollback()
     assert counts(session) == before
     assert _document_count(session) == documents

@@ -12,22 +12,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from certify import clock, lifecycle
 from certify.audit.models import AuditEvent
-from certify.certificates.issuance import (
-    DEFAULT_STEPS,
-    STEPS_KEY,
-    IssuanceError,
-    add_issuance_step,
-    add_months,
-    issue_certificate,
-    issue_for_application,
-    validity,
-)
+from certify.certificates.issuance import IssuanceError, add_months, validity
 from certify.certificates.models import Certificate, CertificateStatus, CertificateStatusChange
 from certify.core.scoring import score
 from certify.core.serial import ALPHABET
-from certify.db import utcnow
-from tests.web import certificate_fixtures
+from certify.lifecycle import issue_certificate, issue_for_application
+from tests.web import certificate_fixtures, lifecycle_steps
 from tests.web.certificate_fixtures import REVIEWER, answers_for, counts
 from tests.web.independent_verifier import verify
 
@@ -54,7 +46,7 @@ def served_credential(client, serial: str) -> tuple[bytes, dict]:
 
 def test_issuance_makes_the_record_credential_and_event(app, session, make_application, issue):
     application = make_application(org_name="Kibera Keystrokes")
-    decided = utcnow()
+    decided = clock.now()
     certificate = issue(application, decided_at=decided)
     snap = certificate.snapshot_data
     assert snap["serial"] == certificate.serial
@@ -100,7 +92,7 @@ def test_issuance_makes_the_record_credential_and_event(app, session, make_appli
 
 
 def test_issue_date_is_never_before_the_decision(make_application, issue) -> None:
-    later = utcnow() + dt.timedelta(hours=2, microseconds=500)
+    later = clock.now() + dt.timedelta(hours=2, microseconds=500)
     certificate = issue(make_application(), decided_at=later)
     assert certificate.valid_from >= later
     assert certificate.valid_from.microsecond == 0
@@ -212,7 +204,7 @@ def test_typed_serials_redirect_to_the_canonical_url(client, make_application, i
 
 def test_o_for_zero_finds_the_certificate(client, session, make_application, issue) -> None:
     # Force a serial with a 0 to prove the O-for-0 reading (random serials may lack one).
-    from certify.certificates.operations import find_certificate
+    from certify.certificates.queries import find_certificate
 
     certificate = issue(make_application())
     body = certificate.serial.split("-")[1:4]
@@ -251,7 +243,7 @@ def test_a_score_that_does_not_certify_is_refused(app, session, make_application
             application,
             score=result,
             rubric=rubric,
-            decided_at=utcnow(),
+            decided_at=clock.now(),
             actor=REVIEWER,
         )
     assert counts(session) == before
@@ -267,7 +259,7 @@ def test_a_score_for_another_rubric_version_is_refused(app, session, make_applic
             application,
             score=score(rubric, answers_for(rubric)),
             rubric=rubric,
-            decided_at=utcnow(),
+            decided_at=clock.now(),
             actor=REVIEWER,
         )
 
@@ -305,9 +297,46 @@ def _files(root: Path) -> set[tuple[str, int]]:
     }
 
 
-@pytest.mark.parametrize("step_name", [name for name, _ in DEFAULT_STEPS])
+ISSUANCE_ORDER = [
+    "check_decision",
+    "choose_serial",
+    "take_snapshot",
+    "reserve_status_indexes",
+    "reserve_issuance_entry",
+    "make_credential",
+    "append_issuance_entry",
+    "sign_pdf",
+    "record_certificate",
+    "index_new_certificate",
+    "store_pdf",
+    "supersede_earlier",
+    "audit_issuance",
+]
+
+
+def test_the_issuance_order_is_the_one_written_in_the_lifecycle() -> None:
+    # The order matters: the credential names the log index reserved before it is signed,
+    # the PDF embeds the log proof appended after it, the row exists before it is indexed.
+    assert lifecycle_steps.names() == ISSUANCE_ORDER
+
+
+def test_status_changes_and_key_rotations_are_lists_too() -> None:
+    assert lifecycle_steps.names(lifecycle.CHANGE_STATUS) == [
+        "check_status_transition",
+        "update_status_lists",
+        "record_status_change",
+        "audit_status_change",
+        "append_status_entry",
+    ]
+    assert lifecycle_steps.names(lifecycle.ROTATE_KEYS) == [
+        "audit_key_rotation",
+        "announce_rotated_keys",
+    ]
+
+
+@pytest.mark.parametrize("step_name", ISSUANCE_ORDER)
 def test_a_failure_at_any_step_leaves_nothing_behind(
-    app, session, make_application, issue, step_name
+    app, session, make_application, issue, step_name, monkeypatch
 ) -> None:
     issue(make_application())  # lists exist and hold an entry: a failure must not touch them
     application = make_application()
@@ -315,24 +344,17 @@ def test_a_failure_at_any_step_leaves_nothing_behind(
     instance = Path(app.instance_path)
     files_before = _files(instance)
     written: list[Path] = []
-    steps = app.extensions[STEPS_KEY]
-    position = [n for n, _ in steps].index(step_name)
-    original = steps[position][1]
 
-    def failing(ctx):
-        original(ctx)  # do the step's work, then fail: the worst moment
+    def write_a_file(ctx):
         path = instance / "partial-output.bin"
         path.write_bytes(b"half a file")
         written.append(path)
         ctx.on_failure.append(lambda: path.unlink())
-        raise RuntimeError(f"injected failure after {step_name}")
 
-    steps[position] = (step_name, failing)
-    try:
+    with monkeypatch.context() as patch:
+        lifecycle_steps.fail_after(patch, step_name, write_a_file)
         with pytest.raises(IssuanceError, match=f"step '{step_name}' failed"):
             issue(application)
-    finally:
-        steps[position] = (step_name, original)
     session.rollback()
     assert counts(session) == before
     assert _files(instance) == files_before
@@ -343,39 +365,19 @@ def test_a_failure_at_any_step_leaves_nothing_behind(
 
 
 def test_a_failure_in_the_first_issuance_leaves_no_status_list(
-    app, session, make_application, issue
+    app, session, make_application, issue, monkeypatch
 ) -> None:
     application = make_application()
     before = counts(session)
     assert before["lists"] == []
-    steps = app.extensions[STEPS_KEY]
 
     def boom(ctx):
         raise RuntimeError("disk full")
 
-    add_issuance_step(app, "boom", boom, before="audit")
-    try:
-        with pytest.raises(IssuanceError, match="disk full"):
-            issue(application)
-    finally:
-        steps[:] = [s for s in steps if s[0] != "boom"]
+    lifecycle_steps.insert_step(monkeypatch, boom, before="audit_issuance")
+    with pytest.raises(IssuanceError, match="disk full"):
+        issue(application)
     assert counts(session) == before
-
-
-def test_add_issuance_step_places_steps(app) -> None:
-    def noop(ctx):
-        return None
-
-    add_issuance_step(app, "log", noop, before="credential")
-    add_issuance_step(app, "pdf", noop, after="credential")
-    names = [n for n, _ in app.extensions[STEPS_KEY]]
-    assert names.index("log") + 1 == names.index("credential") == names.index("pdf") - 1
-    with pytest.raises(ValueError):
-        add_issuance_step(app, "pdf", noop, after="record")
-    with pytest.raises(ValueError):
-        add_issuance_step(app, "x", noop, before="nowhere")
-    with pytest.raises(ValueError):
-        add_issuance_step(app, "y", noop)
 
 
 def test_the_log_step_puts_its_index_in_the_credential(app, client, make_application, issue):

@@ -13,6 +13,7 @@ import pytest
 from cryptography import x509
 from sqlalchemy import func
 
+from certify.certificates.cli import create_missing_keys
 from certify.certificates.keys import (
     KeyStoreError,
     ensure_keys,
@@ -21,6 +22,7 @@ from certify.certificates.keys import (
 )
 from certify.core import pki
 from certify.core.note import parse_verifier_key
+from certify.state import app_state
 from tests.web import certificate_fixtures
 from tests.web.independent_verifier import verify
 
@@ -33,9 +35,7 @@ rubric = certificate_fixtures.rubric
 def test_the_init_step_creates_every_key_once(app, capsys) -> None:
     folder = Path(app.config["KEYS_DIR"])
     assert not folder.exists()
-    step = next(
-        s for s in app.extensions["certify.init_steps"] if s.__name__ == "create_missing_keys"
-    )
+    step = create_missing_keys
     with app.app_context():
         step()
         assert "created credential key, root CA, document-signing certificate, log key" in (
@@ -77,7 +77,7 @@ def test_a_passphrase_encrypts_every_private_key(app, app_config) -> None:
     for path in folder.glob("*.key"):
         assert b"ENCRYPTED" in path.read_bytes(), path
     app.config["KEY_PASSPHRASE"] = "wrong"
-    app.extensions.pop("certify.keystore", None)
+    app_state(app).caches.keystore.clear()
     with app.app_context(), pytest.raises(KeyStoreError, match="passphrase"):
         get_keystore()
 

@@ -35,7 +35,7 @@ def certified(make_application, issue):
 
 
 def suspend(app, session, certificate: Certificate) -> None:
-    from certify.certificates.operations import suspend_certificate
+    from certify.lifecycle import suspend_certificate
 
     with app.app_context():
         suspend_certificate(session, certificate, ADMIN, "major_nonconformity", "Audit found")
@@ -279,7 +279,7 @@ def test_certificate_page_status_history_shows_category_not_reason(
     app, client, session, certified
 ) -> None:
     certificate = certified("Nairobi DataWorks")
-    from certify.certificates.operations import suspend_certificate
+    from certify.lifecycle import suspend_certificate
 
     with app.app_context():
         suspend_certificate(

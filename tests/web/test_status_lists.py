@@ -9,16 +9,12 @@ import json
 import pytest
 from sqlalchemy import select
 
+from certify import clock, signals
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, CertificateStatus
-from certify.certificates.operations import (
-    CertificateError,
-    reinstate_certificate,
-    suspend_certificate,
-    withdraw_certificate,
-)
+from certify.certificates.operations import CertificateError
 from certify.core.actor import Actor
-from certify.db import utcnow
+from certify.lifecycle import reinstate_certificate, suspend_certificate, withdraw_certificate
 from tests.web import certificate_fixtures
 from tests.web.independent_verifier import status_bit, verify
 
@@ -71,9 +67,9 @@ def test_suspend_and_reinstate_flip_the_suspension_bit(
         ),
     )
     assert bits(client, certificate) == {"revocation": False, "suspension": True}
-    assert certificate.status_at(utcnow()) is CertificateStatus.SUSPENDED
+    assert certificate.status_at(clock.now()) is CertificateStatus.SUSPENDED
     # up to the standard's maximum (ISRPS: 6 months) by default
-    assert 180 <= (certificate.suspended_until - utcnow()).days <= 185
+    assert 180 <= (certificate.suspended_until - clock.now()).days <= 185
     run(
         app,
         session,
@@ -141,7 +137,7 @@ def test_suspension_rules(
     app, session, make_application, issue, category, reason, until_days, message
 ) -> None:
     certificate = issue(make_application())
-    until = utcnow() + dt.timedelta(days=until_days) if until_days is not None else None
+    until = clock.now() + dt.timedelta(days=until_days) if until_days is not None else None
     with app.app_context(), pytest.raises(CertificateError, match=message):
         suspend_certificate(session, certificate, ADMIN, category, reason, until)
     session.rollback()
@@ -150,7 +146,7 @@ def test_suspension_rules(
 
 def test_a_shorter_suspension_is_kept(app, session, make_application, issue) -> None:
     certificate = issue(make_application())
-    until = utcnow() + dt.timedelta(days=30)
+    until = clock.now() + dt.timedelta(days=30)
     run(app, session, lambda: suspend_certificate(session, certificate, ADMIN, "other", "x", until))
     assert certificate.suspended_until == until
     with app.app_context(), pytest.raises(CertificateError, match="only an active"):
@@ -296,10 +292,11 @@ def test_dashboard_provider_lists_the_holders_certificates(
     certificate = issue(make_application(user))
     issue(make_application())  # another organisation's
     with app.test_request_context():
-        mine = dashboard_context(user)["my_certificates"]
+        mine = dashboard_context(app, user)["my_certificates"]
         assert [(c.serial, s) for c, s in mine] == [(certificate.serial, CertificateStatus.ACTIVE)]
-        assert dashboard_context(create_user("auditor")) == {}
-    assert dashboard_context in app.extensions["certify.dashboard_providers"]
+        assert dashboard_context(app, create_user("auditor")) == {}
+        panels = dict(signals.dashboard.send(app, user=user))
+    assert panels[dashboard_context]["my_certificates"]
 
 
 # --------------------------------------------------------------------------- lapsed suspensions
@@ -308,10 +305,11 @@ def test_dashboard_provider_lists_the_holders_certificates(
 def test_a_suspension_that_ended_without_reinstatement_is_withdrawn(
     app, client, session, make_application, issue
 ):
-    from certify.certificates.operations import lapsed_suspensions, withdraw_lapsed_suspension
+    from certify.certificates.operations import lapsed_suspensions
+    from certify.lifecycle import withdraw_lapsed_suspension
 
     lapsed, running, reinstated = (issue(make_application()) for _ in range(3))
-    start = utcnow() - dt.timedelta(days=200)
+    start = clock.now() - dt.timedelta(days=200)
     with app.app_context():
         suspend_certificate(
             session,
@@ -347,7 +345,7 @@ def test_cli_withdraw_lapsed_lists_first_and_withdraws_with_apply(
     app, session, make_application, issue
 ):
     certificate = issue(make_application())
-    start = utcnow() - dt.timedelta(days=200)
+    start = clock.now() - dt.timedelta(days=200)
     with app.app_context():
         suspend_certificate(
             session,
@@ -388,7 +386,7 @@ def test_the_admin_dashboard_lists_ended_suspensions(
     certificate = issue(make_application(org_name="Kisumu Text Works"))
     login_as("admin")
     assert b"Nothing is overdue." in client.get("/dashboard").data
-    start = utcnow() - dt.timedelta(days=30)
+    start = clock.now() - dt.timedelta(days=30)
     with app.app_context():
         suspend_certificate(
             session, certificate, ADMIN, "other", "Checking", start + dt.timedelta(1), now=start
@@ -426,7 +424,7 @@ def test_reserve_index_probes_then_reads_the_used_set_only_when_the_list_is_dens
     free, other = (taken + 1) % size, (taken + 7) % size
     with app.app_context():
         keys = get_keystore()
-        now = utcnow()
+        now = clock.now()
         # a draw that hits the held index is refused, the next (free) one is taken
         current, index = statuslists.reserve_index(
             session, "revocation", keys, now, Scripted([taken, free])

@@ -13,10 +13,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
-from certify import create_app
-from certify.certificates.issuance import add_issuance_step
+from certify import clock, create_app
 from certify.certificates.keys import get_keystore, rotate_keys
-from certify.certificates.operations import suspend_certificate
 from certify.core.actor import Actor
 from certify.core.logproof import verify_certificate_log_proof
 from certify.core.note import (
@@ -27,15 +25,13 @@ from certify.core.note import (
     sign_note,
     verifier_key,
 )
-from certify.db import get_db, utcnow
+from certify.db import get_db
+from certify.lifecycle import suspend_certificate
+from certify.translog.audit import verify_log
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
-from certify.translog.operations import (
-    append_entry,
-    current_signer,
-    log_key_changes,
-    verify_log,
-)
-from tests.web import certificate_fixtures
+from certify.translog.steps import log_key_changes
+from certify.translog.store import append_entry, current_signer
+from tests.web import certificate_fixtures, lifecycle_steps
 from tests.web.conftest import make_test_config
 
 issue = certificate_fixtures.issue
@@ -102,7 +98,7 @@ def _append_keys(app, session, n: int, prefix: str = "k") -> None:
             append_entry(
                 session,
                 LogEvent.CREDENTIAL_KEY_ADDED,
-                utcnow(),
+                clock.now(),
                 key_id=f"{prefix}{i}",
                 signer=signer,
             )
@@ -238,12 +234,14 @@ def test_the_empty_log_has_a_signed_checkpoint(client) -> None:
 
 
 def test_issuance_logs_the_credential_and_carries_a_verifiable_proof(
-    app, session, client, make_application, issue
+    app, session, client, make_application, issue, monkeypatch
 ) -> None:
     captured: list[str | None] = []
-    add_issuance_step(
-        app, "capture", lambda ctx: captured.append(ctx.log_proof), after="log_append"
-    )
+
+    def capture(ctx):
+        captured.append(ctx.log_proof)
+
+    lifecycle_steps.insert_step(monkeypatch, capture, after="append_issuance_entry")
     certificate = issue(make_application())
     document = json.loads(certificate.credential)
     index = document["transparencyLog"]["index"]
@@ -296,7 +294,7 @@ def test_suspending_adds_exactly_one_entry_seen_in_the_page_and_the_history(
     certificate = issue(make_application())
     before = _count(session)
     with app.app_context():
-        later = max(utcnow(), certificate.issued_at) + dt.timedelta(seconds=1)
+        later = max(clock.now(), certificate.issued_at) + dt.timedelta(seconds=1)
         suspend_certificate(
             session, certificate, ADMIN, "major_nonconformity", "Audit found X", now=later
         )
@@ -309,7 +307,7 @@ def test_suspending_adds_exactly_one_entry_seen_in_the_page_and_the_history(
     assert "Audit found X" not in row.entry.decode()
     page = client.get("/log").text
     assert certificate.serial in page and "suspended" in page
-    today = utcnow().date().isoformat()
+    today = clock.now().date().isoformat()
     body = client.get(f"/api/v1/certificates/{certificate.serial}/status?at={today}").json
     assert body["status"] == "suspended" and body["serial"] == certificate.serial
     assert [json.loads(e["entry"])["event"] for e in body["entries"]] == ["issued", "suspended"]
@@ -331,7 +329,7 @@ def test_suspending_adds_exactly_one_entry_seen_in_the_page_and_the_history(
             fn, sn = fn >> 1, sn >> 1
         assert sn == 0 and r == cp.root_hash
     # Before the issue date the log knows no status; a date-time works too.
-    yesterday = (utcnow() - dt.timedelta(days=1)).date().isoformat()
+    yesterday = (clock.now() - dt.timedelta(days=1)).date().isoformat()
     assert (
         client.get(f"/api/v1/certificates/{certificate.serial}/status?at={yesterday}").json[
             "status"
@@ -396,7 +394,7 @@ def test_log_verify_notices_a_status_change_that_was_not_logged(
     session.add(
         CertificateStatusChange(
             certificate_id=certificate.id,
-            changed_at=utcnow(),
+            changed_at=clock.now(),
             actor="cli:mallory",
             previous_status="active",
             new_status="withdrawn",
@@ -410,13 +408,15 @@ def test_log_verify_notices_a_status_change_that_was_not_logged(
     assert certificate.serial in result.output and "not in the log" in result.output
 
 
-def test_a_failed_issuance_leaves_no_log_entry(app, session, make_application, issue) -> None:
+def test_a_failed_issuance_leaves_no_log_entry(
+    app, session, make_application, issue, monkeypatch
+) -> None:
     before = _count(session)
 
     def boom(ctx):
         raise RuntimeError("disk full")
 
-    add_issuance_step(app, "boom", boom, after="log_append")
+    lifecycle_steps.insert_step(monkeypatch, boom, after="append_issuance_entry")
     from certify.certificates.issuance import IssuanceError
 
     with pytest.raises(IssuanceError):
@@ -445,7 +445,7 @@ def _thread_appends(app, n: int, label: str, errors: list) -> None:
                     append_entry(
                         s,
                         LogEvent.CREDENTIAL_KEY_ADDED,
-                        utcnow(),
+                        clock.now(),
                         key_id=f"{label}-{i}",
                         signer=signer,
                     )
@@ -468,7 +468,7 @@ def test_concurrent_appends_never_share_an_index(live_app) -> None:
         t.join()
     assert not errors, errors
     with live_app.app_context(), get_db(live_app).new_session(writer=False) as s:
-        from certify.translog.operations import current_verifier_key
+        from certify.translog.store import current_verifier_key
 
         report = verify_log(s, current_verifier_key(), "registry.test/log")
         assert report.ok, report.problem
@@ -482,11 +482,11 @@ def _build_live_log(app) -> None:
     db = get_db(app)
     with app.app_context():
         with db.new_session() as s:
-            log_key_changes(s, get_keystore(), utcnow())
+            log_key_changes(s, get_keystore(), clock.now())
             s.commit()
         rotate_keys()
         with db.new_session() as s:
-            log_key_changes(s, get_keystore(), utcnow())
+            log_key_changes(s, get_keystore(), clock.now())
             s.commit()
 
 

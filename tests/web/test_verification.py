@@ -9,14 +9,11 @@ import random
 import pytest
 
 from certify.certificates.keys import get_keystore
-from certify.certificates.operations import (
-    suspend_certificate,
-    withdraw_certificate,
-)
 from certify.core.actor import Actor
 from certify.core.credential import sign_credential
 from certify.core.keys import generate_private_key
 from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from certify.lifecycle import suspend_certificate, withdraw_certificate
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue
@@ -107,10 +104,8 @@ def test_superseded(client, issue, make_application) -> None:
     assert api(client, new.credential).json["verdict"] == "valid"
 
 
-def test_expired(client, certificate, monkeypatch) -> None:
-    later = certificate.valid_until + dt.timedelta(days=2)
-    monkeypatch.setattr("certify.verify.service.utcnow", lambda: later)
-    monkeypatch.setattr("certify.certificates.models.utcnow", lambda: later)
+def test_expired(client, certificate, clock) -> None:
+    clock.set(certificate.valid_until + dt.timedelta(days=2))
     assert api(client, certificate.credential).json["verdict"] == "expired"
     assert "Expired" in client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
 
@@ -259,12 +254,11 @@ def test_the_serial_page_checks_the_log(client, certificate) -> None:
     assert "of the public log" in page and "Genuine and valid" in page
 
 
-def test_the_serial_page_is_never_stale(app, client, session, certificate, monkeypatch) -> None:
+def test_the_serial_page_is_never_stale(app, client, session, certificate, clock) -> None:
     first = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
     second = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)  # from the cache
     assert "Genuine and valid" in first and "Genuine and valid" in second
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=7)
-    monkeypatch.setattr("certify.verify.views.utcnow", lambda: later)
+    later = clock.advance(dt.timedelta(seconds=7))
     third = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
     assert f"{later:%Y-%m-%d %H:%M:%S}" in third  # the check time is today's, not the cache's
     with app.app_context():

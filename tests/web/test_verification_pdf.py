@@ -206,11 +206,11 @@ def test_log_inclusion_is_checked_online_and_offline(client, issued_pdf, keys, t
 
 
 def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
-    app, client, issue, make_application, keys, tmp_path, capsys
+    app, client, issue, make_application, keys, tmp_path, capsys, monkeypatch
 ) -> None:
     """The proof is corrupted before signing, so the PDF signature is sound: only
     `log_inclusion` can catch it."""
-    from certify.certificates.issuance import add_issuance_step
+    from tests.web.lifecycle_steps import insert_step
 
     def corrupt(ctx) -> None:
         import base64
@@ -224,7 +224,7 @@ def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
         lines[at] = base64.b64encode(bytes(digest)).decode("ascii")
         ctx.log_proof = "\n".join(lines)
 
-    add_issuance_step(app, "corrupt_log_proof", corrupt, before="pdf_sign")
+    insert_step(monkeypatch, corrupt, before="sign_pdf")
     certificate = issue(make_application())
     pdf = client.get(f"/certificates/{certificate.serial}.pdf").get_data()
     result = verify_document(

@@ -10,8 +10,8 @@ from werkzeug.serving import make_server
 
 from certify import verify_cli
 from certify.certificates.keys import get_keystore
-from certify.certificates.operations import suspend_certificate
 from certify.core.actor import Actor
+from certify.lifecycle import suspend_certificate
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue
@@ -86,10 +86,10 @@ def test_changed_keys_are_flagged_loudly(
     # Pretend we pinned another registry's root: what an impostor swap would look like.
     from cryptography.hazmat.primitives import serialization
 
+    from certify import clock
     from certify.core.pki import make_root_ca
-    from certify.db import utcnow
 
-    _key, other_root = make_root_ca("Someone else", "Elsewhere", utcnow())
+    _key, other_root = make_root_ca("Someone else", "Elsewhere", clock.now())
     pinned = json.loads(pin.read_text())
     pinned["root_ca_pem"] = other_root.public_bytes(serialization.Encoding.PEM).decode()
     pin.write_text(json.dumps(pinned))

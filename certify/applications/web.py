@@ -1,0 +1,123 @@
+"""What the application pages share: the blueprint, the signed-in user, the pinned rubric,
+the evidence store and the case history shown on several pages.
+
+The pages are in ``views`` (the applicant's), ``case_views`` (the admin's review and
+assignment, the assignees' declarations, the conflict registers) and ``assessment_views``
+(the auditor's assessment and the reviewer's decision), all on this one blueprint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+)
+from sqlalchemy import select
+
+from certify.accounts.access import current_user
+from certify.accounts.models import User
+from certify.applications.access import (
+    get_application_or_404,
+    is_applicant,
+)
+from certify.applications.models import Application
+from certify.audit.models import AuditEvent
+from certify.core.rubric import Rubric
+from certify.db import db_session
+from certify.evidence.store import EvidenceStore
+from certify.standards.operations import get_rubric
+from certify.state import app_state
+
+bp = Blueprint("applications", __name__)
+
+
+def evidence_store() -> EvidenceStore:
+    """The app's evidence store, made on first use from its settings."""
+    state = app_state()
+    if state.evidence_store is None:
+        config = current_app.config
+        state.evidence_store = EvidenceStore(
+            Path(config["EVIDENCE_DIR"]), int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
+        )
+    return state.evidence_store
+
+
+def rubric_of(application: Application) -> Rubric:
+    """The pinned rubric; refuses to go on if what is published no longer has the pinned hash."""
+    rubric = get_rubric(application.standard_id, application.standard_version)
+    if rubric.sha256 != application.standard_sha256:
+        abort(500, "The standard this application is pinned to no longer matches its hash.")
+    return rubric
+
+
+def me() -> User:
+    """The signed-in user (the route's access rule guarantees one)."""
+    user = current_user()
+    assert user is not None
+    return user
+
+
+def applicant_application(public_id: str) -> Application:
+    """The signed-in ISSP member's own application (404 for anyone else's)."""
+    application = get_application_or_404(public_id)
+    if not is_applicant(me(), application):
+        abort(404)
+    return application
+
+
+def section_progress(application: Application, rubric: Rubric) -> list[dict[str, Any]]:
+    answered = set(application.answer_map())
+    return [
+        {
+            "section": s,
+            "answered": sum(1 for c in s.criteria if c.id in answered),
+            "total": len(s.criteria),
+        }
+        for s in rubric.sections
+    ]
+
+
+def history(application: Application) -> list[dict[str, Any]]:
+    events = (
+        db_session()
+        .scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.subject_type == "application",
+                AuditEvent.subject_id == application.public_id,
+            )
+            .order_by(AuditEvent.seq)
+        )
+        .all()
+    )
+    ids = {e.actor.split(":", 1)[1] for e in events if e.actor.startswith("user:")}
+    names = (
+        dict(
+            db_session()
+            .execute(select(User.public_id, User.full_name).where(User.public_id.in_(ids)))
+            .all()
+        )
+        if ids
+        else {}
+    )
+    rows = []
+    for e in events:
+        kind, _, ident = e.actor.partition(":")
+        who = (
+            names.get(ident, "a former user")
+            if kind == "user"
+            else ("certify" if kind == "system" else "an administrator (command line)")
+        )
+        rows.append(
+            {
+                "at": e.occurred_at,
+                "action": e.action.removeprefix("application.").replace("_", " "),
+                "who": who,
+                "reason": e.reason,
+            }
+        )
+    return rows

@@ -1,0 +1,90 @@
+"""The one clock: every "now" on the web side comes from here.
+
+Each app holds a :class:`Clock` (the system clock unless ``create_app`` is given another in
+``test_config["CLOCK"]``). Deadlines, surveillance windows, status changes and log entries all
+ask :func:`now`, so a test or the demo moves time by moving the app's clock: nothing patches
+``datetime`` or a module's function. The pure core never asks for the time; callers pass it in.
+
+Outside an application context (a script that imports a model, the offline verifier) there is
+no app clock, and :func:`now` answers the system time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Protocol
+
+from flask import current_app, has_app_context
+
+
+class Clock(Protocol):
+    """Something that tells the time: aware, in UTC."""
+
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    """The machine's clock."""
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class ManualClock:
+    """A clock that moves only when told to (tests, and the demo's time travel).
+
+    It starts at *start* (default: the system time when it is made) and stays there until
+    :meth:`advance` or :meth:`set` moves it. Thread-safe: a test's server threads share it.
+    """
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._lock = threading.Lock()
+        self._now = _aware(start) if start is not None else dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, moment: dt.datetime) -> None:
+        """Jump to *moment* (aware). Moving backwards is allowed: tests of stale input need it."""
+        with self._lock:
+            self._now = _aware(moment)
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """Move forward by *delta*; returns the new time."""
+        with self._lock:
+            self._now += delta
+            return self._now
+
+    def __repr__(self) -> str:
+        return f"ManualClock({self._now.isoformat()})"
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment!r}: the clock keeps aware UTC times only")
+    return moment.astimezone(dt.UTC)
+
+
+def app_clock() -> Clock:
+    """The current app's clock."""
+    from certify.state import app_state
+
+    return app_state(current_app).clock
+
+
+def now() -> dt.datetime:
+    """The current time, aware, in UTC, from the current app's clock (the system time when no
+    app is active)."""
+    if has_app_context():
+        return app_clock().now()
+    return dt.datetime.now(dt.UTC)
+
+
+def today() -> dt.date:
+    """Today's date in UTC, from the same clock as :func:`now`."""
+    return now().date()
