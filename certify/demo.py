@@ -204,6 +204,7 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     """Walk the demo ISSPs' applications through the same operations people use."""
 
     from certify.applications import assessment as audit_ops
+    from certify.applications import assignment
     from certify.applications import operations as ops
     from certify.applications.models import Application
     from certify.standards.operations import newest_rubric_in_effect
@@ -261,9 +262,9 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         if target == "submitted":
             continue
         ops.accept_application(session, application, admin)
-        ops.assign_case(session, application, admin, auditor, reviewer, today)
-        ops.declare_conflict(session, application, auditor, False, "")
-        ops.declare_conflict(session, application, reviewer, False, "")
+        assignment.assign_case(session, application, admin, auditor, reviewer, today)
+        assignment.declare_conflict(session, application, auditor, False, "")
+        assignment.declare_conflict(session, application, reviewer, False, "")
         theirs = _answers(rubric, level, self_assessment=False)
         for section in rubric.sections:
             ids = {c.id for c in section.criteria}

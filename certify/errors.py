@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -90,4 +90,9 @@ def init_app(app: Flask) -> None:
         # needing a rollback): end its transaction before the page, whose navigation reads
         # the signed-in user, is rendered.
         discard_session()
-        return _render(InternalServerError())
+        g.pop("_current_user", None)  # read again, on a fresh session, by the page's navigation
+        try:
+            return _render(InternalServerError())
+        except Exception:  # the page itself failed: still answer, with the usual headers
+            log.exception("rendering the error page failed")
+            return FRIENDLY[500], 500, {"Content-Type": "text/plain; charset=utf-8"}

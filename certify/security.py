@@ -1,9 +1,16 @@
-"""Security baseline: CSRF protection and the headers every response carries."""
+"""Security baseline: CSRF protection, the characters accepted from outside, and the headers
+every response carries."""
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
+
+from certify.core.text import text_problem
 
 csrf = CSRFProtect()
 
@@ -43,7 +50,53 @@ def _set_headers(response: Response) -> Response:
     return response
 
 
+def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    """Every string in a parsed JSON value (keys included), with where it is."""
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield where, key
+            yield from _strings(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            yield from _strings(item, f"{where}[{position}]")
+
+
+def _inputs() -> Iterator[tuple[str, str]]:
+    for key, value in request.args.items(multi=True):
+        yield f"the parameter {key!r}", key + value
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for key, value in request.form.items(multi=True):
+            yield f"the field {key!r}", key + value
+        for key, upload in request.files.items(multi=True):
+            yield f"the name of the file in {key!r}", key + (upload.filename or "")
+    elif request.is_json and request.content_length:
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except ValueError:
+            return  # not JSON: the view says so in its own words
+        yield from _strings(body, "the JSON body")
+
+
+def refuse_control_characters() -> None:
+    """Before any work, refuse text no field may hold: control characters other than tab and
+    line breaks, and invisible format characters (:mod:`certify.core.text`), in query
+    parameters, form fields, file names and JSON bodies (400), and in the path (404: no such
+    page). PostgreSQL cannot store NUL at all; the rest can spoof names or a terminal. Forms
+    refuse tab and line breaks in single-line fields (:mod:`certify.forms`)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, str) and text_problem(value) is not None:
+            abort(404)
+    for where, value in _inputs():
+        problem = text_problem(value)
+        if problem is not None:
+            abort(400, f"Nothing was saved: {where} was refused. {problem}")
+
+
 def init_app(app: Flask) -> None:
-    """Enable CSRF protection on every form and the headers on every response."""
+    """Enable CSRF protection on every form, the character check on every request and the
+    headers on every response."""
     csrf.init_app(app)
+    app.before_request(refuse_control_characters)
     app.after_request(_set_headers)

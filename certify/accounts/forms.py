@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     FieldList,
-    Form,
     FormField,
     PasswordField,
     SelectField,
@@ -18,11 +16,13 @@ from wtforms import (
     URLField,
     widgets,
 )
+from wtforms import Form as SubForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from certify.accounts.passwords import MIN_PASSWORD_LENGTH
 from certify.core.countries import country_choices, is_country
+from certify.forms import Form
 
 PASSWORD_HINT = f"At least {MIN_PASSWORD_LENGTH} characters. A few unrelated words make a good one."
 
@@ -70,14 +70,14 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         "Email", validators=[InputRequired("Enter your e-mail address."), Length(max=254)]
     )
     password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
 
 
-class SiteForm(Form):
+class SiteForm(SubForm):
     """One site; inside RegisterForm (no CSRF of its own)."""
 
     name = StringField("Site name", validators=[Optional(), Length(max=200)])
@@ -89,7 +89,7 @@ class SiteForm(Form):
     )
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     """A new person's account: who they are and their password."""
 
     full_name = StringField(
@@ -144,18 +144,18 @@ class RegisterForm(JoinForm):
             raise ValidationError("Add at least one site: its name and its address.")
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password.")]
     )
     password, password_confirm = new_password_fields("New password")
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     """Just the CSRF token: creating a link needs no input."""
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     full_name = StringField(
         "Full name", validators=[InputRequired("Enter the person's name."), Length(max=200)]
     )

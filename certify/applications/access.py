@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from certify.accounts.access import current_user
 from certify.accounts.models import Role, User
+from certify.applications.assignment import assignee_role, has_declared_no_conflict
 from certify.applications.models import Application, Evidence
-from certify.applications.operations import assignee_role, has_declared_no_conflict
 from certify.db import db_session
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from certify import clock, lifecycle
 from certify.accounts.models import User
+from certify.applications.assignment import assignee_role, has_declared_no_conflict
 from certify.applications.models import (
     Application,
     AssessmentSection,
@@ -20,13 +21,7 @@ from certify.applications.models import (
     Decision,
     NonConformity,
 )
-from certify.applications.operations import (
-    _scoring_answer,
-    assignee_role,
-    has_declared_no_conflict,
-    lock_application,
-    transition,
-)
+from certify.applications.operations import _scoring_answer, lock_application, transition
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json

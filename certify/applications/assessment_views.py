@@ -26,6 +26,7 @@ from certify.applications.assessment import (
     section_versions,
     submit_assessment,
 )
+from certify.applications.assignment import assignee_role
 from certify.applications.forms import (
     CloseNonConformityForm,
     ConfirmForm,
@@ -37,7 +38,6 @@ from certify.applications.forms import (
     fill_assessment_form,
 )
 from certify.applications.models import Application, NonConformity
-from certify.applications.operations import assignee_role
 from certify.applications.web import bp, me, rubric_of
 from certify.core.rubric import Rubric
 from certify.core.scoring import AnswerError, ScoreResult, preview

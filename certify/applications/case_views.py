@@ -21,6 +21,12 @@ from certify.accounts.models import Organisation, Role, User, UserRole
 from certify.applications.access import (
     get_application_or_404,
 )
+from certify.applications.assignment import (
+    add_register_entry,
+    assign_case,
+    assignee_role,
+    declare_conflict,
+)
 from certify.applications.forms import (
     AssignForm,
     ConfirmForm,
@@ -29,14 +35,7 @@ from certify.applications.forms import (
     RegisterEntryForm,
 )
 from certify.applications.models import Application, ConflictRegisterEntry, NonConformity
-from certify.applications.operations import (
-    accept_application,
-    add_register_entry,
-    assign_case,
-    assignee_role,
-    declare_conflict,
-    return_to_applicant,
-)
+from certify.applications.operations import accept_application, return_to_applicant
 from certify.applications.web import bp, me
 from certify.core.workflow import FINAL_STATES, AppState
 from certify.db import db_session

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -23,6 +22,7 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from certify.accounts.forms import choices
 from certify.core.rubric import Criterion, Rubric, Section
+from certify.forms import Form
 
 IMPACT_GROUPS = [
     "Youth from slums or informal settlements",
@@ -36,7 +36,7 @@ IMPACT_GROUPS = [
 ]
 
 
-class ScopeForm(FlaskForm):
+class ScopeForm(Form):
     services = TextAreaField(
         "Services in scope",
         validators=[InputRequired("Describe the services to be certified."), Length(max=4000)],
@@ -85,7 +85,7 @@ class ScopeForm(FlaskForm):
     contact_phone = StringField("Contact phone", validators=[Optional(), Length(max=50)])
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(Form):
     file = FileField(
         "File",
         validators=[FileRequired("Choose a file to upload.")],
@@ -95,17 +95,17 @@ class EvidenceForm(FlaskForm):
     description = StringField("What this shows", validators=[Optional(), Length(max=500)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     reason = TextAreaField(
         "Reason", validators=[InputRequired("Write the reason."), Length(max=4000)]
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """Only the CSRF token: for one-click actions."""
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     auditor = SelectField("Auditor", choices=[], validators=[InputRequired("Choose an auditor.")])
     reviewer = SelectField(
         "Reviewer",
@@ -115,7 +115,7 @@ class AssignForm(FlaskForm):
     )
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(Form):
     has_conflict = RadioField(
         "Do you have a conflict of interest with this organisation?",
         choices=choices(
@@ -137,7 +137,7 @@ class DeclarationForm(FlaskForm):
     )
 
 
-class RegisterEntryForm(FlaskForm):
+class RegisterEntryForm(Form):
     organisation = SelectField("Organisation on this registry", choices=[], validators=[Optional()])
     organisation_name = StringField(
         "Or its name",
@@ -162,8 +162,8 @@ def _field_prefix(c: Criterion) -> str:
     return "c_" + c.id.replace("-", "_")
 
 
-def section_form_class(rubric: Rubric, section: Section) -> type[FlaskForm]:
-    """A FlaskForm class with the fields for every criterion of *section*."""
+def section_form_class(rubric: Rubric, section: Section) -> type[Form]:
+    """A form class with the fields for every criterion of *section*."""
     attrs: dict[str, Any] = {}
     for c in section.criteria:
         p = _field_prefix(c)
@@ -196,10 +196,10 @@ def section_form_class(rubric: Rubric, section: Section) -> type[FlaskForm]:
         attrs[p + "_comment"] = TextAreaField(
             "Your comment", validators=[Optional(), Length(max=4000)]
         )
-    return type(f"Section{section.id}Form", (FlaskForm,), attrs)
+    return type(f"Section{section.id}Form", (Form,), attrs)
 
 
-def fill_section_form(form: FlaskForm, section: Section, stored: dict[str, dict[str, Any]]) -> None:
+def fill_section_form(form: Form, section: Section, stored: dict[str, dict[str, Any]]) -> None:
     """Put stored answers into a fresh (GET) form."""
     for c in section.criteria:
         p = _field_prefix(c)
@@ -219,7 +219,7 @@ def fill_section_form(form: FlaskForm, section: Section, stored: dict[str, dict[
         form[p + "_comment"].data = answer.get("comment") or ""
 
 
-def section_answers(form: FlaskForm, section: Section) -> dict[str, dict[str, Any]]:
+def section_answers(form: Form, section: Section) -> dict[str, dict[str, Any]]:
     """The answers typed into *form*: only criteria with a value or marked not applicable."""
     answers: dict[str, dict[str, Any]] = {}
     for c in section.criteria:
@@ -265,7 +265,7 @@ def criterion_field_names(c: Criterion) -> dict[str, str]:
 
 def assessment_form_class(
     rubric: Rubric, section: Section, evidence_choices: list[tuple[str, str]]
-) -> type[FlaskForm]:
+) -> type[Form]:
     """The self-assessment fields of *section* plus, per criterion, notes and evidence
     references, and the section version the form was loaded from."""
     base = section_form_class(rubric, section)
@@ -286,7 +286,7 @@ def assessment_form_class(
 
 
 def fill_assessment_form(
-    form: FlaskForm, section: Section, stored: dict[str, Any], version: int
+    form: Form, section: Section, stored: dict[str, Any], version: int
 ) -> None:
     """Put the saved audit answers (criterion id → AuditAnswer) into a fresh form."""
     fill_section_form(form, section, {cid: a.data for cid, a in stored.items()})
@@ -299,7 +299,7 @@ def fill_assessment_form(
     form["version"].data = str(version)
 
 
-def assessment_inputs(form: FlaskForm, section: Section) -> dict[str, dict[str, Any]]:
+def assessment_inputs(form: Form, section: Section) -> dict[str, dict[str, Any]]:
     """criterion id → {"answer", "notes", "evidence_refs"} typed into *form*."""
     answers = section_answers(form, section)
     out = {}
@@ -315,7 +315,7 @@ def assessment_inputs(form: FlaskForm, section: Section) -> dict[str, dict[str, 
     return out
 
 
-class NonConformityForm(FlaskForm):
+class NonConformityForm(Form):
     grade = SelectField(
         "Grade",
         choices=choices(
@@ -346,14 +346,14 @@ class NonConformityForm(FlaskForm):
     )
 
 
-class CloseNonConformityForm(FlaskForm):
+class CloseNonConformityForm(Form):
     note = TextAreaField(
         "How it was corrected",
         validators=[InputRequired("Say how it was corrected."), Length(max=4000)],
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     outcome = RadioField(
         "Decision",
         choices=choices(

@@ -6,18 +6,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify import clock
 from certify.accounts.models import Role, User
 from certify.applications.models import (
     Application,
-    ConflictDeclaration,
-    ConflictRegisterEntry,
-    Evidence,
     SelfAssessmentAnswer,
 )
 from certify.audit.operations import record_event
@@ -25,10 +22,7 @@ from certify.core.actor import Actor
 from certify.core.rubric import Rubric
 from certify.core.scoring import AnswerError, preview
 from certify.core.workflow import FINAL_STATES, Action, AppState, Party, TransitionError, next_state
-from certify.evidence.store import EvidenceError
 from certify.operations import OperationError
-
-CONFLICT_LOOKBACK_YEARS = 2
 
 
 def _actor(user: User) -> Actor:
@@ -342,110 +336,6 @@ def withdraw_application(
     transition(session, application, Action.WITHDRAW, party, _actor(user), reason=reason.strip())
 
 
-# -- evidence ------------------------------------------------------------------------------------
-
-
-def add_evidence(
-    session: Session,
-    application: Application,
-    user: User,
-    store: Any,
-    stream: BinaryIO,
-    filename: str,
-    criterion_id: str | None,
-    description: str | None,
-    rubric: Rubric,
-) -> Evidence:
-    """Store an uploaded file (checked by content and size) and attach it to the application.
-
-    If anything fails after the bytes were stored for the first time, they are removed again:
-    nothing is left behind.
-    """
-    lock_application(session, application)
-    from certify.core.filetypes import safe_download_name
-
-    _editable_by_applicant(application)
-    if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:
-        raise OperationError("Choose a criterion from the list.", field="criterion")
-    try:
-        blob = store.put(stream, filename)  # checked by content and size; nothing written
-    except EvidenceError as exc:
-        raise OperationError(exc.message, field="file", code="bad_evidence") from exc
-    try:
-        duplicate = session.scalar(
-            select(Evidence).where(
-                Evidence.application_id == application.id,
-                Evidence.sha256 == blob.sha256,
-                (Evidence.criterion_id == criterion_id)
-                if criterion_id
-                else Evidence.criterion_id.is_(None),
-            )
-        )
-        if duplicate is not None:
-            raise OperationError(
-                f"This file is already attached here as '{duplicate.filename}'.", field="file"
-            )
-        evidence = Evidence(
-            application=application,
-            criterion_id=criterion_id or None,
-            sha256=blob.sha256,
-            filename=safe_download_name(filename or "evidence", blob.kind),
-            kind=blob.kind.kind,
-            mime=blob.kind.mime,
-            size=blob.size,
-            description=(description or "").strip() or None,
-            uploaded_by_id=user.id,
-        )
-        session.add(evidence)
-        session.flush()
-        record_event(
-            session,
-            _actor(user),
-            "application.evidence_added",
-            "application",
-            application.public_id,
-            after={
-                "evidence": evidence.public_id,
-                "criterion": criterion_id,
-                "sha256": blob.sha256,
-                "size": blob.size,
-                "kind": blob.kind.kind,
-            },
-        )
-    except BaseException:
-        if blob.created and not _blob_referenced(session, blob.sha256):
-            store.delete(blob.sha256)
-        raise
-    return evidence
-
-
-def _blob_referenced(session: Session, sha256: str) -> bool:
-    try:
-        return bool(
-            session.scalar(
-                select(func.count()).select_from(Evidence).where(Evidence.sha256 == sha256)
-            )
-        )
-    except Exception:  # the session may be unusable after the failure
-        return False
-
-
-def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
-    """Detach an evidence file (the stored bytes stay while other cases use them)."""
-    application = lock_application(session, evidence.application)
-    _editable_by_applicant(application)
-    session.delete(evidence)
-    session.flush()
-    record_event(
-        session,
-        _actor(user),
-        "application.evidence_removed",
-        "application",
-        application.public_id,
-        before={"evidence": evidence.public_id, "sha256": evidence.sha256},
-    )
-
-
 # -- the certification body's side ---------------------------------------------------------------
 
 
@@ -470,203 +360,3 @@ def return_to_applicant(
     )
     application.last_return_reason = reason.strip()
     session.flush()
-
-
-def register_conflicts(
-    session: Session, user: User, application: Application, today: dt.date
-) -> list[ConflictRegisterEntry]:
-    """Register entries of *user* that conflict with *application*'s organisation: the same
-    organisation (linked, or by name) with a link that has not ended or ended within two years."""
-    org = application.organisation
-    cutoff = (
-        today.replace(year=today.year - CONFLICT_LOOKBACK_YEARS)
-        if not (today.month == 2 and today.day == 29)
-        else today.replace(year=today.year - CONFLICT_LOOKBACK_YEARS, day=28)
-    )
-    return list(
-        session.scalars(
-            select(ConflictRegisterEntry).where(
-                ConflictRegisterEntry.user_id == user.id,
-                or_(
-                    ConflictRegisterEntry.organisation_id == org.id,
-                    func.lower(ConflictRegisterEntry.organisation_name) == org.legal_name.lower(),
-                ),
-                or_(
-                    ConflictRegisterEntry.ended_on.is_(None),
-                    ConflictRegisterEntry.ended_on >= cutoff,
-                ),
-            )
-        )
-    )
-
-
-def assign_case(
-    session: Session,
-    application: Application,
-    admin: User,
-    auditor: User,
-    reviewer: User,
-    today: dt.date,
-) -> None:
-    """Name the auditor and the reviewer: two different people, holding those roles, with no
-    registered conflict with the organisation."""
-    lock_application(session, application)
-    if auditor.id == reviewer.id:
-        raise OperationError(
-            "The auditor and the reviewer must be two different people: a "
-            "reviewer never decides a case they audited.",
-            field="reviewer",
-        )
-    if not auditor.has_role(Role.AUDITOR) or not auditor.is_active:
-        raise OperationError("Choose an active auditor.", field="auditor")
-    if not reviewer.has_role(Role.REVIEWER) or not reviewer.is_active:
-        raise OperationError("Choose an active reviewer.", field="reviewer")
-    for person, field in ((auditor, "auditor"), (reviewer, "reviewer")):
-        conflicts = register_conflicts(session, person, application, today)
-        if conflicts:
-            entry = conflicts[0]
-            raise OperationError(
-                f"{person.full_name} cannot be {field} of this case: their conflict-of-interest "
-                f"register shows '{entry.relationship_text}' with {entry.organisation_name}"
-                f"{' (ended ' + entry.ended_on.isoformat() + ')' if entry.ended_on else ''}, "
-                f"within the last {CONFLICT_LOOKBACK_YEARS} years. Choose someone else.",
-                field=field,
-                code="conflict_of_interest",
-            )
-    application.auditor = auditor
-    application.reviewer = reviewer
-    application.assignment_round += 1
-    session.flush()
-    transition(
-        session,
-        application,
-        Action.ASSIGN,
-        Party.ADMIN,
-        _actor(admin),
-        extra={
-            "auditor": auditor.public_id,
-            "reviewer": reviewer.public_id,
-            "round": application.assignment_round,
-        },
-    )
-
-
-def assignee_role(application: Application, user: User) -> str | None:
-    """'auditor' or 'reviewer' when *user* holds that part in this case's current assignment."""
-    if application.auditor_id == user.id:
-        return "auditor"
-    if application.reviewer_id == user.id:
-        return "reviewer"
-    return None
-
-
-def has_declared_no_conflict(application: Application, user: User) -> bool:
-    role = assignee_role(application, user)
-    if role is None:
-        return False
-    declaration = application.current_declaration(user, role)
-    return declaration is not None and not declaration.has_conflict
-
-
-def declare_conflict(
-    session: Session, application: Application, user: User, has_conflict: bool, statement: str
-) -> None:
-    """Record the assignee's declaration for this case. A conflict sends the case back to the
-    admin for reassignment; when both have declared none, the audit starts."""
-    lock_application(session, application)
-    role = assignee_role(application, user)
-    if role is None or application.app_state != AppState.ASSIGNED:
-        raise OperationError("You are not waiting to declare for this case.", code="not_assigned")
-    if application.current_declaration(user, role) is not None:
-        raise OperationError("You have already declared for this case.", code="already_declared")
-    if has_conflict and not statement.strip():
-        raise OperationError(
-            "Describe the conflict so the admin can reassign the case.", field="statement"
-        )
-    session.add(
-        ConflictDeclaration(
-            application=application,
-            user_id=user.id,
-            role=role,
-            assignment_round=application.assignment_round,
-            has_conflict=has_conflict,
-            statement=statement.strip() or "I have no conflict of interest with this organisation.",
-        )
-    )
-    session.flush()
-    record_event(
-        session,
-        _actor(user),
-        "application.conflict_declared",
-        "application",
-        application.public_id,
-        reason=statement.strip() or None,
-        after={"role": role, "has_conflict": has_conflict, "round": application.assignment_round},
-    )
-    if has_conflict:
-        if role == "auditor":
-            application.auditor_id = None
-        else:
-            application.reviewer_id = None
-        transition(
-            session,
-            application,
-            Action.RELEASE,
-            Party.AUDITOR if role == "auditor" else Party.REVIEWER,
-            _actor(user),
-            reason="conflict of interest declared",
-        )
-        return
-    others = [(application.auditor, "auditor"), (application.reviewer, "reviewer")]
-    if all(
-        p is not None
-        and (d := application.current_declaration(p, r)) is not None
-        and not d.has_conflict
-        for p, r in others
-    ):
-        transition(
-            session,
-            application,
-            Action.START_AUDIT,
-            Party.SYSTEM,
-            Actor.system("workflow"),
-            reason="both assignees declared no conflict",
-        )
-
-
-def add_register_entry(
-    session: Session,
-    user: User,
-    *,
-    organisation_name: str,
-    organisation_id: int | None,
-    relationship: str,
-    started_on: dt.date | None,
-    ended_on: dt.date | None,
-) -> ConflictRegisterEntry:
-    if started_on and ended_on and ended_on < started_on:
-        raise OperationError("The end date is before the start date.", field="ended_on")
-    entry = ConflictRegisterEntry(
-        user_id=user.id,
-        organisation_id=organisation_id,
-        organisation_name=organisation_name.strip(),
-        relationship_text=relationship.strip(),
-        started_on=started_on,
-        ended_on=ended_on,
-    )
-    session.add(entry)
-    session.flush()
-    record_event(
-        session,
-        _actor(user),
-        "conflict_register.added",
-        "user",
-        user.public_id,
-        after={
-            "entry": entry.public_id,
-            "organisation": entry.organisation_name,
-            "relationship": entry.relationship_text,
-            "ended_on": ended_on.isoformat() if ended_on else None,
-        },
-    )
-    return entry

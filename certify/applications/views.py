@@ -24,6 +24,8 @@ from certify.applications.access import (
     get_evidence_or_404,
     is_applicant,
 )
+from certify.applications.assignment import assignee_role
+from certify.applications.evidence import add_evidence, remove_evidence
 from certify.applications.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -37,10 +39,7 @@ from certify.applications.forms import (
 from certify.applications.models import Application
 from certify.applications.operations import (
     ScopeData,
-    add_evidence,
-    assignee_role,
     missing_answers,
-    remove_evidence,
     rubric_in_effect,
     save_scope,
     save_section_answers,

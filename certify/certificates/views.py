@@ -24,26 +24,24 @@ from flask import (
     request,
     url_for,
 )
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import DateField, SelectField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
 from certify import clock, lifecycle
 from certify.access import public
 from certify.accounts.access import actor_of, current_user, roles_required
-from certify.accounts.forms import choices
 from certify.accounts.models import Role, User
 from certify.certificates import statuslists
+from certify.certificates.forms import ReinstateForm, SuspendForm, WithdrawForm
 from certify.certificates.keys import KeyStoreError, get_keystore
-from certify.certificates.models import REASON_CATEGORIES, Certificate
+from certify.certificates.models import Certificate
 from certify.certificates.operations import lapsed_suspensions
 from certify.certificates.pdf import document_for, pdf_file_name
 from certify.certificates.queries import certificate_or_404
 from certify.certificates.serials import canonical_serial, redirect_to_canonical
 from certify.core.canonical import sha256_hex
 from certify.db import db_session
+from certify.forms import Form
 from certify.transaction import attempt
 
 bp = Blueprint("certificates", __name__)
@@ -53,8 +51,6 @@ SHORT_CACHE = "public, max-age=300"
 #: A credential's bytes never change once issued.
 LONG_CACHE = "public, max-age=86400, immutable"
 CREDENTIAL_TYPES = ("application/json", "application/vc", "application/vc+ld+json")
-
-CATEGORY_CHOICES = choices((c, c.replace("_", " ").capitalize()) for c in REASON_CATEGORIES)
 
 
 @bp.errorhandler(KeyStoreError)
@@ -157,31 +153,6 @@ def _json(value: Any) -> bytes:
 # --------------------------------------------------------------------------- admin
 
 
-class SuspendForm(FlaskForm):
-    category = SelectField("Reason category", choices=CATEGORY_CHOICES)
-    reason = TextAreaField(
-        "Reason", validators=[InputRequired("Write the reason."), Length(max=4000)]
-    )
-    until = DateField(
-        "Suspended until (UTC)",
-        validators=[Optional()],
-        description="Leave empty for the longest suspension the standard allows.",
-    )
-
-
-class ReinstateForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason", validators=[InputRequired("Write the reason."), Length(max=4000)]
-    )
-
-
-class WithdrawForm(FlaskForm):
-    category = SelectField("Reason category", choices=CATEGORY_CHOICES)
-    reason = TextAreaField(
-        "Reason", validators=[InputRequired("Write the reason."), Length(max=4000)]
-    )
-
-
 def get_certificate_or_404(serial: str) -> Certificate:
     """The certificate with this serial as typed (any form of it), for the admin pages."""
     canonical = canonical_serial(serial)
@@ -199,7 +170,7 @@ def admin_index() -> str:
     )
 
 
-def _forms() -> dict[str, FlaskForm]:
+def _forms() -> dict[str, Form]:
     return {
         "suspend_form": SuspendForm(prefix="suspend"),
         "reinstate_form": ReinstateForm(prefix="reinstate"),
@@ -207,7 +178,7 @@ def _forms() -> dict[str, FlaskForm]:
     }
 
 
-def _show(certificate: Certificate, forms: dict[str, FlaskForm], status: int = 200) -> Any:
+def _show(certificate: Certificate, forms: dict[str, Form], status: int = 200) -> Any:
     return (
         render_template(
             "certificates/admin_show.html",

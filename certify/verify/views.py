@@ -15,10 +15,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
-from wtforms import StringField
-from wtforms.validators import Length, Optional
 
 from certify import clock
 from certify.access import public
@@ -30,6 +26,7 @@ from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.security import csrf
 from certify.state import app_state
+from certify.verify.forms import VerifyForm
 from certify.verify.service import (
     public_summary,
     registry_keys,
@@ -61,16 +58,6 @@ CHECK_LABELS = {
     "validity_period": "Within its validity period",
     "log_inclusion": "Recorded in the public transparency log",
 }
-
-
-class VerifyForm(FlaskForm):
-    serial = StringField(
-        "Certificate serial number",
-        validators=[Optional(), Length(max=60)],
-        description="As printed on the certificate, e.g. ISR-7K2M-…; capitals, "
-        "spaces and hyphens do not matter.",
-    )
-    file = FileField("Or upload the certificate (PDF) or its credential (JSON)")
 
 
 def _render(

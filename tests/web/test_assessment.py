@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 
 from certify.accounts.models import User
 from certify.applications import assessment as assessment_ops
+from certify.applications.assignment import assign_case, declare_conflict
 from certify.applications.models import Application, Decision
 from certify.applications.operations import (
     ScopeData,
     accept_application,
-    assign_case,
-    declare_conflict,
     save_scope,
     save_section_answers,
     start_application,

@@ -1,0 +1,120 @@
+"""Evidence files of an application: attached through the evidence store, detached again."""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from certify.accounts.models import User
+from certify.applications.models import (
+    Application,
+    Evidence,
+)
+from certify.applications.operations import _actor, _editable_by_applicant, lock_application
+from certify.audit.operations import record_event
+from certify.core.rubric import Rubric
+from certify.evidence.store import EvidenceError
+from certify.operations import OperationError
+
+
+def add_evidence(
+    session: Session,
+    application: Application,
+    user: User,
+    store: Any,
+    stream: BinaryIO,
+    filename: str,
+    criterion_id: str | None,
+    description: str | None,
+    rubric: Rubric,
+) -> Evidence:
+    """Store an uploaded file (checked by content and size) and attach it to the application.
+
+    If anything fails after the bytes were stored for the first time, they are removed again:
+    nothing is left behind.
+    """
+    lock_application(session, application)
+    from certify.core.filetypes import safe_download_name
+
+    _editable_by_applicant(application)
+    if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:
+        raise OperationError("Choose a criterion from the list.", field="criterion")
+    try:
+        blob = store.put(stream, filename)  # checked by content and size; nothing written
+    except EvidenceError as exc:
+        raise OperationError(exc.message, field="file", code="bad_evidence") from exc
+    try:
+        duplicate = session.scalar(
+            select(Evidence).where(
+                Evidence.application_id == application.id,
+                Evidence.sha256 == blob.sha256,
+                (Evidence.criterion_id == criterion_id)
+                if criterion_id
+                else Evidence.criterion_id.is_(None),
+            )
+        )
+        if duplicate is not None:
+            raise OperationError(
+                f"This file is already attached here as '{duplicate.filename}'.", field="file"
+            )
+        evidence = Evidence(
+            application=application,
+            criterion_id=criterion_id or None,
+            sha256=blob.sha256,
+            filename=safe_download_name(filename or "evidence", blob.kind),
+            kind=blob.kind.kind,
+            mime=blob.kind.mime,
+            size=blob.size,
+            description=(description or "").strip() or None,
+            uploaded_by_id=user.id,
+        )
+        session.add(evidence)
+        session.flush()
+        record_event(
+            session,
+            _actor(user),
+            "application.evidence_added",
+            "application",
+            application.public_id,
+            after={
+                "evidence": evidence.public_id,
+                "criterion": criterion_id,
+                "sha256": blob.sha256,
+                "size": blob.size,
+                "kind": blob.kind.kind,
+            },
+        )
+    except BaseException:
+        if blob.created and not _blob_referenced(session, blob.sha256):
+            store.delete(blob.sha256)
+        raise
+    return evidence
+
+
+def _blob_referenced(session: Session, sha256: str) -> bool:
+    try:
+        return bool(
+            session.scalar(
+                select(func.count()).select_from(Evidence).where(Evidence.sha256 == sha256)
+            )
+        )
+    except Exception:  # the session may be unusable after the failure
+        return False
+
+
+def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
+    """Detach an evidence file (the stored bytes stay while other cases use them)."""
+    application = lock_application(session, evidence.application)
+    _editable_by_applicant(application)
+    session.delete(evidence)
+    session.flush()
+    record_event(
+        session,
+        _actor(user),
+        "application.evidence_removed",
+        "application",
+        application.public_id,
+        before={"evidence": evidence.public_id, "sha256": evidence.sha256},
+    )
