@@ -30,19 +30,19 @@ def _actor(user: User) -> Actor:
 
 
 def lock_application(session: Session, application: Application) -> Application:
-    """Re-read *application*'s row under a row lock and refresh the object from it.
+    """Lock *application*'s row (``SELECT ... FOR UPDATE``) and forget what the session read
+    before, so everything the operation reads next is read under the lock.
 
     Every operation that changes a case calls this first, so its checks see the case as it
     is now: two requests on one case (a reviewer's double click, two admins assigning at
-    once) run one after the other on PostgreSQL too, and the second is refused by the state
-    it finds. (SQLite's writers already hold the database's write lock.)
+    once, two closures of one non-conformity) run one after the other on PostgreSQL too, and
+    the second is refused by the state it finds. (SQLite's writers already hold the
+    database's write lock.) Pending changes are flushed first, never lost.
     """
     session.execute(
-        select(Application)
-        .where(Application.id == application.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+        select(Application.id).where(Application.id == application.id).with_for_update()
+    )
+    session.expire_all()
     return application
 
 

@@ -62,19 +62,18 @@ class StatusChange:
 
 
 def lock_certificate(session: Session, certificate: Certificate) -> Certificate:
-    """Re-read *certificate*'s row under a row lock (``SELECT ... FOR UPDATE`` on PostgreSQL;
-    SQLite's writers already hold the database's write lock) and refresh the object from it.
+    """Lock *certificate*'s row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's writers
+    already hold the database's write lock) and forget what the session read before, so the
+    change is checked against the certificate as it is now.
 
     Two requests changing one certificate at once then run one after the other, and the
     second sees what the first did: a double click, or a withdrawal racing a suspension,
-    cannot both take effect.
+    cannot both take effect. Pending changes are flushed first, never lost.
     """
     session.execute(
-        select(Certificate)
-        .where(Certificate.id == certificate.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+        select(Certificate.id).where(Certificate.id == certificate.id).with_for_update()
+    )
+    session.expire_all()
     return certificate
 
 
