@@ -694,7 +694,12 @@ def run(*args: str, rubrics_dir: Path | None = None, tmp_path: Path) -> subproce
     if rubrics_dir is not None:
         env["CERTIFY_RUBRICS_DIR"] = str(rubrics_dir)
     return subprocess.run(
-        [sys.executable, *args], cwd=PACKAGE_DIR.parent, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, *args],
+        cwd=PACKAGE_DIR.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
