@@ -51,7 +51,8 @@ from certify.core.credential import (
     verification_method_id,
 )
 from certify.core.keys import CredentialKey
-from certify.core.note import log_origin, verifier_key
+from certify.core.tlog.checkpoint import log_origin
+from certify.core.tlog.note import verifier_key
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify.accounts.models import Organisation
-from certify.core.note import REASON_CATEGORIES as LOG_REASON_CATEGORIES
+from certify.core.tlog.entry import REASON_CATEGORIES as LOG_REASON_CATEGORIES
 from certify.db import Base, utcnow
 
 

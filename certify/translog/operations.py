@@ -36,21 +36,13 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from certify.core import merkle
 from certify.core.canonical import sha256_hex
-from certify.core.note import (
-    LogEntryError,
-    LogEvent,
-    NoteError,
-    format_checkpoint,
-    format_tlog_proof,
-    log_entry,
-    log_origin,
-    open_note,
-    parse_checkpoint,
-    parse_log_entry,
-    sign_note,
-)
+from certify.core.tlog import merkle
+from certify.core.tlog.checkpoint import format_checkpoint, log_origin, parse_checkpoint
+from certify.core.tlog.entry import LogEvent, log_entry, parse_log_entry
+from certify.core.tlog.errors import LogEntryError, NoteError
+from certify.core.tlog.note import open_note, sign_note
+from certify.core.tlog.proof import format_tlog_proof
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,9 @@ from sqlalchemy import select
 from certify.access import public
 from certify.certificates.keys import KeyStoreError
 from certify.certificates.models import Certificate
-from certify.core.note import parse_checkpoint, split_note
 from certify.core.serial import SerialError, normalise_serial
+from certify.core.tlog.checkpoint import parse_checkpoint
+from certify.core.tlog.note import split_note
 from certify.db import db_session, utcnow
 from certify.translog import operations
 from certify.translog.models import LogEntry
@@ -225,7 +226,7 @@ def log_page() -> str:
     text, _ = split_note(note)
     current = parse_checkpoint(text)
     rows = operations.get_entries(session, max(0, current.size - LATEST_ON_PAGE), current.size)
-    from certify.core.note import parse_log_entry
+    from certify.core.tlog.entry import parse_log_entry
 
     latest = [(row.idx, parse_log_entry(bytes(row.entry))) for row in reversed(rows)]
     return render_template(

@@ -85,8 +85,8 @@ def lookup(serial: str) -> RegistryRecord:
 
 def _log_check() -> Any:
     """Checks a PDF's transparency-log proof with this registry's log key and origin."""
-    from certify.core.logproof import verify_certificate_log_proof
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
+    from certify.core.tlog.logproof import verify_certificate_log_proof
 
     keys = registry_keys()
     if keys.log_key is None:
@@ -157,7 +157,7 @@ def verify_certificate(certificate: Certificate) -> Verification:
 
 
 def _issuance_log_index(certificate: Certificate) -> int | None:
-    from certify.core.note import parse_log_entry
+    from certify.core.tlog.entry import parse_log_entry
     from certify.translog.models import LogEntry
 
     rows = (

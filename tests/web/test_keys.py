@@ -20,7 +20,7 @@ from certify.certificates.keys import (
     rotate_keys,
 )
 from certify.core import pki
-from certify.core.note import parse_verifier_key
+from certify.core.tlog.note import parse_verifier_key
 from tests.web import certificate_fixtures
 from tests.web.independent_verifier import verify
 

@@ -18,15 +18,11 @@ from certify.certificates.issuance import add_issuance_step
 from certify.certificates.keys import get_keystore, rotate_keys
 from certify.certificates.operations import suspend_certificate
 from certify.core.actor import Actor
-from certify.core.logproof import verify_certificate_log_proof
-from certify.core.note import (
-    LogEvent,
-    NoteError,
-    open_note,
-    parse_checkpoint,
-    sign_note,
-    verifier_key,
-)
+from certify.core.tlog.checkpoint import parse_checkpoint
+from certify.core.tlog.entry import LogEvent
+from certify.core.tlog.errors import NoteError
+from certify.core.tlog.logproof import verify_certificate_log_proof
+from certify.core.tlog.note import open_note, sign_note, verifier_key
 from certify.db import get_db, utcnow
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 from certify.translog.operations import (

@@ -248,8 +248,8 @@ def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
 
 
 def _offline_log_check(keys: RegistryKeys):
-    from certify.core.logproof import verify_certificate_log_proof
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
+    from certify.core.tlog.logproof import verify_certificate_log_proof
 
     origin = log_origin(keys.registry)
     return lambda proof, credential: verify_certificate_log_proof(

@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from certify.core.canonical import CanonicalizationError, canonical_sha256
-from certify.core.note import LogEntryError, LogEvent, NoteError, log_entry, verify_tlog_proof
+from certify.core.tlog.entry import LogEvent, log_entry
+from certify.core.tlog.errors import LogEntryError, NoteError
+from certify.core.tlog.proof import verify_tlog_proof
 
 
 class LogProofError(ValueError):
