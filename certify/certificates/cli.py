@@ -23,7 +23,7 @@ from certify.certificates.keys import (
 )
 from certify.certificates.models import REASON_CATEGORIES, Certificate
 from certify.core.actor import Actor
-from certify.core.credential import format_datetime
+from certify.core.credentials.dates import format_datetime
 from certify.core.serial import SerialError, normalise_serial
 from certify.db import db_session, utcnow
 from certify.operations import OperationError

@@ -49,12 +49,10 @@ from certify.certificates.models import (
 )
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json, sha256_hex
-from certify.core.credential import (
-    build_credential,
-    format_datetime,
-    normalise_public_url,
-    sign_credential,
-)
+from certify.core.credentials.building import build_credential
+from certify.core.credentials.dates import format_datetime
+from certify.core.credentials.proofs import sign_credential
+from certify.core.credentials.urls import normalise_public_url
 from certify.core.rubric import Rubric
 from certify.core.scoring import NOT_CERTIFIED, ScoreResult, rounded, score
 from certify.core.serial import generate_serial

@@ -25,15 +25,12 @@ from typing import Any
 
 from cryptography import x509
 
-from certify.core.credential import (
-    CredentialError,
-    credential_keys_from_export,
-    did_web_from_url,
-    key_resolver,
-    parse_datetime,
-    verify_credential,
-)
-from certify.core.keys import CredentialKey
+from certify.core.credentials.dates import parse_datetime
+from certify.core.credentials.keydocs import credential_keys_from_export, key_resolver
+from certify.core.credentials.keys import CredentialKey
+from certify.core.credentials.proofs import verify_credential
+from certify.core.credentials.urls import did_web_from_url
+from certify.core.credentials.vocabulary import CredentialError
 from certify.core.pdf_signing import validate_pdf
 
 CHECK_NAMES = (

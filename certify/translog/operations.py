@@ -7,7 +7,7 @@ index is also the entry's primary key. To keep one lock order everywhere (and so
 between an issuance and a suspension on PostgreSQL), the audit trail's head is touched
 first: every transaction takes ``audit_head`` before ``log_head``.
 
-Storage (see ``certify.core.merkle``): the hash of every complete perfect subtree is a
+Storage (see ``certify.core.tlog.merkle``): the hash of every complete perfect subtree is a
 ``log_node`` row keyed ``(level, idx)``. A root of any size, an inclusion proof or a
 consistency proof is then one query for the O(log n) nodes its plan names, then O(log n)
 hashes; the tree is never rebuilt for a request.
@@ -337,7 +337,7 @@ def append_entry(
     is an index reserved earlier in this transaction by :func:`lock_head`.
 
     Raises:
-        LogEntryError: the fields do not make a valid entry (see ``core.note.log_entry``).
+        LogEntryError: the fields do not make a valid entry (see ``core.tlog.entry.log_entry``).
         LogError: the reserved index was taken.
     """
     signer = signer or current_signer()

@@ -163,7 +163,7 @@ def _parse_at(text: str | None) -> dt.datetime:
         except ValueError:
             raise BadParameter("invalid_parameter", f"{text!r} is not a valid date") from None
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-    from certify.core.credential import parse_datetime
+    from certify.core.credentials.dates import parse_datetime
 
     try:
         return parse_datetime(text)

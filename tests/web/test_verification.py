@@ -14,8 +14,8 @@ from certify.certificates.operations import (
     withdraw_certificate,
 )
 from certify.core.actor import Actor
-from certify.core.credential import sign_credential
-from certify.core.keys import generate_private_key
+from certify.core.credentials.keys import generate_private_key
+from certify.core.credentials.proofs import sign_credential
 from certify.core.verification import NotADocument, RegistryKeys, verify_document
 from tests.web import certificate_fixtures
 

@@ -1,10 +1,10 @@
 """W3C Bitstring Status List v1.0: the revocation and suspension lists of certificates.
 
 Each certificate holds one random index in a ``revocation`` list and one in a ``suspension``
-list (:func:`certify.core.credential.build_credential`). The registry serves every list as a
-``BitstringStatusListCredential`` at ``/status/<purpose>/<list>`` and re-signs it on every
-change (the caller signs :func:`status_list_credential` with
-:func:`certify.core.credential.sign_credential`).
+list (:func:`certify.core.credentials.building.build_credential`). The registry serves every
+list as a ``BitstringStatusListCredential`` at ``/status/<purpose>/<list>`` and re-signs it on
+every change (the caller signs :func:`status_list_credential` with
+:func:`certify.core.credentials.proofs.sign_credential`).
 
 Encoding, per the specification: the uncompressed bitstring is at least 16 KB (131,072
 entries, :data:`MIN_BITS`); index 0 is the left-most bit, i.e. the most significant bit of
@@ -22,15 +22,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, overload
 
-from certify.core.credential import (
-    STATUS_PURPOSES,
-    VC_CONTEXT_V2,
-    CredentialError,
-    did_web_from_url,
-    format_datetime,
-    status_list_url,
-)
-from certify.core.multibase import MultibaseError, multibase_decode, multibase_encode
+from certify.core.credentials.dates import format_datetime
+from certify.core.credentials.multibase import MultibaseError, multibase_decode, multibase_encode
+from certify.core.credentials.urls import did_web_from_url, status_list_url
+from certify.core.credentials.vocabulary import STATUS_PURPOSES, VC_CONTEXT_V2, CredentialError
 from certify.core.serial import RandomBits, RandomGetBits, random_bits
 
 MIN_BITS = 131_072

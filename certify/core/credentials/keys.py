@@ -8,7 +8,7 @@ Key id: the first 8 symbols of the lower-case RFC 4648 base32 encoding of SHA-25
 raw 32-byte public key (40 bits, e.g. ``"q4xk2m7a"``). It is derived, never stored on its own,
 so it cannot drift from the key; it names the key in ``did:web:<host>#<key id>``. Eight
 symbols keep URLs short; a registry holds a handful of keys, so a clash (about 1 in 10^12 per
-pair) is checked for where keys are listed (:func:`certify.core.credential.did_document`).
+pair) is checked for where keys are listed (:func:`certify.core.credentials.keydocs.did_document`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from certify.core.multibase import ed25519_public_multikey
+from certify.core.credentials.multibase import ed25519_public_multikey
 
 KEY_ID_LENGTH = 8
 
