@@ -102,8 +102,8 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.certificates.keys import get_keystore
     from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
     from certify.core.actor import Actor
-    from certify.core.certificate_pdf import render_certificate
-    from certify.core.pyhanko_fastpaths import as_shipped
+    from certify.core.pdf.certificate.drawing import render_certificate
+    from certify.core.pdf.fastpaths import as_shipped
     from certify.core.scoring import score
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric

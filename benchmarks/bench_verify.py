@@ -3,7 +3,7 @@ file, in one process, measured in the same run (target: ratio at most 1.5).
 
 The baseline is pyHanko as its authors ship it: read the file, take its signature, validate
 it against the root (``validate_pdf_signature``), nothing else, with certify's two pyHanko
-fast paths (:mod:`certify.core.pyhanko_fastpaths`) switched off while it runs. The endpoint
+fast paths (:mod:`certify.core.pdf.fastpaths`) switched off while it runs. The endpoint
 runs with them, as in production, and does much more: the upload, certify's own PDF checks
 (coverage, the embedded files), the credential's proof, the live status, the log proof.
 certify's ``validate_pdf`` alone is printed too.
@@ -36,8 +36,8 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.certificates.issuance import issue_certificate
     from certify.certificates.keys import get_keystore
     from certify.core.actor import Actor
-    from certify.core.pdf_signing import validate_pdf
-    from certify.core.pyhanko_fastpaths import as_shipped
+    from certify.core.pdf.fastpaths import as_shipped
+    from certify.core.pdf.validation import validate_pdf
     from certify.core.scoring import score
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric

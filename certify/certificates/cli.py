@@ -77,7 +77,7 @@ def keys_list() -> None:
             f"certificate valid to {end}{private}"
         )
         click.echo(f"    {cert.fingerprint}")
-    from certify.core import pki
+    from certify.core.pdf import pki
 
     root_state = "present" if store.root_key_present else "absent (offline)"
     click.echo(f"root CA: valid to {format_datetime(store.root_cert.not_valid_after_utc)}")

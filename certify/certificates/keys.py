@@ -41,12 +41,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
-from certify.core import pki
 from certify.core.credentials import keys as ckeys
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.keydocs import did_document, key_export
 from certify.core.credentials.keys import CredentialKey
 from certify.core.credentials.urls import verification_method_id
+from certify.core.pdf import pki
 from certify.core.tlog.checkpoint import log_origin
 from certify.core.tlog.note import verifier_key
 

@@ -13,7 +13,7 @@ Issuance steps (installed by :func:`install_pdf_steps`):
 ``pdf_store``      after ``record``: the :class:`CertificateDocument` row (bytes + SHA-256)
 =================  ====================================================================
 
-The core :class:`~certify.core.pdf_signing.PdfSigner` is built once per process and cached in
+The core :class:`~certify.core.pdf.signing.PdfSigner` is built once per process and cached in
 ``app.extensions`` under the signing certificate's fingerprint: after ``keys rotate`` the key
 store reloads, the fingerprint changes and the next issuance builds a new signer.
 
@@ -39,8 +39,9 @@ from certify.certificates.issuance import IssuanceContext, IssuanceError, add_is
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate
 from certify.core.canonical import sha256_hex
-from certify.core.certificate_pdf import render_certificate
-from certify.core.pdf_signing import PdfSigner, PdfValidation, validate_pdf
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.signing import PdfSigner
+from certify.core.pdf.validation import PdfValidation, validate_pdf
 from certify.db import Base, utcnow
 
 __all__ = [

@@ -31,7 +31,7 @@ from certify.core.credentials.keys import CredentialKey
 from certify.core.credentials.proofs import verify_credential
 from certify.core.credentials.urls import did_web_from_url
 from certify.core.credentials.vocabulary import CredentialError
-from certify.core.pdf_signing import validate_pdf
+from certify.core.pdf.validation import validate_pdf
 
 CHECK_NAMES = (
     "file_readable",
@@ -102,7 +102,7 @@ class RegistryKeys:
         Raises:
             ValueError: the export is malformed.
         """
-        from certify.core.pki import cert_fingerprint
+        from certify.core.pdf.pki import cert_fingerprint
 
         try:
             registry = str(export["registry"]).rstrip("/")

@@ -16,19 +16,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from certify.core.certificate_pdf import (
-    _ASCENT,
-    _DESCENT,
-    FONT_SEARCH_DIRS,
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.certificate.fonts import FONT_SEARCH_DIRS, FontNotFoundError, missing_glyphs
+from certify.core.pdf.certificate.layout import layout_certificate
+from certify.core.pdf.certificate.model import (
+    ASCENT as _ASCENT,
+)
+from certify.core.pdf.certificate.model import (
+    DESCENT as _DESCENT,
+)
+from certify.core.pdf.certificate.model import (
     MARGIN,
     CertificateDataError,
     CertificateLayout,
-    FontNotFoundError,
-    layout_certificate,
-    missing_glyphs,
-    render_certificate,
-    sample_snapshot,
 )
+from certify.core.pdf.certificate.sample import sample_snapshot
 from tests.core.tools import pdf_to_png, read_qr, require_tool, run
 
 PUBLIC_URL = "https://registry.example.org"

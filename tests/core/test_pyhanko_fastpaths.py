@@ -14,14 +14,15 @@ from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
 from pyhanko.sign import general
 
-from certify.core import pdf_signing, pyhanko_fastpaths
-from certify.core.pki import make_root_ca, make_signing_cert
-from certify.core.pyhanko_fastpaths import (
+from certify.core.pdf import fastpaths as pyhanko_fastpaths
+from certify.core.pdf import validation as pdf_signing
+from certify.core.pdf.fastpaths import (
     ORIGINAL_MATCH_ISSUER_SERIAL,
     ORIGINAL_READ_HEX_STRING,
     match_issuer_serial,
     read_hex_string,
 )
+from certify.core.pdf.pki import make_root_ca, make_signing_cert
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 

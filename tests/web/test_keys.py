@@ -19,7 +19,7 @@ from certify.certificates.keys import (
     get_keystore,
     rotate_keys,
 )
-from certify.core import pki
+from certify.core.pdf import pki
 from certify.core.tlog.note import parse_verifier_key
 from tests.web import certificate_fixtures
 from tests.web.independent_verifier import verify

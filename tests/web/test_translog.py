@@ -622,7 +622,7 @@ def test_without_keys_the_empty_log_says_unavailable(app, client) -> None:
 
 
 def test_the_pdf_carries_a_log_proof_that_verifies_offline(client, make_application, issue) -> None:
-    from certify.core.pdf_signing import extract_attachment
+    from certify.core.pdf.reading import extract_attachment
 
     certificate = issue(make_application())
     response = client.get(f"/certificates/{certificate.serial}.pdf")

@@ -108,8 +108,8 @@ def test_an_incremental_update_appended_after_signing_is_caught(issued_pdf, keys
 def test_an_unsigned_pdf_and_a_foreign_signer_are_untrusted(keys) -> None:
     from reportlab.pdfgen import canvas
 
-    from certify.core.pdf_signing import PdfSigner
-    from certify.core.pki import make_root_ca, make_signing_cert
+    from certify.core.pdf.pki import make_root_ca, make_signing_cert
+    from certify.core.pdf.signing import PdfSigner
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer)

@@ -86,7 +86,7 @@ def test_changed_keys_are_flagged_loudly(
     # Pretend we pinned another registry's root: what an impostor swap would look like.
     from cryptography.hazmat.primitives import serialization
 
-    from certify.core.pki import make_root_ca
+    from certify.core.pdf.pki import make_root_ca
     from certify.db import utcnow
 
     _key, other_root = make_root_ca("Someone else", "Elsewhere", utcnow())

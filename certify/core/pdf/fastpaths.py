@@ -23,7 +23,7 @@ spent about half of its time in two places that do much more work than their ans
    DER equals the certificate's issuer DER (the original's own shortcut, with the tag
    removed), and otherwise asks the original.
 
-:func:`install` puts both in place (idempotently); :mod:`certify.core.pdf_signing` calls it on
+:func:`install` puts both in place (idempotently); :mod:`certify.core.pdf.validation` calls it on
 import. :func:`as_shipped` puts pyHanko's originals back for a while: the benchmarks measure
 their "bare pyHanko" baselines with pyHanko as its authors ship it.
 ``tests/core/test_pyhanko_fastpaths.py`` checks each against pyHanko's original on generated

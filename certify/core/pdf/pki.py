@@ -152,21 +152,7 @@ def make_signing_cert(
     _require_aware(now)
     if years < 1:
         raise ValueError("years must be at least 1")
-    if not isinstance(root_key, ec.EllipticCurvePrivateKey) or not isinstance(
-        root_key.curve, ec.SECP256R1
-    ):
-        raise KeyMaterialError("the root key must be an ECDSA P-256 private key")
-    if root_key.public_key() != root_cert.public_key():
-        raise KeyMaterialError("the root key does not belong to the root certificate")
-    try:
-        constraints = root_cert.extensions.get_extension_for_class(x509.BasicConstraints)
-    except x509.ExtensionNotFound as exc:
-        raise KeyMaterialError("the root certificate has no BasicConstraints") from exc
-    if not constraints.value.ca:
-        raise KeyMaterialError("the root certificate is not a CA (CA:FALSE)")
-    root_start, root_end = root_cert.not_valid_before_utc, root_cert.not_valid_after_utc
-    if not root_start <= now < root_end:
-        raise ValueError("now is outside the root certificate's validity")
+    root_start, root_end = _root_validity(root_key, root_cert, now)
 
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key()
@@ -202,6 +188,33 @@ def make_signing_cert(
         .sign(root_key, hashes.SHA256())
     )
     return key, cert
+
+
+def _root_validity(
+    root_key: ec.EllipticCurvePrivateKey, root_cert: x509.Certificate, now: datetime
+) -> tuple[datetime, datetime]:
+    """The root's validity (start, end), after checking it can issue at *now*.
+
+    Raises:
+        KeyMaterialError: *root_key* is not a P-256 key of *root_cert*, or it is not a CA.
+        ValueError: *now* is outside the root's validity.
+    """
+    if not isinstance(root_key, ec.EllipticCurvePrivateKey) or not isinstance(
+        root_key.curve, ec.SECP256R1
+    ):
+        raise KeyMaterialError("the root key must be an ECDSA P-256 private key")
+    if root_key.public_key() != root_cert.public_key():
+        raise KeyMaterialError("the root key does not belong to the root certificate")
+    try:
+        constraints = root_cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound as exc:
+        raise KeyMaterialError("the root certificate has no BasicConstraints") from exc
+    if not constraints.value.ca:
+        raise KeyMaterialError("the root certificate is not a CA (CA:FALSE)")
+    root_start, root_end = root_cert.not_valid_before_utc, root_cert.not_valid_after_utc
+    if not root_start <= now < root_end:
+        raise ValueError("now is outside the root certificate's validity")
+    return root_start, root_end
 
 
 def private_key_pem(
