@@ -88,7 +88,7 @@ def _decided_application(session: Any, rubric: Any, n: int) -> Any:
 
 
 def _answers(rubric: Any) -> dict[str, Any]:
-    from certify.core.rubric_samples import sample_answers
+    from certify.core.rubric.samples import sample_answers
 
     return sample_answers(rubric)
 

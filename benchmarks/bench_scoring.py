@@ -12,7 +12,9 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from certify.core.rubric import DEFAULT_RUBRICS_DIR, Rubric, load_rubric
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.model import Rubric
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
 from certify.core.scoring import Answer, score
 
 TARGET_SECONDS = 2.0

@@ -13,12 +13,12 @@ from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
-from certify.core.rubric_samples import sample_answers
+from certify.core.rubric.samples import sample_answers
 from certify.db import db_session, utcnow
 
 if TYPE_CHECKING:
     from certify.applications.models import Application
-    from certify.core.rubric import Rubric
+    from certify.core.rubric.model import Rubric
 
 # Demo only: these passwords are public (README.md lists them). Never load demo data into a
 # registry that certifies anyone for real.

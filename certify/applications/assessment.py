@@ -28,8 +28,8 @@ from certify.applications.operations import (
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json
-from certify.core.rubric import Rubric
-from certify.core.rubric_versions import add_months
+from certify.core.rubric.model import Rubric
+from certify.core.rubric.versions import add_months
 from certify.core.scoring import AnswerError, ScoreResult, preview, score
 from certify.core.workflow import Action, AppState, Party
 from certify.db import utcnow

@@ -38,7 +38,7 @@ from certify.applications.forms import (
 from certify.applications.models import Application, NonConformity
 from certify.applications.operations import assignee_role
 from certify.applications.views import _fail, _me, bp, rubric_of
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.core.scoring import AnswerError, ScoreResult, preview
 from certify.db import db_session, utcnow
 from certify.operations import OperationError

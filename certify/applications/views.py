@@ -60,7 +60,7 @@ from certify.applications.operations import (
     withdraw_application,
 )
 from certify.audit.models import AuditEvent
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.core.workflow import FINAL_STATES, AppState
 from certify.db import db_session, utcnow
 from certify.evidence.store import EvidenceError, EvidenceStore

@@ -53,7 +53,7 @@ from certify.core.credentials.building import build_credential
 from certify.core.credentials.dates import format_datetime
 from certify.core.credentials.proofs import sign_credential
 from certify.core.credentials.urls import normalise_public_url
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.core.scoring import NOT_CERTIFIED, ScoreResult, rounded, score
 from certify.core.serial import generate_serial
 from certify.db import utcnow

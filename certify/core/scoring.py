@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from certify.core.rubric import LEVELS, Criterion, OutcomeLevel, Rubric, Section
+from certify.core.rubric.model import LEVELS, Criterion, OutcomeLevel, Rubric, Section
 
 __all__ = [
     "NOT_CERTIFIED",

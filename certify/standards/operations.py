@@ -19,17 +19,13 @@ from sqlalchemy.orm import Session
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import sha256_hex
-from certify.core.rubric import (
-    Problem,
-    Rubric,
-    RubricError,
-    canonical_rubric_json,
-    load_rubric,
-    load_rubric_text,
-    parse_rubric_yaml,
-)
-from certify.core.rubric_lock import LockEntry, check_lock, read_lock
-from certify.core.rubric_versions import newest_in_effect, version_key
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.loading import load_rubric_text
+from certify.core.rubric.lock import LockEntry, check_lock, read_lock
+from certify.core.rubric.model import Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.plain import canonical_rubric_json
+from certify.core.rubric.versions import newest_in_effect, version_key
 from certify.db import db_session, utcnow
 from certify.standards.models import RubricVersion
 from certify.standards.validate import schema_for

@@ -23,18 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certify.core.rubric import (
-    DEFAULT_RUBRICS_DIR,
-    SCHEMA_FILE,
-    Problem,
-    Rubric,
-    RubricError,
-    load_rubric,
-    load_rubric_data,
-    parse_rubric_yaml,
-)
-from certify.core.rubric_lock import LOCK_FILE, check_lock, read_lock, validate_dir
-from certify.core.rubric_versions import discover
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.loading import load_rubric_data
+from certify.core.rubric.lock import LOCK_FILE, check_lock, read_lock, validate_dir
+from certify.core.rubric.model import Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR, SCHEMA_FILE
+from certify.core.rubric.versions import discover
 
 __all__ = [
     "ValidationReport",

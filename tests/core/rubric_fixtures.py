@@ -8,7 +8,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from certify.core.rubric import DEFAULT_RUBRICS_DIR, Criterion, Rubric, load_rubric
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.model import Criterion, Rubric
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
 from certify.core.scoring import Answer
 
 ISRPS_PATH = DEFAULT_RUBRICS_DIR / "isrps" / "1.0.yaml"

@@ -10,21 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from certify.core.rubric import (
-    DEFAULT_RUBRICS_DIR,
-    Band,
-    Problem,
-    Rubric,
-    RubricError,
-    load_rubric,
-    load_rubric_data,
-    load_rubric_text,
-    parse_rubric_yaml,
-    rubric_sha256,
-)
-from certify.core.rubric_diff import diff_rubrics
-from certify.core.rubric_lock import check_lock, publish, read_lock, validate_dir
-from certify.core.rubric_versions import (
+from certify.core.rubric.diff import diff_rubrics
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.loading import load_rubric_data, load_rubric_text
+from certify.core.rubric.lock import check_lock, publish, read_lock, validate_dir
+from certify.core.rubric.model import Band, Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.plain import rubric_sha256
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
+from certify.core.rubric.versions import (
     add_months,
     allowed_for_audit,
     discover,

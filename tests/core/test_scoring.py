@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.core.scoring import (
     NOT_CERTIFIED,
     Answer,

@@ -14,7 +14,7 @@ from certify.applications.models import Application
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, StatusList
 from certify.core.actor import Actor
-from certify.core.rubric_samples import sample_answers
+from certify.core.rubric.samples import sample_answers
 from certify.core.scoring import score
 from certify.db import utcnow
 

@@ -23,8 +23,10 @@ from certify.audit.models import AuditEvent
 from certify.audit.operations import verify_audit_chain
 from certify.core.actor import Actor
 from certify.core.canonical import sha256_hex
-from certify.core.rubric import Band, RubricError, load_rubric, load_rubric_text
-from certify.core.rubric_lock import publish, read_lock
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.loading import load_rubric_text
+from certify.core.rubric.lock import publish, read_lock
+from certify.core.rubric.model import Band, RubricError
 from certify.db import get_db
 from certify.standards import presenting, startup, views
 from certify.standards.models import RubricVersion

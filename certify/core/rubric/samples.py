@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 
 
 def sample_answers(

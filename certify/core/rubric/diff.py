@@ -10,7 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from certify.core.rubric import Basis, Criterion, Rubric
+from certify.core.rubric.model import Basis, Criterion, Rubric
 
 __all__ = ["diff_rubrics"]
 
@@ -73,6 +73,16 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
     evidence), outcome levels and non-conformity rules. Identical rubrics give ``[]``.
     A change to one band and one weight gives exactly two lines.
     """
+    return [
+        *_standard_lines(a, b),
+        *_section_lines(a, b),
+        *_criterion_lines(a, b),
+        *_outcome_lines(a, b),
+        *_grade_lines(a, b),
+    ]
+
+
+def _standard_lines(a: Rubric, b: Rubric) -> list[str]:
     lines: list[str] = []
     for name, getter in (
         ("id", lambda r: r.id),
@@ -88,7 +98,11 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
             lines.append(_changed("standard", name, old, new))
     if a.definitions != b.definitions:
         lines.append("standard: definitions changed")
+    return lines
 
+
+def _section_lines(a: Rubric, b: Rubric) -> list[str]:
+    lines: list[str] = []
     a_sections = {s.id: s for s in a.sections}
     b_sections = {s.id: s for s in b.sections}
     for sid, s in a_sections.items():
@@ -103,7 +117,11 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
     for sid, t in b_sections.items():
         if sid not in a_sections:
             lines.append(f"section {sid} added ({t.title}, weight {_show(t.weight)})")
+    return lines
 
+
+def _criterion_lines(a: Rubric, b: Rubric) -> list[str]:
+    lines: list[str] = []
     a_crit = {c.id: c for c in a.criteria}
     b_crit = {c.id: c for c in b.criteria}
     for cid, c in a_crit.items():
@@ -121,7 +139,11 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
                 f"criterion {cid} added in section {d.section_id} ({d.title}, {d.kind}, "
                 f"weight {_show(d.weight)})"
             )
+    return lines
 
+
+def _outcome_lines(a: Rubric, b: Rubric) -> list[str]:
+    lines: list[str] = []
     a_out = {o.id: o for o in a.outcomes}
     b_out = {o.id: o for o in b.outcomes}
     for oid, o in a_out.items():
@@ -149,7 +171,11 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
             )
     if [o.id for o in a.outcomes if o.id in b_out] != [o.id for o in b.outcomes if o.id in a_out]:
         lines.append("outcomes: order of levels changed")
+    return lines
 
+
+def _grade_lines(a: Rubric, b: Rubric) -> list[str]:
+    lines: list[str] = []
     a_gr = {g.id: g for g in a.grades}
     b_gr = {g.id: g for g in b.grades}
     for gid, g in a_gr.items():

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from certify.core.rubric import DEFAULT_RUBRICS_DIR, Rubric
+from certify.core.rubric.model import Rubric
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
 
 __all__ = [
     "RubricFile",

@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from certify.core.canonical import sha256_hex
-from certify.core.rubric import (
-    DEFAULT_RUBRICS_DIR,
-    SCHEMA_FILE,
-    Problem,
-    Rubric,
-    RubricError,
-    canonical_rubric_json,
-    load_rubric,
-    parse_rubric_yaml,
-)
-from certify.core.rubric_versions import discover
+from certify.core.rubric.files import load_rubric
+from certify.core.rubric.model import Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.plain import canonical_rubric_json
+from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR, SCHEMA_FILE
+from certify.core.rubric.versions import discover
 
 __all__ = ["LOCK_FILE", "LockEntry", "check_lock", "publish", "read_lock", "validate_dir"]
 
