@@ -38,7 +38,7 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.core.actor import Actor
     from certify.core.pdf.fastpaths import as_shipped
     from certify.core.pdf.validation import validate_pdf
-    from certify.core.scoring import score
+    from certify.core.scoring.engine import score
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric
 

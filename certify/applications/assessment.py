@@ -30,7 +30,9 @@ from certify.core.actor import Actor
 from certify.core.canonical import canonical_json
 from certify.core.rubric.model import Rubric
 from certify.core.rubric.versions import add_months
-from certify.core.scoring import AnswerError, ScoreResult, preview, score
+from certify.core.scoring.answers import AnswerError
+from certify.core.scoring.engine import preview, score
+from certify.core.scoring.results import ScoreResult
 from certify.core.workflow import Action, AppState, Party
 from certify.db import utcnow
 from certify.operations import OperationError

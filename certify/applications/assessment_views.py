@@ -39,7 +39,9 @@ from certify.applications.models import Application, NonConformity
 from certify.applications.operations import assignee_role
 from certify.applications.views import _fail, _me, bp, rubric_of
 from certify.core.rubric.model import Rubric
-from certify.core.scoring import AnswerError, ScoreResult, preview
+from certify.core.scoring.answers import AnswerError
+from certify.core.scoring.engine import preview
+from certify.core.scoring.results import ScoreResult
 from certify.db import db_session, utcnow
 from certify.operations import OperationError
 

@@ -54,7 +54,8 @@ from certify.core.credentials.dates import format_datetime
 from certify.core.credentials.proofs import sign_credential
 from certify.core.credentials.urls import normalise_public_url
 from certify.core.rubric.model import Rubric
-from certify.core.scoring import NOT_CERTIFIED, ScoreResult, rounded, score
+from certify.core.scoring.engine import score
+from certify.core.scoring.results import NOT_CERTIFIED, ScoreResult, rounded
 from certify.core.serial import generate_serial
 from certify.db import utcnow
 from certify.operations import OperationError

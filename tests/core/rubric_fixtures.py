@@ -11,7 +11,7 @@ from typing import Any
 from certify.core.rubric.files import load_rubric
 from certify.core.rubric.model import Criterion, Rubric
 from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
-from certify.core.scoring import Answer
+from certify.core.scoring.answers import Answer
 
 ISRPS_PATH = DEFAULT_RUBRICS_DIR / "isrps" / "1.0.yaml"
 

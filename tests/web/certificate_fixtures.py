@@ -15,7 +15,7 @@ from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, StatusList
 from certify.core.actor import Actor
 from certify.core.rubric.samples import sample_answers
-from certify.core.scoring import score
+from certify.core.scoring.engine import score
 from certify.db import utcnow
 
 REVIEWER = Actor.user("reviewer-public-id")

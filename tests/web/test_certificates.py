@@ -24,7 +24,7 @@ from certify.certificates.issuance import (
     validity,
 )
 from certify.certificates.models import Certificate, CertificateStatus, CertificateStatusChange
-from certify.core.scoring import score
+from certify.core.scoring.engine import score
 from certify.core.serial import ALPHABET
 from certify.db import utcnow
 from tests.web import certificate_fixtures

@@ -10,10 +10,10 @@ from certify.core.rubric.model import Rubric
 def sample_answers(
     rubric: Rubric, level: int = 3, *, gates: bool = True, number_level: int | None = None
 ) -> dict[str, dict[str, Any]]:
-    """An answer to every criterion of *rubric*, in the form :func:`certify.core.scoring.score`
-    reads: gates *gates*; levels *level*; numbers at the lower edge of the band of
-    *number_level* (default: the top band), never under a floor; the first basis where a
-    criterion has several.
+    """An answer to every criterion of *rubric*, in the form
+    :func:`certify.core.scoring.engine.score` reads: gates *gates*; levels *level*; numbers
+    at the lower edge of the band of *number_level* (default: the top band), never under a
+    floor; the first basis where a criterion has several.
     """
     answers: dict[str, dict[str, Any]] = {}
     for c in rubric.criteria:
