@@ -21,13 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from certify.core.verification import (
-    NotADocument,
-    RegistryKeys,
-    RegistryRecord,
-    Verification,
-    verify_document,
-)
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys, RegistryRecord, Verification
 
 TIMEOUT = 15
 MARKS = {True: "PASS", False: "FAIL", None: "----"}

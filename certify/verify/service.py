@@ -11,14 +11,9 @@ from sqlalchemy import select
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.core.canonical import sha256_hex
-from certify.core.verification import (
-    Check,
-    RegistryKeys,
-    RegistryRecord,
-    Verification,
-    verify_document,
-    with_live_status,
-)
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import Check, RegistryKeys, RegistryRecord, Verification
+from certify.core.verification.verdict import with_live_status
 from certify.db import db_session, utcnow
 
 

@@ -26,7 +26,7 @@ from certify.access import public
 from certify.api.views import live_row
 from certify.certificates.models import Certificate
 from certify.core.serial import SerialError, normalise_serial
-from certify.core.verification import NotADocument, Verification
+from certify.core.verification.model import NotADocument, Verification
 from certify.db import db_session, utcnow
 from certify.ratelimit import public_limit
 from certify.security import csrf

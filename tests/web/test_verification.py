@@ -16,7 +16,8 @@ from certify.certificates.operations import (
 from certify.core.actor import Actor
 from certify.core.credentials.keys import generate_private_key
 from certify.core.credentials.proofs import sign_credential
-from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue

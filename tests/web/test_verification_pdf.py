@@ -10,7 +10,8 @@ import re
 import pytest
 
 from certify.certificates.keys import get_keystore
-from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue
