@@ -326,7 +326,7 @@ def add_evidence(
     If anything fails after the bytes were stored for the first time, they are removed again:
     nothing is left behind.
     """
-    from certify.core.filetypes import safe_download_name
+    from certify.core.filetypes.names import safe_download_name
 
     _editable_by_applicant(application)
     if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:

@@ -139,8 +139,7 @@ def build_credential(
         log_index: the issuance entry's index in the transparency log, if known.
         log_origin: the log's checkpoint origin line, stored beside ``log_index``.
 
-    Returns:
-        A new dict; nothing in it aliases *snapshot*.
+    Returns a new dict; nothing in it aliases *snapshot*.
 
     Raises:
         CredentialError: naming the first field that is missing or malformed.

@@ -153,7 +153,6 @@ def make_signing_cert(
     if years < 1:
         raise ValueError("years must be at least 1")
     root_start, root_end = _root_validity(root_key, root_cert, now)
-
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key()
     not_after = min(add_years(now, years), root_end)
