@@ -12,11 +12,10 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from certify.core.rubric.files import load_rubric
 from certify.core.rubric.model import Rubric
-from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
 from certify.core.scoring.answers import Answer
 from certify.core.scoring.engine import score
+from certify.standards.files import DEFAULT_RUBRICS_DIR, load_rubric
 
 TARGET_SECONDS = 2.0
 FULL_SETS = 10_000

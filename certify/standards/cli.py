@@ -22,12 +22,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from certify.core.actor import Actor
 from certify.core.rubric.diff import diff_rubrics
-from certify.core.rubric.files import load_rubric
-from certify.core.rubric.lock import publish, read_lock
 from certify.core.rubric.model import Rubric, RubricError
-from certify.core.rubric.versions import discover, status_on
+from certify.core.rubric.versions import status_on
 from certify.db import db_session
 from certify.standards import presenting
+from certify.standards.files import discover, load_rubric, publish, read_lock
 from certify.standards.models import RubricVersion
 from certify.standards.operations import (
     RubricNotFound,

@@ -23,20 +23,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certify.core.rubric.files import load_rubric
 from certify.core.rubric.loading import load_rubric_data
-from certify.core.rubric.lock import LOCK_FILE, check_lock, read_lock, validate_dir
 from certify.core.rubric.model import Problem, Rubric, RubricError
 from certify.core.rubric.parsing import parse_rubric_yaml
-from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR, SCHEMA_FILE
-from certify.core.rubric.versions import discover
+from certify.standards.files import (
+    DEFAULT_RUBRICS_DIR,
+    LOCK_FILE,
+    check_lock,
+    discover,
+    load_rubric,
+    read_lock,
+    read_schema,
+    schema_for,
+    validate_dir,
+)
 
 __all__ = [
     "ValidationReport",
     "format_report",
     "load_rubric_path",
     "main",
-    "schema_for",
     "validate_rubrics",
 ]
 
@@ -53,12 +59,6 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def schema_for(rubrics_dir: Path | str) -> Path:
-    """The folder's own ``schema.json``, or the shipped one when the folder has none."""
-    own = Path(rubrics_dir) / SCHEMA_FILE
-    return own if own.is_file() else DEFAULT_RUBRICS_DIR / SCHEMA_FILE
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -88,7 +88,7 @@ def load_rubric_path(path: Path | str, rubrics_dir: Path | str = DEFAULT_RUBRICS
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError([Problem(source, "file", "unreadable", str(exc))]) from exc
     data = parse_rubric_yaml(text, source=source)
-    return load_rubric_data(data, source=source)
+    return load_rubric_data(data, schema=read_schema(), source=source)
 
 
 def _stray_files(root: Path) -> list[Problem]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from certify.core.canonical import sha256_hex
@@ -26,7 +25,7 @@ from certify.core.rubric.model import (
 )
 from certify.core.rubric.parsing import parse_rubric_yaml
 from certify.core.rubric.plain import canonical_rubric_json, plain_data
-from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR, SCHEMA_FILE, schema_problems
+from certify.core.rubric.schema import RubricSchema
 from certify.core.rubric.values import as_number
 
 
@@ -110,8 +109,8 @@ def _bands(raw: list[Mapping[str, Any]]) -> tuple[Band, ...]:
 def load_rubric_data(
     data: Any,
     *,
+    schema: RubricSchema,
     source: str = "<data>",
-    schema_path: Path | str | None = None,
     expect: tuple[str, str] | None = None,
 ) -> Rubric:
     """Validate plain rubric data and build the immutable :class:`Rubric`.
@@ -119,7 +118,8 @@ def load_rubric_data(
     *data* is what :func:`parse_rubric_yaml` returns, or ``json.loads`` of stored canonical JSON
     (floats are accepted and read through their shortest repr, so 0.1 means Decimal("0.1")).
     *expect* is ``(id, version)`` when the data comes from ``<id>/<version>.yaml`` and must
-    say the same. *schema_path* defaults to the shipped ``rubrics/schema.json``.
+    say the same. *schema* is the rubric files' JSON Schema (the shipped ``rubrics/schema.json``
+    or a rubrics folder's own).
 
     Raises:
         RubricError: listing every schema and meaning problem found, each naming *source*.
@@ -128,8 +128,7 @@ def load_rubric_data(
     plain = plain_data(data, "", source, problems)
     if problems:
         raise RubricError(problems)
-    schema = Path(schema_path) if schema_path else DEFAULT_RUBRICS_DIR / SCHEMA_FILE
-    problems += schema_problems(plain, source, schema)
+    problems += schema.problems(plain, source)
     problems += meaning_problems(plain, source)
     if expect is not None and isinstance(plain, Mapping):
         for key, wanted in zip(("id", "version"), expect, strict=True):
@@ -149,10 +148,9 @@ def load_rubric_data(
     return build_rubric(plain, canonical, source)
 
 
-def load_rubric_text(
-    text: str | bytes, *, source: str = "<text>", schema_path: Path | str | None = None
-) -> Rubric:
-    """Load a rubric from YAML text or from its stored canonical JSON (JSON is read as YAML).
+def load_rubric_text(text: str | bytes, *, schema: RubricSchema, source: str = "<text>") -> Rubric:
+    """Load a rubric from YAML text or from its stored canonical JSON (JSON is read as YAML),
+    checked against *schema*.
 
     Raises:
         RubricError: syntax errors, duplicate keys, or every schema and meaning problem.
@@ -160,7 +158,7 @@ def load_rubric_text(
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     data = parse_rubric_yaml(text, source=source)
-    return load_rubric_data(data, source=source, schema_path=schema_path)
+    return load_rubric_data(data, schema=schema, source=source)
 
 
 def _section(sec: Mapping[str, Any]) -> Section:

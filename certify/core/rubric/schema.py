@@ -1,28 +1,54 @@
-"""A rubric's structure, checked against the JSON Schema (``rubrics/schema.json``), every
-problem named by the criterion, section, outcome or grade it is in."""
+"""A rubric's structure, checked against the JSON Schema of rubric files (the shipped
+``rubrics/schema.json``, read by the caller), every problem named by the criterion, section,
+outcome or grade it is in."""
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 
 from certify.core.rubric.model import Problem
 
-#: Where the shipped schema and rubrics live (the package's ``rubrics/`` folder).
-DEFAULT_RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"
-SCHEMA_FILE = "schema.json"
 
+@dataclass(frozen=True)
+class RubricSchema:
+    """The JSON Schema of rubric files, ready to check plain rubric data against. Build it
+    once per schema document (checking the schema itself takes a while) and share it."""
 
-@functools.lru_cache(maxsize=4)
-def _validator(schema_path: str) -> jsonschema.Draft202012Validator:
-    schema = json.loads(Path(schema_path).read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(schema)
+    validator: jsonschema.Draft202012Validator
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> RubricSchema:
+        """The schema *document* (``json.loads`` of ``schema.json``), checked.
+
+        Raises:
+            jsonschema.SchemaError: *document* is not a valid JSON Schema (draft 2020-12).
+        """
+        jsonschema.Draft202012Validator.check_schema(document)
+        return cls(jsonschema.Draft202012Validator(document))
+
+    def problems(self, data: Any, source: str) -> list[Problem]:
+        """Every place *data* breaks the schema, each naming *source* and where it is."""
+        problems = []
+        errors = sorted(
+            self.validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))
+        )
+        for err in errors:
+            parts = list(err.absolute_path)
+            path = _json_path(parts) or "$"
+            problems.append(
+                Problem(
+                    source,
+                    _where_for(data, parts),
+                    f"schema:{err.validator}",
+                    f"{path}: {err.message}",
+                    path,
+                )
+            )
+        return problems
 
 
 def _json_path(parts: Iterable[Any]) -> str:
@@ -54,21 +80,3 @@ def _where_for(data: Any, parts: Sequence[Any]) -> str:
             elif parent == "bases":
                 where = f"{where} basis {node['id']}"
     return where
-
-
-def schema_problems(data: Any, source: str, schema_path: Path) -> list[Problem]:
-    validator = _validator(str(schema_path))
-    problems = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        parts = list(err.absolute_path)
-        path = _json_path(parts) or "$"
-        problems.append(
-            Problem(
-                source,
-                _where_for(data, parts),
-                f"schema:{err.validator}",
-                f"{path}: {err.message}",
-                path,
-            )
-        )
-    return problems

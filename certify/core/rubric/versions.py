@@ -1,4 +1,4 @@
-"""Rubric versions in time: which files exist, which version is in effect on a day.
+"""Rubric versions in time: how versions sort, and which version is in effect on a day.
 
 The rule (also in ``rubrics/README.md``, "Versions in time"): a version is *in effect* from its
 effective date; a new application is pinned to the newest version in effect that day
@@ -14,19 +14,14 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from certify.core.rubric.model import Rubric
-from certify.core.rubric.schema import DEFAULT_RUBRICS_DIR
 
 __all__ = [
-    "RubricFile",
     "VersionStatus",
     "add_months",
     "allowed_for_audit",
-    "discover",
     "newest_in_effect",
     "status_on",
     "transition_end",
@@ -34,19 +29,6 @@ __all__ = [
 ]
 
 VersionStatus = Literal["in effect", "in transition", "superseded", "not yet in effect"]
-
-
-@dataclass(frozen=True)
-class RubricFile:
-    """A rubric file found by :func:`discover`: ``rubrics_dir / path``."""
-
-    id: str
-    version: str
-    path: Path
-
-    @property
-    def key(self) -> str:
-        return f"{self.id}@{self.version}"
 
 
 _VERSION_RE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
@@ -57,19 +39,6 @@ def version_key(version: str) -> tuple[int, ...]:
     if not _VERSION_RE.match(version):
         raise ValueError(f"not a version: {version!r}")
     return tuple(int(p) for p in version.split("."))
-
-
-def discover(rubrics_dir: Path | str = DEFAULT_RUBRICS_DIR) -> list[RubricFile]:
-    """Every ``<id>/<version>.yaml`` under *rubrics_dir*, sorted by id then version.
-
-    Only the path is read (files are not parsed); names that are not a version are skipped.
-    """
-    root = Path(rubrics_dir)
-    found = []
-    for p in root.glob("*/*.yaml"):
-        if _VERSION_RE.match(p.stem):
-            found.append(RubricFile(p.parent.name, p.stem, p))
-    return sorted(found, key=lambda f: (f.id, version_key(f.version)))
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
