@@ -98,6 +98,7 @@ def run(quick: bool = False) -> dict[str, float]:
 
     quick: 3 certificates (a CI smoke run); otherwise 25.
     """
+    from certify.certificates.fonts import find_fonts
     from certify.certificates.issuance import issue_certificate
     from certify.certificates.keys import get_keystore
     from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
@@ -142,6 +143,7 @@ def run(quick: bool = False) -> dict[str, float]:
                     verify_url=verify_url(public_url, certificate.serial),
                     registry_name=registry,
                     public_url=public_url,
+                    fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
                 )
                 with as_shipped():  # pyHanko as its authors ship it (it barely matters here)
                     return signer.sign(

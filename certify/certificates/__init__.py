@@ -1,10 +1,11 @@
 """Certificates: keys, serials, the issuance pipeline, credentials, status lists, lifecycle.
 
-``keys``: the key store on disk. ``issuance``: :func:`issue_certificate`, an ordered list of
-steps, all or nothing. ``statuslists``: Bitstring Status Lists, re-signed on every change.
-``operations``: suspend, reinstate, withdraw, supersede. ``views`` (blueprint
-``certificates``): the served credential, status lists, ``/.well-known`` key documents and
-the admin pages. ``cli``: ``keys`` and ``certificates`` commands.
+``keys``: the key store on disk. ``fonts``: the PDF's fonts on disk. ``issuance``:
+:func:`issue_certificate`, an ordered list of steps, all or nothing. ``statuslists``: Bitstring
+Status Lists, re-signed on every change. ``operations``: suspend, reinstate, withdraw,
+supersede. ``views`` (blueprint ``certificates``): the served credential, status lists,
+``/.well-known`` key documents and the admin pages. ``cli``: ``keys`` and ``certificates``
+commands.
 """
 
 from __future__ import annotations

@@ -35,6 +35,7 @@ from flask import Flask, current_app
 from sqlalchemy import ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from certify.certificates.fonts import find_fonts
 from certify.certificates.issuance import IssuanceContext, IssuanceError, add_issuance_step
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate
@@ -193,7 +194,8 @@ def sign_certificate_pdf(
         PdfRefusedError: the signed file is not intact, valid, trusted against the root and
             covering the whole file, or its attachments are not exactly what was embedded.
         IssuanceError: the signing key is missing.
-        CertificateDataError, FontNotFoundError, SigningError: from the core.
+        FontNotFoundError: no usable font in ``PDF_FONT_DIR`` (or the system's folders).
+        CertificateDataError, SigningError: from the core.
     """
     serial = str(snapshot["serial"])
     unsigned = render_certificate(
@@ -201,7 +203,7 @@ def sign_certificate_pdf(
         verify_url=verify_url(public_url, serial),
         registry_name=registry_name,
         public_url=public_url,
-        font_dir=(app or current_app).config.get("PDF_FONT_DIR"),
+        fonts=find_fonts((app or current_app).config.get("PDF_FONT_DIR")),
     )
     signer = get_pdf_signer(keys, app)
     files = _attachments(credential_bytes, log_proof)

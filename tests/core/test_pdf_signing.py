@@ -13,6 +13,7 @@ from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from certify.certificates.fonts import find_fonts
 from certify.core.pdf.certificate.drawing import render_certificate
 from certify.core.pdf.certificate.sample import sample_snapshot
 from certify.core.pdf.pki import (
@@ -62,6 +63,7 @@ def unsigned_pdf() -> bytes:
         verify_url=f"https://registry.example.org/certificates/{snapshot['serial']}",
         registry_name=ORG,
         public_url="https://registry.example.org",
+        fonts=find_fonts(),
     )
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -18,6 +17,7 @@ from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from certify.core.pdf.certificate.fonts import Fonts
 from certify.core.pdf.certificate.layout import layout_certificate
 from certify.core.pdf.certificate.model import ACCENT, GOLD, INK, Shape
 
@@ -115,7 +115,7 @@ def render_certificate(
     verify_url: str,
     registry_name: str,
     public_url: str,
-    font_dir: str | Path | None = None,
+    fonts: Fonts,
 ) -> bytes:
     """Render the one-page A4 certificate for *snapshot* and return the PDF bytes.
 
@@ -124,20 +124,20 @@ def render_certificate(
     against their weights, the overall score, the dates (issued, valid from/until,
     surveillance), the serial, *verify_url* as text and as a QR code, and a warning to check
     that the address begins with *public_url*. Metadata: title and subject (with the serial),
-    author = *registry_name*, keywords = serial. The same input gives the same bytes.
+    author = *registry_name*, keywords = serial. The text is set in the registered *fonts*.
+    The same input gives the same bytes.
 
     The result is unsigned; :class:`certify.core.pdf.signing.PdfSigner` signs it.
 
     Raises:
         CertificateDataError: a required snapshot field is missing or malformed.
-        FontNotFoundError: no Unicode TrueType font is available.
     """
     lay = layout_certificate(
         snapshot,
         verify_url=verify_url,
         registry_name=registry_name,
         public_url=public_url,
-        font_dir=font_dir,
+        fonts=fonts,
     )
     buffer = io.BytesIO()
     # invariant=1: fixed dates and a content-derived document ID, so output is reproducible.

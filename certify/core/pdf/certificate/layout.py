@@ -9,11 +9,10 @@ to fit (:mod:`~certify.core.pdf.certificate.fitting`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from certify.core.pdf.certificate.fitting import clean
-from certify.core.pdf.certificate.fonts import find_fonts
+from certify.core.pdf.certificate.fonts import Fonts
 from certify.core.pdf.certificate.footer import place_dates, place_verification
 from certify.core.pdf.certificate.header import place_border, place_header
 from certify.core.pdf.certificate.holder import place_holder
@@ -37,19 +36,18 @@ def layout_certificate(
     verify_url: str,
     registry_name: str,
     public_url: str,
-    font_dir: str | Path | None = None,
+    fonts: Fonts,
 ) -> CertificateLayout:
     """Compute the page geometry for *snapshot* (see
-    :func:`~certify.core.pdf.certificate.drawing.render_certificate`).
+    :func:`~certify.core.pdf.certificate.drawing.render_certificate`), in the registered
+    *fonts*.
 
     Promises: frames lie inside the page margins and do not overlap; every text box lies
     inside its frame, no two text boxes overlap, and no line is wider than its box.
 
     Raises:
         CertificateDataError: a required snapshot field is missing or malformed.
-        FontNotFoundError: no Unicode TrueType font is available.
     """
-    fonts = find_fonts(font_dir)
     holder = require(snapshot, "holder")
     standard = require(snapshot, "standard")
     level = require(snapshot, "level")
