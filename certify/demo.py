@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -151,7 +152,7 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     Safe to run twice: what exists already is left alone.
     """
     session = session or db_session()
-    actor = Actor.cli()
+    actor = Actor.cli(getpass.getuser())
     created = 0
     for email, name, roles, password in STAFF:
         if not _exists(session, email):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 import click
@@ -61,7 +62,7 @@ def create_user(
     try:
         user = create_staff_user(
             session,
-            Actor.cli(),
+            Actor.cli(getpass.getuser()),
             email=email,
             full_name=name,
             password=password,

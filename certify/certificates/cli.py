@@ -4,6 +4,7 @@ reinstate|withdraw|withdraw-lapsed``, and the ``flask init`` step that creates m
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -123,7 +124,7 @@ def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
         click.echo(f"new document-signing certificate: {result['signing_cert']}")
     session = db_session()
     try:
-        operations.record_key_rotation(session, result, Actor.cli())
+        operations.record_key_rotation(session, result, Actor.cli(getpass.getuser()))
         session.commit()
     except Exception as exc:
         session.rollback()
@@ -196,7 +197,7 @@ _reason = click.option("--reason", required=True, help="The reason, in words.")
 def _run(change) -> None:
     session = db_session()
     try:
-        result = change(session, Actor.cli())
+        result = change(session, Actor.cli(getpass.getuser()))
     except OperationError as exc:
         session.rollback()
         click.echo(f"refused: {exc.message}", err=True)
@@ -277,7 +278,9 @@ def certificates_withdraw_lapsed(apply_: bool) -> None:
             click.echo(f"{line}  (to withdraw)")
             continue
         try:
-            operations.withdraw_lapsed_suspension(session, certificate, Actor.cli(), now=now)
+            operations.withdraw_lapsed_suspension(
+                session, certificate, Actor.cli(getpass.getuser()), now=now
+            )
             session.commit()
         except OperationError as exc:
             session.rollback()

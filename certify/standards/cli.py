@@ -7,6 +7,7 @@ The app is loaded for these commands even when a published rubric changed (see
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import re
 import sys
@@ -297,7 +298,7 @@ def publish_command(spec: str) -> None:
     try:
         # The database is checked first: a version it holds with other content must not
         # reach the lock file either.
-        publish_rubric_version(session, rubric, Actor.cli())
+        publish_rubric_version(session, rubric, Actor.cli(getpass.getuser()))
     except RubricError as exc:
         session.rollback()
         _fail(exc)
@@ -322,7 +323,7 @@ def store_published_rubrics() -> None:
     """The ``flask init`` step: store every published version the database lacks."""
     session = db_session()
     try:
-        stored = ensure_rubrics_stored(session, Actor.cli())
+        stored = ensure_rubrics_stored(session, Actor.cli(getpass.getuser()))
     except RubricError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc
