@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-import os
+import io
 from collections.abc import Iterator
 from typing import IO, Any
 
@@ -81,7 +81,7 @@ def read_hex_string(stream: IO[bytes]) -> Any:
             value = binascii.unhexlify(digits)
         except (binascii.Error, ValueError):
             break  # a comment or a stray byte: pyHanko's reader decides
-        stream.seek(end + 1 - len(chunk), os.SEEK_CUR)
+        stream.seek(end + 1 - len(chunk), io.SEEK_CUR)
         return generic.pdf_string(value)
     stream.seek(start)
     return ORIGINAL_READ_HEX_STRING(stream)
