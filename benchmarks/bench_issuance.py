@@ -104,7 +104,6 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
     from certify.core.actor import Actor
     from certify.core.pdf.certificate.drawing import render_certificate
-    from certify.core.pdf.fastpaths import as_shipped
     from certify.core.scoring.engine import score
     from certify.db import db_session, utcnow
     from certify.standards.operations import get_rubric
@@ -145,12 +144,11 @@ def run(quick: bool = False) -> dict[str, float]:
                     public_url=public_url,
                     fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
                 )
-                with as_shipped():  # pyHanko as its authors ship it (it barely matters here)
-                    return signer.sign(
-                        unsigned,
-                        attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
-                        signing_time=dt.datetime.now(dt.UTC),
-                    )
+                return signer.sign(
+                    unsigned,
+                    attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
+                    signing_time=dt.datetime.now(dt.UTC),
+                )
 
             warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
             baseline(warm)

@@ -1,66 +1,57 @@
-"""Two fast paths in pyHanko's validation code: same results, same errors, less time.
+"""A faster hex-string reader for certify's own PDF reads; pyHanko's globals stay untouched.
 
 Every PDF validation (the issuer's self-check at issuance, each PDF uploaded to ``/verify``)
-spent about half of its time in two places that do much more work than their answer needs:
+spent about 40% of its time in one place: pyHanko reads ``<48656c6c6f>`` one byte at a time
+through a generator, and a signature's ``/Contents`` is several thousand hex digits.
+:func:`read_hex_string` finds the closing ``>`` with ``bytes.find``, drops PDF whitespace with
+``bytes.translate`` and decodes with :func:`binascii.unhexlify`. Anything it does not handle
+exactly as pyHanko does (a comment inside the string, a byte that is neither a hex digit nor
+whitespace, no closing ``>``) is handed back, from the same stream position, to pyHanko's own
+reader, which then gives its own result or error.
 
-1. **Hex strings.** pyHanko reads ``<48656c6c6f>`` one byte at a time through a generator. A
-   signature's ``/Contents`` is several thousand hex digits, so reading the signature cost
-   about 4 ms of a 14 ms validation. :func:`read_hex_string` finds the closing ``>`` with
-   ``bytes.find``, drops PDF whitespace with ``bytes.translate`` and decodes with
-   :func:`binascii.unhexlify`. Anything it does not handle exactly as pyHanko does (a comment
-   inside the string, a byte that is neither a hex digit nor whitespace, no closing ``>``) is
-   handed back, from the same stream position, to pyHanko's own reader, which then gives its
-   own result or error.
+**How it is scoped.** pyHanko's object parser looks ``read_hex_string_from_stream`` up by name
+in the globals of :mod:`pyhanko.pdf_utils.generic` at call time: ``read_object`` calls it, the
+dictionary and array readers call ``read_object``, and ``PdfFileReader._read_object`` calls
+``generic.read_object``. Assigning our reader to that module attribute would change it for
+every reader in the process, other threads included. Instead, certify opens files with
+:class:`FastReader`, a ``PdfFileReader`` whose ``_read_object`` and the three parser functions
+below it are private copies: the same code objects (so the same behaviour), bound to private
+*copies* of their modules' namespaces in which the next function down the chain is the
+private copy and the hex-string reader is :func:`read_hex_string`. pyHanko's modules, classes
+and functions are never assigned to: any other reader, in any thread, runs pyHanko's originals,
+also while a certify validation runs. ``tests/core/test_pyhanko_fastpaths.py`` checks that, and
+that the copies read every object of a certificate PDF, and generated objects, as pyHanko does.
 
-2. **Issuer and serial matching.** ``match_issuer_serial`` compares the issuer names first,
-   by DER bytes and, failing that, by RFC 4518 string preparation (slow: Unicode tables per
-   character), and only then the serial numbers. For the ``IssuerSerial`` inside an ESS
-   signing-certificate attribute the byte comparison never succeeds, because the name it
-   takes from the ``GeneralNames`` keeps its ``[4]`` explicit tag in its DER; so every
-   signature check prepared every name of every certificate in the chain (about 2 ms).
-   :func:`match_issuer_serial` answers False at once when the serial numbers differ (the
-   original's answer then is False whatever the names), answers True when the untagged name's
-   DER equals the certificate's issuer DER (the original's own shortcut, with the tag
-   removed), and otherwise asks the original.
-
-:func:`install` puts both in place (idempotently); :mod:`certify.core.pdf.validation` calls it on
-import. :func:`as_shipped` puts pyHanko's originals back for a while: the benchmarks measure
-their "bare pyHanko" baselines with pyHanko as its authors ship it.
-``tests/core/test_pyhanko_fastpaths.py`` checks each against pyHanko's original on generated
-input, the ugly cases included.
+Objects inside object streams, and the cross-reference and trailer parsing, take pyHanko's own
+path (certify's signature dictionaries are plain indirect objects). A pyHanko upgrade that
+changes these four functions is caught by those tests (``setup.cfg`` pins pyHanko below 0.40).
 """
 
 from __future__ import annotations
 
 import binascii
-import contextlib
 import io
-from collections.abc import Iterator
+import types
+from collections.abc import Callable
 from typing import IO, Any
 
-from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
-from pyhanko.sign import general
+from pyhanko.pdf_utils import reader as pdf_reader
+from pyhanko.pdf_utils.reader import PdfFileReader
 
-__all__ = [
-    "ORIGINAL_MATCH_ISSUER_SERIAL",
-    "ORIGINAL_READ_HEX_STRING",
-    "as_shipped",
-    "install",
-    "match_issuer_serial",
-    "read_hex_string",
-]
+__all__ = ["FastReader", "read_hex_string"]
 
 _PDF_WHITESPACE = b" \n\r\t\f\x00"
 _CHUNK = 8192
-ORIGINAL_READ_HEX_STRING = generic.read_hex_string_from_stream
-ORIGINAL_MATCH_ISSUER_SERIAL = general.match_issuer_serial
+#: pyHanko's reader, for everything :func:`read_hex_string` leaves to it.
+_PYHANKO_READ_HEX_STRING = generic.read_hex_string_from_stream
 
 
 def read_hex_string(stream: IO[bytes]) -> Any:
     """Read ``<hex digits>`` at the stream's position; return pyHanko's string object.
 
-    The stream is left just after the closing ``>``, as pyHanko's reader leaves it.
+    The stream is left just after the closing ``>``, as pyHanko's reader leaves it; whatever
+    pyHanko's reader would raise, it raises (it is pyHanko's reader that reads those cases).
     """
     start = stream.tell()
     stream.read(1)  # the opening "<"
@@ -84,45 +75,50 @@ def read_hex_string(stream: IO[bytes]) -> Any:
         stream.seek(end + 1 - len(chunk), io.SEEK_CUR)
         return generic.pdf_string(value)
     stream.seek(start)
-    return ORIGINAL_READ_HEX_STRING(stream)
+    return _PYHANKO_READ_HEX_STRING(stream)
 
 
-def match_issuer_serial(expected_issuer_serial: Any, cert: Any) -> bool:
-    """pyHanko's ``match_issuer_serial`` with the cheap comparisons first (same answers)."""
-    serial = cert["tbs_certificate"]["serial_number"]
-    if expected_issuer_serial["serial_number"] != serial:
-        return False
-    issuer = expected_issuer_serial["issuer"]
-    try:
-        if (
-            isinstance(issuer, asn1_x509.GeneralNames)
-            and len(issuer) == 1
-            and issuer[0].name == "directory_name"
-            and issuer[0].chosen.untag().dump() == cert.issuer.dump()
-        ):
-            return True
-    except Exception:  # noqa: S110 - malformed input: the original decides, and reports
-        pass
-    return bool(ORIGINAL_MATCH_ISSUER_SERIAL(expected_issuer_serial, cert))
+def _bound_to(function: Any, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """A copy of *function* (same code, defaults and closure) whose globals are *namespace*."""
+    copy = types.FunctionType(
+        function.__code__,
+        namespace,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__qualname__ = function.__qualname__
+    copy.__doc__ = function.__doc__
+    return copy
 
 
-def install() -> None:
-    """Make pyHanko use both fast paths (idempotent). pyHanko looks both functions up in their
-    modules at call time, so replacing the module attributes is enough."""
-    generic.read_hex_string_from_stream = read_hex_string
-    general.match_issuer_serial = match_issuer_serial
+# Private copies of pyHanko's namespaces: pyHanko's own module dictionaries are only read.
+_CONTAINER_GLOBALS: dict[str, Any] = dict(vars(generic))  # the dictionary and array readers
+_OBJECT_GLOBALS: dict[str, Any] = dict(vars(generic))  # read_object
+_READER_GLOBALS: dict[str, Any] = dict(vars(pdf_reader))  # PdfFileReader._read_object
+
+_read_dictionary = _bound_to(generic.DictionaryObject.read_from_stream, _CONTAINER_GLOBALS)
+_read_array = _bound_to(generic.ArrayObject.read_from_stream, _CONTAINER_GLOBALS)
+_read_object = _bound_to(generic.read_object, _OBJECT_GLOBALS)
+# Inside the dictionary and array readers, "read_object" is the copy; the classes stay
+# pyHanko's (they build the objects).
+_CONTAINER_GLOBALS["read_object"] = _read_object
+# read_object uses "DictionaryObject" and "ArrayObject" only to call their read_from_stream,
+# so here they name the copies; it reads hex strings with ours and recurses into itself.
+_OBJECT_GLOBALS.update(
+    read_object=_read_object,
+    read_hex_string_from_stream=read_hex_string,
+    DictionaryObject=types.SimpleNamespace(read_from_stream=_read_dictionary),
+    ArrayObject=types.SimpleNamespace(read_from_stream=_read_array),
+)
+# The file reader calls "generic.read_object": a view of pyHanko's generic module whose
+# read_object is the copy.
+_READER_GLOBALS["generic"] = types.SimpleNamespace(**{**vars(generic), "read_object": _read_object})
 
 
-@contextlib.contextmanager
-def as_shipped() -> Iterator[None]:
-    """Run the block with pyHanko's own functions, then put the fast paths back.
+class FastReader(PdfFileReader):
+    """pyHanko's ``PdfFileReader``, reading indirect objects through the private copies above
+    (so with :func:`read_hex_string`). Same objects, same errors."""
 
-    It changes module attributes for the whole process: for single-threaded measurements
-    (the benchmarks' baselines) only, never in the application.
-    """
-    generic.read_hex_string_from_stream = ORIGINAL_READ_HEX_STRING
-    general.match_issuer_serial = ORIGINAL_MATCH_ISSUER_SERIAL
-    try:
-        yield
-    finally:
-        install()
+    _read_object = _bound_to(PdfFileReader._read_object, _READER_GLOBALS)

@@ -18,6 +18,8 @@ from pyhanko.pdf_utils.decode_limits import (
 )
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from certify.core.pdf.fastpaths import FastReader
+
 __all__ = [
     "DEFAULT_MAX_ATTACHMENT_BYTES",
     "DEFAULT_MAX_PDF_BYTES",
@@ -51,7 +53,8 @@ def _decode_limits(max_attachment_bytes: int) -> DecodeLimits:
 
 
 def open_pdf(pdf_bytes: bytes, max_bytes: int, max_attachment_bytes: int) -> PdfFileReader:
-    """A strict pyHanko reader over *pdf_bytes*, with the decode limits of
+    """A strict pyHanko reader over *pdf_bytes* (certify's
+    :class:`~certify.core.pdf.fastpaths.FastReader`), with the decode limits of
     *max_attachment_bytes*.
 
     Raises:
@@ -69,7 +72,7 @@ def open_pdf(pdf_bytes: bytes, max_bytes: int, max_attachment_bytes: int) -> Pdf
     if b"%PDF-" not in data[:1024]:
         raise PdfInputError("not a PDF file (no %PDF- header)")
     try:
-        return PdfFileReader(
+        return FastReader(
             io.BytesIO(data),
             strict=True,
             decode_limits=_decode_limits(max_attachment_bytes),

@@ -28,7 +28,6 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
-from certify.core.pdf import fastpaths
 from certify.core.pdf.pki import der_fingerprint
 from certify.core.pdf.reading import (
     DEFAULT_MAX_ATTACHMENT_BYTES,
@@ -41,8 +40,6 @@ from certify.core.pdf.reading import (
 __all__ = ["PdfValidation", "validate_pdf"]
 
 log = logging.getLogger(__name__)
-
-fastpaths.install()  # pyHanko's answers, in about half the validation time
 
 
 @functools.lru_cache(maxsize=16)
