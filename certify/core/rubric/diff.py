@@ -83,6 +83,7 @@ def diff_rubrics(a: Rubric, b: Rubric) -> list[str]:
 
 
 def _standard_lines(a: Rubric, b: Rubric) -> list[str]:
+    """The standard's own fields: id, title, dates, cycle, definitions."""
     lines: list[str] = []
     for name, getter in (
         ("id", lambda r: r.id),
@@ -102,6 +103,7 @@ def _standard_lines(a: Rubric, b: Rubric) -> list[str]:
 
 
 def _section_lines(a: Rubric, b: Rubric) -> list[str]:
+    """Sections removed, changed (title, weight) and added."""
     lines: list[str] = []
     a_sections = {s.id: s for s in a.sections}
     b_sections = {s.id: s for s in b.sections}
@@ -121,6 +123,7 @@ def _section_lines(a: Rubric, b: Rubric) -> list[str]:
 
 
 def _criterion_lines(a: Rubric, b: Rubric) -> list[str]:
+    """Criteria removed, changed (each attribute in :data:`_CRITERION_FIELDS`) and added."""
     lines: list[str] = []
     a_crit = {c.id: c for c in a.criteria}
     b_crit = {c.id: c for c in b.criteria}
@@ -143,6 +146,7 @@ def _criterion_lines(a: Rubric, b: Rubric) -> list[str]:
 
 
 def _outcome_lines(a: Rubric, b: Rubric) -> list[str]:
+    """Outcome levels removed, changed, added and reordered."""
     lines: list[str] = []
     a_out = {o.id: o for o in a.outcomes}
     b_out = {o.id: o for o in b.outcomes}
@@ -175,6 +179,7 @@ def _outcome_lines(a: Rubric, b: Rubric) -> list[str]:
 
 
 def _grade_lines(a: Rubric, b: Rubric) -> list[str]:
+    """Non-conformity grades removed, changed and added."""
     lines: list[str] = []
     a_gr = {g.id: g for g in a.grades}
     b_gr = {g.id: g for g in b.grades}

@@ -162,6 +162,7 @@ def load_rubric_text(text: str | bytes, *, schema: RubricSchema, source: str = "
 
 
 def _section(sec: Mapping[str, Any]) -> Section:
+    """The :class:`Section` of checked plain data *sec*, with its criteria."""
     return Section(
         sec["id"],
         sec["title"],
@@ -172,6 +173,7 @@ def _section(sec: Mapping[str, Any]) -> Section:
 
 
 def _criterion(c: Mapping[str, Any], section_id: str) -> Criterion:
+    """The :class:`Criterion` of checked plain data *c*, with its bases and bands."""
     rng = c.get("range", {})
     na = c.get("not_applicable", {})
     if c["kind"] == "number":

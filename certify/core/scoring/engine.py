@@ -143,6 +143,8 @@ def _score_checked(
     open_grades: list[str],
     unanswered: tuple[str, ...],
 ) -> ScoreResult:
+    """The result of answers that passed every check: sections in the plan's order, then the
+    open non-conformities, then the outcome (none while *unanswered* is not empty)."""
     crit_scores: list[CriterionScore] = []
     section_scores: list[SectionScore] = []
     overall = _ZERO
