@@ -88,7 +88,7 @@ def _decided_application(session: Any, rubric: Any, n: int) -> Any:
 
 
 def _answers(rubric: Any) -> dict[str, Any]:
-    from certify.core.rubric_samples import sample_answers
+    from certify.core.rubric.samples import sample_answers
 
     return sample_answers(rubric)
 
@@ -98,13 +98,14 @@ def run(quick: bool = False) -> dict[str, float]:
 
     quick: 3 certificates (a CI smoke run); otherwise 25.
     """
+
     from certify import clock
+    from certify.certificates.fonts import find_fonts
     from certify.certificates.keys import get_keystore
     from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
     from certify.core.actor import Actor
-    from certify.core.certificate_pdf import render_certificate
-    from certify.core.pyhanko_fastpaths import as_shipped
-    from certify.core.scoring import score
+    from certify.core.pdf.certificate.drawing import render_certificate
+    from certify.core.scoring.engine import score
     from certify.db import db_session
     from certify.lifecycle import issue_certificate
     from certify.standards.operations import get_rubric
@@ -143,13 +144,13 @@ def run(quick: bool = False) -> dict[str, float]:
                     verify_url=verify_url(public_url, certificate.serial),
                     registry_name=registry,
                     public_url=public_url,
+                    fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
                 )
-                with as_shipped():  # pyHanko as its authors ship it (it barely matters here)
-                    return signer.sign(
-                        unsigned,
-                        attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
-                        signing_time=dt.datetime.now(dt.UTC),
-                    )
+                return signer.sign(
+                    unsigned,
+                    attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
+                    signing_time=dt.datetime.now(dt.UTC),
+                )
 
             warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
             baseline(warm)

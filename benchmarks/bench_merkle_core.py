@@ -14,7 +14,7 @@ import random
 import statistics
 import time
 
-from certify.core.merkle import (
+from certify.core.tlog.merkle import (
     MemoryTree,
     consistency_proof,
     inclusion_proof,

@@ -1,8 +1,8 @@
 """Scoring speed: 10,000 random complete ISRPS 1.0 answer sets (target: under 2 s).
 
 The answer sets are generated before timing starts, with a fixed seed, so only
-``certify.core.scoring.score`` (validation included) is measured. The same-run baseline is the
-loop alone (building nothing), to show the harness overhead is negligible.
+``certify.core.scoring.engine.score`` (validation included) is measured. The same-run baseline
+is the loop alone (building nothing), to show the harness overhead is negligible.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from certify.core.rubric import DEFAULT_RUBRICS_DIR, Rubric, load_rubric
-from certify.core.scoring import Answer, score
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.answers import Answer
+from certify.core.scoring.engine import score
+from certify.standards.files import DEFAULT_RUBRICS_DIR, load_rubric
 
 TARGET_SECONDS = 2.0
 FULL_SETS = 10_000

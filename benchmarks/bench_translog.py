@@ -37,8 +37,8 @@ T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 def _rows(size: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Each entry's row and the node rows its append completes (a right-edge frontier)."""
-    from certify.core.merkle import leaf_hash, node_hash
-    from certify.core.note import LogEvent, log_entry
+    from certify.core.tlog.entry import LogEvent, log_entry
+    from certify.core.tlog.merkle import leaf_hash, node_hash
 
     stack: list[tuple[int, bytes]] = []
     for index in range(size):
@@ -133,7 +133,7 @@ def _proof_memory(app: Any, size: int, rng: random.Random, probes: int) -> float
 def run(quick: bool = False) -> dict[str, float]:
     """Seed, then measure append, proofs and proof memory; print and return the figures."""
     from certify import clock
-    from certify.core.note import LogEvent
+    from certify.core.tlog.entry import LogEvent
     from certify.db import get_db
     from certify.translog.store import (
         append_entry,

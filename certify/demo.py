@@ -10,16 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certify import clock
+from certify.accounts.access import command_actor
 from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
-from certify.core.rubric_samples import sample_answers
+from certify.core.rubric.samples import sample_answers
 from certify.db import db_session
 
 if TYPE_CHECKING:
     from certify.applications.models import Application
-    from certify.core.rubric import Rubric
+    from certify.core.rubric.model import Rubric
 
 # Demo only: these passwords are public (README.md lists them). Never load demo data into a
 # registry that certifies anyone for real.
@@ -152,7 +153,7 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     Safe to run twice: what exists already is left alone.
     """
     session = session or db_session()
-    actor = Actor.cli()
+    actor = command_actor()
     created = 0
     for email, name, roles, password in STAFF:
         if not _exists(session, email):

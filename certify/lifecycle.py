@@ -32,9 +32,10 @@ from certify.certificates.keys import KeyStore, KeyStoreError, get_keystore
 from certify.certificates.models import Certificate, CertificateStatusChange
 from certify.certificates.operations import StatusChange
 from certify.core.actor import Actor
-from certify.core.credential import normalise_public_url
-from certify.core.rubric import Rubric
-from certify.core.scoring import NOT_CERTIFIED, ScoreResult, score
+from certify.core.credentials.urls import normalise_public_url
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.engine import score
+from certify.core.scoring.results import NOT_CERTIFIED, ScoreResult
 from certify.registry.search import index_new_certificate
 from certify.translog import steps as log
 

@@ -21,13 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from certify.core.verification import (
-    NotADocument,
-    RegistryKeys,
-    RegistryRecord,
-    Verification,
-    verify_document,
-)
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys, RegistryRecord, Verification
 
 TIMEOUT = 15
 MARKS = {True: "PASS", False: "FAIL", None: "----"}
@@ -150,10 +145,10 @@ def _log_check(export: dict[str, Any]) -> Callable[[str, bytes], tuple[bool, str
     if not log_key:
         return None
     try:
-        from certify.core.logproof import verify_certificate_log_proof
+        from certify.core.tlog.logproof import verify_certificate_log_proof
     except ImportError:  # a certify without the transparency log
         return None
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
 
     origin = log_origin(str(export.get("registry")))
     return lambda proof, credential: verify_certificate_log_proof(

@@ -6,6 +6,7 @@ Access is checked before any work: the decorators run before the view body, and 
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -46,6 +47,11 @@ def current_user() -> User | None:
 def actor_of(user: User) -> Actor:
     """The audit actor for *user*."""
     return Actor.user(user.public_id)
+
+
+def command_actor() -> Actor:
+    """The audit actor for a command run from a terminal: ``cli:<operating-system user>``."""
+    return Actor.cli(getpass.getuser())
 
 
 def is_safe_next(target: str | None) -> bool:

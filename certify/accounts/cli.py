@@ -7,10 +7,10 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from certify.accounts.access import command_actor
 from certify.accounts.models import STAFF_ROLES, Role
 from certify.accounts.operations import create_staff_user
 from certify.accounts.passwords import MIN_PASSWORD_LENGTH, generate_password
-from certify.core.actor import Actor
 from certify.db import db_session
 from certify.operations import OperationError
 
@@ -61,7 +61,7 @@ def create_user(
     try:
         user = create_staff_user(
             session,
-            Actor.cli(),
+            command_actor(),
             email=email,
             full_name=name,
             password=password,

@@ -14,8 +14,8 @@ from typing import Any
 
 from certify import __version__
 from certify.certificates.models import CertificateStatus
-from certify.core.note import REASON_CATEGORIES as CORE_REASON_CATEGORIES
-from certify.core.verification import VERDICTS as CORE_VERDICTS
+from certify.core.tlog.entry import REASON_CATEGORIES as CORE_REASON_CATEGORIES
+from certify.core.verification.model import VERDICTS as CORE_VERDICTS
 
 # The contract's lists come from where they are defined, so the document cannot drift.
 STATUSES = [s.value for s in CertificateStatus]

@@ -31,7 +31,7 @@ from certify.api.openapi import openapi_document
 from certify.certificates.models import Certificate, CertificateStatusChange
 from certify.certificates.queries import change_word, live_row
 from certify.certificates.serials import canonical_serial
-from certify.core.credential import format_datetime
+from certify.core.credentials.dates import format_datetime
 from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.registry import search as s

@@ -25,9 +25,11 @@ from certify.applications.operations import _scoring_answer, lock_application, t
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json
-from certify.core.rubric import Rubric
-from certify.core.rubric_versions import add_months
-from certify.core.scoring import AnswerError, ScoreResult, preview, score
+from certify.core.rubric.model import Rubric
+from certify.core.rubric.versions import add_months
+from certify.core.scoring.answers import AnswerError
+from certify.core.scoring.engine import preview, score
+from certify.core.scoring.results import ScoreResult
 from certify.core.workflow import Action, AppState, Party
 from certify.operations import OperationError
 

@@ -39,8 +39,10 @@ from certify.applications.forms import (
 )
 from certify.applications.models import Application, NonConformity
 from certify.applications.web import bp, me, rubric_of
-from certify.core.rubric import Rubric
-from certify.core.scoring import AnswerError, ScoreResult, preview
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.answers import AnswerError
+from certify.core.scoring.engine import preview
+from certify.core.scoring.results import ScoreResult
 from certify.db import db_session
 from certify.transaction import attempt
 

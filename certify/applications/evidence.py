@@ -14,7 +14,7 @@ from certify.applications.models import (
 )
 from certify.applications.operations import _actor, _editable_by_applicant, lock_application
 from certify.audit.operations import record_event
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.evidence.store import EvidenceError
 from certify.operations import OperationError
 
@@ -36,7 +36,7 @@ def add_evidence(
     nothing is left behind.
     """
     lock_application(session, application)
-    from certify.core.filetypes import safe_download_name
+    from certify.core.filetypes.names import safe_download_name
 
     _editable_by_applicant(application)
     if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:

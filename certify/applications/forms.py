@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from certify.accounts.forms import choices
-from certify.core.rubric import Criterion, Rubric, Section
+from certify.core.rubric.model import Criterion, Rubric, Section
 from certify.forms import Form
 
 IMPACT_GROUPS = [

@@ -19,8 +19,9 @@ from certify.applications.models import (
 )
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
-from certify.core.rubric import Rubric
-from certify.core.scoring import AnswerError, preview
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.answers import AnswerError
+from certify.core.scoring.engine import preview
 from certify.core.workflow import FINAL_STATES, Action, AppState, Party, TransitionError, next_state
 from certify.operations import OperationError
 

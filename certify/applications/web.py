@@ -26,7 +26,7 @@ from certify.applications.access import (
 )
 from certify.applications.models import Application
 from certify.audit.models import AuditEvent
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.db import db_session
 from certify.evidence.store import EvidenceStore
 from certify.standards.operations import get_rubric

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from certify import clock, lifecycle
+from certify.accounts.access import command_actor
 from certify.certificates import operations
 from certify.certificates.keys import (
     KeyStoreError,
@@ -24,8 +25,7 @@ from certify.certificates.keys import (
 )
 from certify.certificates.models import REASON_CATEGORIES, Certificate
 from certify.certificates.queries import certificate_by_serial
-from certify.core.actor import Actor
-from certify.core.credential import format_datetime
+from certify.core.credentials.dates import format_datetime
 from certify.core.serial import SerialError, normalise_serial
 from certify.db import db_session
 from certify.operations import OperationError
@@ -79,7 +79,7 @@ def keys_list() -> None:
             f"certificate valid to {end}{private}"
         )
         click.echo(f"    {cert.fingerprint}")
-    from certify.core import pki
+    from certify.core.pdf import pki
 
     root_state = "present" if store.root_key_present else "absent (offline)"
     click.echo(f"root CA: valid to {format_datetime(store.root_cert.not_valid_after_utc)}")
@@ -125,7 +125,7 @@ def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
         click.echo(f"new document-signing certificate: {result['signing_cert']}")
     session = db_session()
     try:
-        lifecycle.record_key_rotation(session, result, Actor.cli())
+        lifecycle.record_key_rotation(session, result, command_actor())
         session.commit()
     except Exception as exc:
         session.rollback()
@@ -198,7 +198,7 @@ _reason = click.option("--reason", required=True, help="The reason, in words.")
 def _run(change) -> None:
     session = db_session()
     try:
-        result = change(session, Actor.cli())
+        result = change(session, command_actor())
     except OperationError as exc:
         session.rollback()
         click.echo(f"refused: {exc.message}", err=True)
@@ -277,7 +277,7 @@ def certificates_withdraw_lapsed(apply_: bool) -> None:
             click.echo(f"{line}  (to withdraw)")
             continue
         try:
-            lifecycle.withdraw_lapsed_suspension(session, certificate, Actor.cli(), now=now)
+            lifecycle.withdraw_lapsed_suspension(session, certificate, command_actor(), now=now)
             session.commit()
         except OperationError as exc:
             session.rollback()

@@ -29,13 +29,11 @@ from certify.certificates.models import (
 )
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json, sha256_hex
-from certify.core.credential import (
-    build_credential,
-    format_datetime,
-    sign_credential,
-)
-from certify.core.rubric import Rubric
-from certify.core.scoring import ScoreResult, rounded
+from certify.core.credentials.building import build_credential
+from certify.core.credentials.dates import format_datetime
+from certify.core.credentials.proofs import sign_credential
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.results import ScoreResult, rounded
 from certify.core.serial import generate_serial
 from certify.operations import OperationError
 

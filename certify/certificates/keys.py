@@ -42,17 +42,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
 from certify import clock
-from certify.core import keys as ckeys
-from certify.core import pki
-from certify.core.credential import (
-    did_document,
-    format_datetime,
-    key_export,
-    parse_datetime,
-    verification_method_id,
-)
-from certify.core.keys import CredentialKey
-from certify.core.note import log_origin, verifier_key
+from certify.core.credentials import keys as ckeys
+from certify.core.credentials.dates import format_datetime, parse_datetime
+from certify.core.credentials.keydocs import did_document, key_export
+from certify.core.credentials.keys import CredentialKey
+from certify.core.credentials.urls import verification_method_id
+from certify.core.pdf import pki
+from certify.core.tlog.checkpoint import log_origin
+from certify.core.tlog.note import verifier_key
 from certify.state import app_state
 
 log = logging.getLogger(__name__)

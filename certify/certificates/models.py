@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from certify import clock
 from certify.accounts.models import Organisation
 from certify.core.certificate_status import CertificateStatus
-from certify.core.note import REASON_CATEGORIES as LOG_REASON_CATEGORIES
+from certify.core.tlog.entry import REASON_CATEGORIES as LOG_REASON_CATEGORIES
 from certify.db import Base
 
 #: Why a status changed (DESIGN.md "Public contract"): defined once, in the core.

@@ -12,7 +12,7 @@ Issuance steps (their place in the order is in :data:`certify.lifecycle.ISSUE`):
 ``store_pdf``      the :class:`CertificateDocument` row (bytes + SHA-256)
 =================  ====================================================================
 
-The core :class:`~certify.core.pdf_signing.PdfSigner` is built once per process and cached
+The core :class:`~certify.core.pdf.signing.PdfSigner` is built once per process and cached
 (``app_state().caches.pdf_signer``) under the signing certificate's fingerprint: after
 ``keys rotate`` the key store reloads, the fingerprint changes and the next issuance builds a
 new signer.
@@ -36,12 +36,14 @@ from sqlalchemy import ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from certify import clock
+from certify.certificates.fonts import find_fonts
 from certify.certificates.issuance import IssuanceContext, IssuanceError
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate
 from certify.core.canonical import sha256_hex
-from certify.core.certificate_pdf import render_certificate
-from certify.core.pdf_signing import PdfSigner, PdfValidation, validate_pdf
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.signing import PdfSigner
+from certify.core.pdf.validation import PdfValidation, validate_pdf
 from certify.db import Base
 from certify.state import app_state
 
@@ -193,7 +195,8 @@ def sign_certificate_pdf(
         PdfRefusedError: the signed file is not intact, valid, trusted against the root and
             covering the whole file, or its attachments are not exactly what was embedded.
         IssuanceError: the signing key is missing.
-        CertificateDataError, FontNotFoundError, SigningError: from the core.
+        FontNotFoundError: no usable font in ``PDF_FONT_DIR`` (or the system's folders).
+        CertificateDataError, SigningError: from the core.
     """
     serial = str(snapshot["serial"])
     unsigned = render_certificate(
@@ -201,7 +204,7 @@ def sign_certificate_pdf(
         verify_url=verify_url(public_url, serial),
         registry_name=registry_name,
         public_url=public_url,
-        font_dir=(app or current_app).config.get("PDF_FONT_DIR"),
+        fonts=find_fonts((app or current_app).config.get("PDF_FONT_DIR")),
     )
     signer = get_pdf_signer(keys, app)
     files = _attachments(credential_bytes, log_proof)

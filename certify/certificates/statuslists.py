@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session
 
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate, StatusList
-from certify.core import statuslist as core
 from certify.core.canonical import canonical_json, sha256_hex
-from certify.core.credential import STATUS_PURPOSES, sign_credential
+from certify.core.credentials import statuslist as core
+from certify.core.credentials.proofs import sign_credential
+from certify.core.credentials.vocabulary import STATUS_PURPOSES
 from certify.core.serial import RandomBits, RandomGetBits
 
 #: Entries per list: the specification's minimum (16 KB), enough for 131,072 certificates.

@@ -6,7 +6,6 @@ Actors are recorded as strings and never hold personal data or IP addresses:
 
 from __future__ import annotations
 
-import getpass
 import re
 from dataclasses import dataclass
 
@@ -33,10 +32,11 @@ class Actor:
         return cls("user", public_id)
 
     @classmethod
-    def cli(cls, os_user: str | None = None) -> Actor:
-        """A command run from the shell, named by the operating-system user."""
-        name = os_user or getpass.getuser()
-        return cls("cli", re.sub(r"[^A-Za-z0-9_.@+\-]", "_", name)[:100] or "unknown")
+    def cli(cls, os_user: str) -> Actor:
+        """A command run from the shell, named by the operating-system user *os_user* (the
+        command line passes ``getpass.getuser()``); characters an actor cannot hold become
+        ``_``, and an empty name is ``unknown``."""
+        return cls("cli", re.sub(r"[^A-Za-z0-9_.@+\-]", "_", os_user)[:100] or "unknown")
 
     @classmethod
     def system(cls, component: str) -> Actor:

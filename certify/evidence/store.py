@@ -12,8 +12,9 @@ How :meth:`EvidenceStore.put` keeps "nothing is written when a check fails":
    system as the blobs, so the final step is a rename, not a copy), hashed and counted on the
    way. It stops as soon as one byte more than the limit has been read: a huge upload is never
    read whole, let alone held in memory.
-2. Empty and oversized uploads are refused; then :func:`certify.core.filetypes.sniff` decides the
-   type from the temporary file's content.
+2. Empty and oversized uploads are refused; then
+   :func:`certify.core.filetypes.sniffing.sniff` decides the type from the temporary file's
+   content.
 3. The temporary file is hard-linked to its final name. ``os.link`` fails if the name exists, so
    of several concurrent uploads of the same bytes exactly one reports ``created=True`` and no
    one ever overwrites a blob another request may already point at (``os.replace`` would
@@ -67,7 +68,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from certify.core.filetypes import FileKind, FileTypeError, sniff
+from certify.core.filetypes.kinds import FileKind, FileTypeError
+from certify.core.filetypes.sniffing import sniff
 
 log = logging.getLogger(__name__)
 

@@ -20,13 +20,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from certify.core.actor import Actor
-from certify.core.rubric import Rubric, RubricError, load_rubric
-from certify.core.rubric_diff import diff_rubrics
-from certify.core.rubric_lock import publish, read_lock
-from certify.core.rubric_versions import discover, status_on
+from certify.accounts.access import command_actor
+from certify.core.rubric.diff import diff_rubrics
+from certify.core.rubric.model import Rubric, RubricError
+from certify.core.rubric.versions import status_on
 from certify.db import db_session
 from certify.standards import presenting
+from certify.standards.files import discover, load_rubric, publish, read_lock
 from certify.standards.models import RubricVersion
 from certify.standards.operations import (
     RubricNotFound,
@@ -94,15 +94,17 @@ def _load_draft(path: Path, error: RubricError) -> Rubric:
     """
     if not all(p.rule in _DRAFT_RULES for p in error.problems):
         raise error
-    # The core validates before it builds; a diff of a draft needs the build alone. _build is
-    # the core's own builder (no second copy of it here), fed the same canonical plain data.
-    from certify.core.rubric import _build, canonical_rubric_json, parse_rubric_yaml
+    # The core validates before it builds; a diff of a draft needs the build alone:
+    # build_rubric is the core's own builder, fed the same canonical plain data.
+    from certify.core.rubric.loading import build_rubric
+    from certify.core.rubric.parsing import parse_rubric_yaml
+    from certify.core.rubric.plain import canonical_rubric_json
 
     source = str(path)
     try:
         data = parse_rubric_yaml(path.read_text(encoding="utf-8"), source=source)
         canonical = canonical_rubric_json(data, source)
-        rubric = _build(json.loads(canonical, parse_float=Decimal), canonical, source)
+        rubric = build_rubric(json.loads(canonical, parse_float=Decimal), canonical, source)
     except (RubricError, OSError, KeyError, TypeError, ValueError):
         raise error from None
     for problem in error.problems:
@@ -295,7 +297,7 @@ def publish_command(spec: str) -> None:
     try:
         # The database is checked first: a version it holds with other content must not
         # reach the lock file either.
-        publish_rubric_version(session, rubric, Actor.cli())
+        publish_rubric_version(session, rubric, command_actor())
     except RubricError as exc:
         session.rollback()
         _fail(exc)
@@ -320,7 +322,7 @@ def store_published_rubrics() -> None:
     """The ``flask init`` step: store every published version the database lacks."""
     session = db_session()
     try:
-        stored = ensure_rubrics_stored(session, Actor.cli())
+        stored = ensure_rubrics_stored(session, command_actor())
     except RubricError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from exc

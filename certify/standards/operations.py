@@ -20,20 +20,15 @@ from certify import clock
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import sha256_hex
-from certify.core.rubric import (
-    Problem,
-    Rubric,
-    RubricError,
-    canonical_rubric_json,
-    load_rubric,
-    load_rubric_text,
-    parse_rubric_yaml,
-)
-from certify.core.rubric_lock import LockEntry, check_lock, read_lock
-from certify.core.rubric_versions import newest_in_effect, version_key
+from certify.core.rubric.loading import load_rubric_text
+from certify.core.rubric.lock import LockEntry
+from certify.core.rubric.model import Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.plain import canonical_rubric_json
+from certify.core.rubric.versions import newest_in_effect, version_key
 from certify.db import db_session
+from certify.standards.files import check_lock, load_rubric, read_lock, read_schema, schema_for
 from certify.standards.models import RubricVersion
-from certify.standards.validate import schema_for
 
 __all__ = [
     "RubricNotFound",
@@ -216,7 +211,7 @@ def _from_row(row_id: int, sha256: str, key: str, session: Session) -> Rubric:
                 )
             ]
         )
-    rubric = load_rubric_text(data, source=f"database:{key}")
+    rubric = load_rubric_text(data, schema=read_schema(), source=f"database:{key}")
     with _cache_lock:
         _BY_SHA256[sha256] = rubric
     return rubric

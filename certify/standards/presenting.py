@@ -10,8 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from certify.core.rubric import Band, Criterion, NonconformityGrade, Rubric
-from certify.core.rubric_versions import VersionStatus, status_on, transition_end, version_key
+from certify.core.rubric.model import Band, Criterion, NonconformityGrade, Rubric
+from certify.core.rubric.versions import VersionStatus, status_on, transition_end, version_key
 
 __all__ = [
     "KIND_LABELS",

@@ -25,8 +25,8 @@ import click
 from flask import Flask
 
 from certify.config import ConfigurationError
-from certify.core.rubric import Problem, RubricError
-from certify.core.rubric_lock import LOCK_FILE, check_lock, read_lock
+from certify.core.rubric.model import Problem, RubricError
+from certify.standards.files import LOCK_FILE, check_lock, read_lock
 
 __all__ = ["RubricLockError", "check_rubrics_at_startup", "lock_problems"]
 

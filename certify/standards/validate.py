@@ -23,25 +23,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certify.core.rubric import (
+from certify.core.rubric.loading import load_rubric_data
+from certify.core.rubric.model import Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.standards.files import (
     DEFAULT_RUBRICS_DIR,
-    SCHEMA_FILE,
-    Problem,
-    Rubric,
-    RubricError,
+    LOCK_FILE,
+    check_lock,
+    discover,
     load_rubric,
-    load_rubric_data,
-    parse_rubric_yaml,
+    read_lock,
+    read_schema,
+    schema_for,
+    validate_dir,
 )
-from certify.core.rubric_lock import LOCK_FILE, check_lock, read_lock, validate_dir
-from certify.core.rubric_versions import discover
 
 __all__ = [
     "ValidationReport",
     "format_report",
     "load_rubric_path",
     "main",
-    "schema_for",
     "validate_rubrics",
 ]
 
@@ -58,12 +59,6 @@ class ValidationReport:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def schema_for(rubrics_dir: Path | str) -> Path:
-    """The folder's own ``schema.json``, or the shipped one when the folder has none."""
-    own = Path(rubrics_dir) / SCHEMA_FILE
-    return own if own.is_file() else DEFAULT_RUBRICS_DIR / SCHEMA_FILE
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -93,7 +88,7 @@ def load_rubric_path(path: Path | str, rubrics_dir: Path | str = DEFAULT_RUBRICS
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError([Problem(source, "file", "unreadable", str(exc))]) from exc
     data = parse_rubric_yaml(text, source=source)
-    return load_rubric_data(data, source=source)
+    return load_rubric_data(data, schema=read_schema(), source=source)
 
 
 def _stray_files(root: Path) -> list[Problem]:

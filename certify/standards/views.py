@@ -9,7 +9,7 @@ import re
 from flask import Blueprint, Response, abort, render_template
 
 from certify.access import public
-from certify.core.rubric import Rubric
+from certify.core.rubric.model import Rubric
 from certify.standards import presenting
 from certify.standards.operations import (
     RubricNotFound,

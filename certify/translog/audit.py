@@ -16,16 +16,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from certify.core import merkle
 from certify.core.certificate_status import history_problems
-from certify.core.note import (
-    LogEntryError,
-    LogEvent,
-    NoteError,
-    open_note,
-    parse_checkpoint,
-    parse_log_entry,
-)
+from certify.core.tlog import merkle
+from certify.core.tlog.checkpoint import parse_checkpoint
+from certify.core.tlog.entry import LogEvent, parse_log_entry
+from certify.core.tlog.errors import LogEntryError, NoteError
+from certify.core.tlog.note import open_note
 from certify.translog.models import LogCheckpoint, LogEntry, LogNode
 from certify.translog.store import STATUS_EVENTS, fetch_nodes, log_size
 

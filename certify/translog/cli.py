@@ -52,7 +52,7 @@ def log_verify() -> None:
     reconciles the log with the certificates, their status changes and the key store.
     """
     from certify.certificates.keys import KeyStoreError, get_keystore
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
     from certify.translog.audit import verify_log
     from certify.translog.store import log_size
 

@@ -9,11 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify.core import merkle
-from certify.core.note import (
-    LogEvent,
-    parse_log_entry,
-)
+from certify.core.tlog import merkle
+from certify.core.tlog.entry import LogEvent, parse_log_entry
 from certify.translog.models import LogEntry
 from certify.translog.store import _run_plans, latest_checkpoint, log_size
 

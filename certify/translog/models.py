@@ -14,7 +14,7 @@ from certify.db import Base
 
 
 class LogEntry(Base):
-    """One leaf: its canonical JSON bytes (``core.note.log_entry``) and RFC 9162 leaf hash.
+    """One leaf: its canonical JSON bytes (``core.tlog.entry.log_entry``) and RFC 9162 leaf hash.
 
     ``serial`` and ``event`` repeat what the bytes say so a certificate's history is one
     indexed query; ``log verify`` checks they agree with the bytes.

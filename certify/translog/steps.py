@@ -19,10 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from certify.core.canonical import sha256_hex
-from certify.core.note import (
-    LogEvent,
-    log_origin,
-)
+from certify.core.tlog.checkpoint import log_origin
+from certify.core.tlog.entry import LogEvent
 from certify.translog.models import LogEntry
 from certify.translog.store import (
     STATUS_EVENTS,

@@ -7,7 +7,7 @@ index is also the entry's primary key. To keep one lock order everywhere (and so
 between an issuance and a suspension on PostgreSQL), the audit trail's head is touched
 first: every transaction takes ``audit_head`` before ``log_head``.
 
-Storage (see ``certify.core.merkle``): the hash of every complete perfect subtree is a
+Storage (see ``certify.core.tlog.merkle``): the hash of every complete perfect subtree is a
 ``log_node`` row keyed ``(level, idx)``. A root of any size, an inclusion proof or a
 consistency proof is then one query for the O(log n) nodes its plan names, then O(log n)
 hashes; the tree is never rebuilt for a request.
@@ -35,15 +35,11 @@ from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from certify.core import merkle
-from certify.core.note import (
-    LogEvent,
-    format_checkpoint,
-    format_tlog_proof,
-    log_entry,
-    log_origin,
-    sign_note,
-)
+from certify.core.tlog import merkle
+from certify.core.tlog.checkpoint import format_checkpoint, log_origin
+from certify.core.tlog.entry import LogEvent, log_entry
+from certify.core.tlog.note import sign_note
+from certify.core.tlog.proof import format_tlog_proof
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead
 
 log = logging.getLogger(__name__)
@@ -338,7 +334,7 @@ def append_entry(
     is an index reserved earlier in this transaction by :func:`lock_head`.
 
     Raises:
-        LogEntryError: the fields do not make a valid entry (see ``core.note.log_entry``).
+        LogEntryError: the fields do not make a valid entry (see ``core.tlog.entry.log_entry``).
         LogError: the reserved index was taken.
     """
     signer = signer or current_signer()

@@ -18,8 +18,9 @@ from certify import clock
 from certify.access import public
 from certify.certificates.keys import KeyStoreError
 from certify.certificates.queries import find_certificate
-from certify.core import merkle
-from certify.core.note import parse_checkpoint, split_note
+from certify.core.tlog import merkle
+from certify.core.tlog.checkpoint import parse_checkpoint
+from certify.core.tlog.note import split_note
 from certify.db import db_session
 from certify.translog import store
 from certify.translog.history import certificate_history
@@ -163,7 +164,7 @@ def _parse_at(text: str | None) -> dt.datetime:
         except ValueError:
             raise BadParameter("invalid_parameter", f"{text!r} is not a valid date") from None
         return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
-    from certify.core.credential import parse_datetime
+    from certify.core.credentials.dates import parse_datetime
 
     try:
         return parse_datetime(text)
@@ -218,7 +219,7 @@ def log_page() -> str:
     text, _ = split_note(note)
     current = parse_checkpoint(text)
     rows = store.get_entries(session, max(0, current.size - LATEST_ON_PAGE), current.size)
-    from certify.core.note import parse_log_entry
+    from certify.core.tlog.entry import parse_log_entry
 
     latest = [(row.idx, parse_log_entry(bytes(row.entry))) for row in reversed(rows)]
     return render_template(

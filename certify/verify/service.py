@@ -13,14 +13,9 @@ from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.queries import certificate_by_serial
 from certify.core.canonical import sha256_hex
-from certify.core.verification import (
-    Check,
-    RegistryKeys,
-    RegistryRecord,
-    Verification,
-    verify_document,
-    with_live_status,
-)
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import Check, RegistryKeys, RegistryRecord, Verification
+from certify.core.verification.verdict import with_live_status
 from certify.db import db_session
 from certify.state import app_state
 
@@ -86,8 +81,8 @@ def lookup(serial: str) -> RegistryRecord:
 
 def _log_check() -> Any:
     """Checks a PDF's transparency-log proof with this registry's log key and origin."""
-    from certify.core.logproof import verify_certificate_log_proof
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
+    from certify.core.tlog.logproof import verify_certificate_log_proof
 
     keys = registry_keys()
     if keys.log_key is None:
@@ -156,7 +151,7 @@ def verify_certificate(certificate: Certificate) -> Verification:
 
 
 def _issuance_log_index(certificate: Certificate) -> int | None:
-    from certify.core.note import parse_log_entry
+    from certify.core.tlog.entry import parse_log_entry
     from certify.translog.models import LogEntry
 
     rows = (

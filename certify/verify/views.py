@@ -21,7 +21,7 @@ from certify.access import public
 from certify.certificates.models import Certificate
 from certify.certificates.queries import certificate_by_serial, live_row
 from certify.core.serial import SerialError, normalise_serial
-from certify.core.verification import NotADocument, Verification
+from certify.core.verification.model import NotADocument, Verification
 from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.security import csrf

@@ -13,8 +13,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from certify.core.rubric import load_rubric
-from certify.standards.validate import DEFAULT_RUBRICS_DIR
+from certify.standards.files import DEFAULT_RUBRICS_DIR, load_rubric
 from tests.browser.accounts import ROLE_ACCOUNTS
 from tests.browser.helpers import login
 

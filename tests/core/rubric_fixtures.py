@@ -8,10 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from certify.core.rubric import DEFAULT_RUBRICS_DIR, Criterion, Rubric, load_rubric
-from certify.core.scoring import Answer
+from certify.core.rubric.model import Criterion, Rubric
+from certify.core.scoring.answers import Answer
+from certify.standards.files import DEFAULT_RUBRICS_DIR, load_rubric, read_schema
 
 ISRPS_PATH = DEFAULT_RUBRICS_DIR / "isrps" / "1.0.yaml"
+#: The shipped rubric schema, which the core's loaders check data against.
+SCHEMA = read_schema()
 
 
 @functools.cache

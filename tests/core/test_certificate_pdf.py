@@ -16,19 +16,22 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from certify.core.certificate_pdf import (
-    _ASCENT,
-    _DESCENT,
-    FONT_SEARCH_DIRS,
+from certify.certificates.fonts import FONT_SEARCH_DIRS, FontNotFoundError, find_fonts
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.certificate.fonts import missing_glyphs
+from certify.core.pdf.certificate.layout import layout_certificate
+from certify.core.pdf.certificate.model import (
+    ASCENT as _ASCENT,
+)
+from certify.core.pdf.certificate.model import (
+    DESCENT as _DESCENT,
+)
+from certify.core.pdf.certificate.model import (
     MARGIN,
     CertificateDataError,
     CertificateLayout,
-    FontNotFoundError,
-    layout_certificate,
-    missing_glyphs,
-    render_certificate,
-    sample_snapshot,
 )
+from certify.core.pdf.certificate.sample import sample_snapshot
 from tests.core.tools import pdf_to_png, read_qr, require_tool, run
 
 PUBLIC_URL = "https://registry.example.org"
@@ -146,6 +149,7 @@ def layout(snapshot: dict[str, Any], **kw: Any) -> CertificateLayout:
         verify_url=verify_url(snapshot["serial"]),
         registry_name=kw.pop("registry_name", REGISTRY),
         public_url=PUBLIC_URL,
+        fonts=find_fonts(kw.pop("font_dir", None)),
         **kw,
     )
 
@@ -156,6 +160,7 @@ def render(snapshot: dict[str, Any], **kw: Any) -> bytes:
         verify_url=kw.pop("verify_url", verify_url(snapshot["serial"])),
         registry_name=kw.pop("registry_name", REGISTRY),
         public_url=PUBLIC_URL,
+        fonts=find_fonts(kw.pop("font_dir", None)),
         **kw,
     )
 
@@ -312,7 +317,7 @@ def test_font_dir_override_is_used(tmp_path):
     for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
         shutil.copy(source / name, tmp_path / name)
     lay = layout(CASES["sample"], font_dir=tmp_path)
-    assert {str(p.parent) for p in lay.fonts.paths.values()} == {str(tmp_path)}
+    assert {str(Path(p).parent) for p in lay.fonts.paths.values()} == {str(tmp_path)}
     assert render(CASES["sample"], font_dir=tmp_path).startswith(b"%PDF-")
 
 

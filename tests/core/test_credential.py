@@ -20,25 +20,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
-from certify.core.credential import (
-    CredentialError,
-    ProofCheck,
-    build_credential,
+from certify.core.credentials.building import build_credential
+from certify.core.credentials.dates import format_datetime, parse_datetime
+from certify.core.credentials.keydocs import (
     credential_keys_from_export,
     did_document,
-    did_web_from_url,
-    format_datetime,
-    hash_data,
     key_export,
     key_resolver,
-    normalise_public_url,
-    parse_datetime,
-    proof_configuration,
-    sign_credential,
-    verification_method_id,
-    verify_credential,
 )
-from certify.core.keys import (
+from certify.core.credentials.keys import (
     CredentialKey,
     KeyMaterialError,
     generate_private_key,
@@ -50,7 +40,20 @@ from certify.core.keys import (
     public_key_pem,
     public_key_raw,
 )
-from certify.core.multibase import ed25519_secret_from_multikey
+from certify.core.credentials.multibase import ed25519_secret_from_multikey
+from certify.core.credentials.proofs import (
+    ProofCheck,
+    hash_data,
+    proof_configuration,
+    sign_credential,
+    verify_credential,
+)
+from certify.core.credentials.urls import (
+    did_web_from_url,
+    normalise_public_url,
+    verification_method_id,
+)
+from certify.core.credentials.vocabulary import CredentialError
 
 VECTORS = Path(__file__).parent / "data" / "vc-di-eddsa"
 PUBLIC_URL = "https://registry.example.org"

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from certify.core.filetypes import (
+from certify.core.filetypes.kinds import (
     CSV,
     DOCX,
     JPEG,
@@ -31,9 +31,9 @@ from certify.core.filetypes import (
     FileKind,
     FileTypeError,
     ZipLimits,
-    safe_download_name,
-    sniff,
 )
+from certify.core.filetypes.names import safe_download_name
+from certify.core.filetypes.sniffing import sniff
 
 # ---------------------------------------------------------------------------------------------
 # Sample builders

@@ -10,16 +10,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certify.core.canonical import canonical_json, canonical_sha256
-from certify.core.logproof import LogProofError, issuance_entry, verify_certificate_log_proof
-from certify.core.merkle import MemoryTree
-from certify.core.note import (
-    LogEvent,
-    format_checkpoint,
-    format_tlog_proof,
-    log_entry,
-    sign_note,
-    verifier_key,
-)
+from certify.core.tlog.checkpoint import format_checkpoint
+from certify.core.tlog.entry import LogEvent, log_entry
+from certify.core.tlog.logproof import LogProofError, issuance_entry, verify_certificate_log_proof
+from certify.core.tlog.merkle import MemoryTree
+from certify.core.tlog.note import sign_note, verifier_key
+from certify.core.tlog.proof import format_tlog_proof
 
 ORIGIN = "registry.test/log"
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))

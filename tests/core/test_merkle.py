@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify.core import merkle
-from certify.core.merkle import (
+from certify.core.tlog import merkle
+from certify.core.tlog.merkle import (
     EMPTY_ROOT,
     MemoryTree,
     MerkleError,

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify.core.keys import public_key_raw
-from certify.core.multibase import (
+from certify.core.credentials.keys import public_key_raw
+from certify.core.credentials.multibase import (
     MultibaseError,
     b58decode,
     b58encode,

@@ -12,32 +12,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
-from certify.core.merkle import MemoryTree, leaf_hash
-from certify.core.note import (
-    Checkpoint,
-    CheckpointError,
-    LogEntryError,
-    LogEvent,
-    NoteError,
+from certify.core.tlog.checkpoint import Checkpoint, format_checkpoint, log_origin, parse_checkpoint
+from certify.core.tlog.entry import LogEvent, log_entry, parse_log_entry
+from certify.core.tlog.errors import CheckpointError, LogEntryError, NoteError, TlogProofError
+from certify.core.tlog.merkle import MemoryTree, leaf_hash
+from certify.core.tlog.note import (
     NoteVerifier,
-    TlogProofError,
-    format_checkpoint,
-    format_tlog_proof,
     key_id,
-    log_entry,
-    log_origin,
     open_note,
-    parse_checkpoint,
-    parse_log_entry,
     parse_signer_key,
-    parse_tlog_proof,
     parse_verifier_key,
     sign_note,
     signer_key,
     split_note,
     verifier_key,
-    verify_tlog_proof,
 )
+from certify.core.tlog.proof import format_tlog_proof, parse_tlog_proof, verify_tlog_proof
 
 # Vectors of the Go reference implementation, golang.org/x/mod/sumdb/note (note_test.go).
 PETER_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

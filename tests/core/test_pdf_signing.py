@@ -13,21 +13,19 @@ from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from certify.core.certificate_pdf import render_certificate, sample_snapshot
-from certify.core.pdf_signing import (
-    PdfInputError,
-    PdfSigner,
-    PdfValidation,
-    extract_attachment,
-    validate_pdf,
-)
-from certify.core.pki import (
+from certify.certificates.fonts import find_fonts
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.certificate.sample import sample_snapshot
+from certify.core.pdf.pki import (
     KeyMaterialError,
     cert_fingerprint,
     certificate_pem,
     make_root_ca,
     make_signing_cert,
 )
+from certify.core.pdf.reading import PdfInputError, extract_attachment
+from certify.core.pdf.signing import PdfSigner
+from certify.core.pdf.validation import PdfValidation, validate_pdf
 from tests.core.tools import make_nss_db, pdf_to_png, pdfsig, read_qr, require_tool
 
 NOW = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
@@ -65,6 +63,7 @@ def unsigned_pdf() -> bytes:
         verify_url=f"https://registry.example.org/certificates/{snapshot['serial']}",
         registry_name=ORG,
         public_url="https://registry.example.org",
+        fonts=find_fonts(),
     )
 
 

@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from certify.core.pki import (
+from certify.core.pdf.pki import (
     KeyMaterialError,
     add_years,
     cert_fingerprint,

@@ -1,37 +1,56 @@
-"""The pyHanko fast paths give pyHanko's own answers (values, stream positions and errors)."""
+"""certify's pyHanko fast path gives pyHanko's own answers, in certify's readers only: pyHanko's
+module globals stay pyHanko's, for every module and every thread."""
 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import textwrap
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from asn1crypto import cms, tsp
-from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
 from hypothesis import given
 from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import general
 
-from certify.core import pdf_signing, pyhanko_fastpaths
-from certify.core.pki import make_root_ca, make_signing_cert
-from certify.core.pyhanko_fastpaths import (
-    ORIGINAL_MATCH_ISSUER_SERIAL,
-    ORIGINAL_READ_HEX_STRING,
-    match_issuer_serial,
-    read_hex_string,
-)
+import certify
+from certify.certificates.fonts import find_fonts
+from certify.core.pdf import fastpaths
+from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.certificate.sample import sample_snapshot
+from certify.core.pdf.fastpaths import FastReader, read_hex_string
+from certify.core.pdf.pki import make_root_ca, make_signing_cert
+from certify.core.pdf.signing import PdfSigner
+from certify.core.pdf.validation import validate_pdf
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+PYHANKO_READ_HEX_STRING = generic.read_hex_string_from_stream
 
 
-def test_importing_pdf_signing_installs_both() -> None:
-    assert pdf_signing is not None
-    assert generic.read_hex_string_from_stream is read_hex_string
-    assert general.match_issuer_serial is match_issuer_serial
-    pyhanko_fastpaths.install()  # idempotent
-    assert generic.read_hex_string_from_stream is read_hex_string
+@pytest.fixture(scope="module")
+def root():
+    return make_root_ca("Registry Root CA", "Impact Sourcing Registry", NOW)
+
+
+@pytest.fixture(scope="module")
+def certificate_pdf(root) -> bytes:
+    root_key, root_cert = root
+    key, cert = make_signing_cert(root_key, root_cert, "Document signing", "Impact Sourcing", NOW)
+    snapshot = sample_snapshot()
+    unsigned = render_certificate(
+        snapshot,
+        verify_url=f"https://registry.example.org/certificates/{snapshot['serial']}",
+        registry_name="Impact Sourcing Registry",
+        public_url="https://registry.example.org",
+        fonts=find_fonts(),
+    )
+    signer = PdfSigner(key, cert, [root_cert])
+    return signer.sign(unsigned, attachments={"certificate.json": b'{"a": 1}'}, signing_time=NOW)
 
 
 # --------------------------------------------------------------------------- hex strings
@@ -62,7 +81,7 @@ PIECES = st.one_of(
 )
 def test_hex_reader_agrees_with_pyhanko(body: bytes, closed: bool, tail: bytes) -> None:
     data = b"<" + body + (b">" if closed else b"") + tail
-    assert outcome(read_hex_string, data) == outcome(ORIGINAL_READ_HEX_STRING, data)
+    assert outcome(read_hex_string, data) == outcome(PYHANKO_READ_HEX_STRING, data)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +101,7 @@ def test_hex_reader_agrees_with_pyhanko(body: bytes, closed: bool, tail: bytes) 
 )
 def test_hex_reader_edge_cases(data: bytes) -> None:
     fast = outcome(read_hex_string, data)
-    assert fast == outcome(ORIGINAL_READ_HEX_STRING, data)
+    assert fast == outcome(PYHANKO_READ_HEX_STRING, data)
 
 
 def test_hex_reader_reads_a_signature_sized_string_to_the_byte() -> None:
@@ -92,114 +111,213 @@ def test_hex_reader_reads_a_signature_sized_string_to_the_byte() -> None:
     assert (kind, value, data[position:]) == ("value", payload, b" /Rest")
 
 
-# --------------------------------------------------------------------------- issuer + serial
+# --------------------------------------------------------------------------- the reader
 
 
-def asn1(cert) -> asn1_x509.Certificate:
-    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+def serialised(obj: generic.PdfObject) -> bytes:
+    out = io.BytesIO()
+    obj.write_to_stream(out, None)
+    if isinstance(obj, generic.StreamObject):
+        out.write(b"|stream|" + obj.encoded_data)
+    return out.getvalue()
+
+
+def every_object(reader: PdfFileReader) -> dict[tuple[int, int], tuple[str, bytes]]:
+    """Every indirect object reachable from the trailer: (type name, serialised form)."""
+    found: dict[tuple[int, int], tuple[str, bytes]] = {}
+    todo: list[generic.PdfObject] = [reader.trailer_view]
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, generic.IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in found:
+                continue
+            target = obj.get_object()
+            found[key] = (type(target).__name__, serialised(target))
+            todo.append(target)
+        elif isinstance(obj, generic.DictionaryObject):
+            todo.extend(obj.raw_get(k) for k in obj)
+        elif isinstance(obj, generic.ArrayObject):
+            todo.extend(obj.raw_get(i) for i in range(len(obj)))
+    return found
+
+
+def test_the_fast_reader_reads_every_object_as_pyhanko_does(certificate_pdf: bytes) -> None:
+    ours = every_object(FastReader(io.BytesIO(certificate_pdf), strict=True))
+    theirs = every_object(PdfFileReader(io.BytesIO(certificate_pdf), strict=True))
+    assert len(ours) > 20
+    assert ours == theirs
+    assert any(t == "DictionaryObject" and b"/Contents <" in s for t, s in ours.values())
+
+
+OBJECTS = st.recursive(
+    st.one_of(
+        st.sampled_from([b"1", b"-2.5", b"/Name", b"true", b"null", b"(text)", b"3 0 R"]),
+        st.binary(max_size=12).map(lambda b: b"<" + b.hex().encode() + b">"),
+        st.sampled_from([b"<4G>", b"<41 % note\n 42>", b"<414", b"% c\n<4142>"]),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda xs: b"[" + b" ".join(xs) + b"]"),
+        st.lists(st.tuples(st.sampled_from([b"/A", b"/Contents", b"/B"]), inner), max_size=4).map(
+            lambda kv: b"<<" + b" ".join(k + b" " + v for k, v in kv) + b">>"
+        ),
+    ),
+    max_leaves=12,
+)
+
+
+def parsed(read_object, data: bytes, container) -> tuple[object, ...]:
+    stream = io.BytesIO(data + b" endobj")
+    try:
+        obj = read_object(stream, container)
+    except Exception as exc:
+        return ("error", type(exc).__name__, str(exc), stream.tell())
+    return ("value", type(obj).__name__, serialised(obj), stream.tell())
 
 
 @pytest.fixture(scope="module")
-def chain() -> dict[str, asn1_x509.Certificate]:
-    root_key, root = make_root_ca("Registry Root CA", "Impact Sourcing Registry", NOW)
-    _, signing = make_signing_cert(root_key, root, "Document signing", "Impact Sourcing", NOW)
-    other_key, other_root = make_root_ca("Registry Root CA", "Another Body", NOW)
-    _, foreign = make_signing_cert(other_key, other_root, "Document signing", "Another", NOW)
-    return {
-        "root": asn1(root),
-        "signing": asn1(signing),
-        "other_root": asn1(other_root),
-        "foreign": asn1(foreign),
-    }
+def container(certificate_pdf: bytes) -> generic.Reference:
+    """A reference into a strict reader: what a parsed object says it lives in."""
+    return generic.Reference(1, 0, PdfFileReader(io.BytesIO(certificate_pdf), strict=True))
 
 
-def ess_issuer_serial(cert: asn1_x509.Certificate) -> tsp.IssuerSerial:
-    attribute = general.as_signing_certificate_v2(cert)
-    return attribute["certs"][0]["issuer_serial"]
+@given(data=OBJECTS)
+def test_the_private_parser_copies_agree_with_pyhanko(data: bytes, container) -> None:
+    ours = parsed(fastpaths._OBJECT_GLOBALS["read_object"], data, container)
+    assert ours == parsed(generic.read_object, data, container)
 
 
-def cms_issuer_serial(cert: asn1_x509.Certificate) -> cms.IssuerAndSerialNumber:
-    return cms.IssuerAndSerialNumber({"issuer": cert.issuer, "serial_number": cert.serial_number})
+# --------------------------------------------------------------------------- pyHanko untouched
+
+#: Every pyHanko function the fast path copies or once replaced, by module and name.
+PYHANKO_NAMES = {
+    "pyhanko.pdf_utils.generic": ["read_hex_string_from_stream", "read_object"],
+    "pyhanko.sign.general": ["match_issuer_serial"],
+}
+
+UNTOUCHED_AFTER_IMPORTING_CERTIFY = textwrap.dedent(
+    """
+    import importlib, pkgutil, sys
+    import pyhanko.pdf_utils.generic, pyhanko.pdf_utils.reader, pyhanko.sign.general
+    import pyhanko.sign.validation
+
+    names = {names!r}
+    before = {{m: dict(vars(sys.modules[m])) for m in sys.modules if m.startswith("pyhanko")}}
+    originals = {{(m, n): getattr(sys.modules[m], n) for m, ns in names.items() for n in ns}}
+    classes = {{
+        "DictionaryObject.read_from_stream":
+            vars(pyhanko.pdf_utils.generic.DictionaryObject)["read_from_stream"],
+        "ArrayObject.read_from_stream":
+            vars(pyhanko.pdf_utils.generic.ArrayObject)["read_from_stream"],
+        "PdfFileReader._read_object":
+            vars(pyhanko.pdf_utils.reader.PdfFileReader)["_read_object"],
+    }}
+
+    import certify
+    skipped = ("certify.migrations",)  # Alembic scripts run migrations when imported
+    for module in pkgutil.walk_packages(certify.__path__, "certify."):
+        if not module.name.startswith(skipped):
+            importlib.import_module(module.name)
+
+    problems = []
+    for m, attrs in before.items():
+        for name, value in attrs.items():
+            if vars(sys.modules[m]).get(name) is not value:
+                problems.append(f"{{m}}.{{name}} changed")
+    for m in [m for m in sys.modules if m.startswith("pyhanko")]:
+        for (home, name), original in originals.items():
+            if name in vars(sys.modules[m]) and vars(sys.modules[m])[name] is not original:
+                problems.append(f"{{m}}.{{name}} is not {{home}}.{{name}}")
+    now = {{
+        "DictionaryObject.read_from_stream":
+            vars(pyhanko.pdf_utils.generic.DictionaryObject)["read_from_stream"],
+        "ArrayObject.read_from_stream":
+            vars(pyhanko.pdf_utils.generic.ArrayObject)["read_from_stream"],
+        "PdfFileReader._read_object":
+            vars(pyhanko.pdf_utils.reader.PdfFileReader)["_read_object"],
+    }}
+    problems += [f"{{k}} changed" for k in classes if now[k] is not classes[k]]
+    print("\\n".join(problems) or "untouched")
+    """
+).format(names=PYHANKO_NAMES)
 
 
-def issuer_serial_with_name(name: asn1_x509.Name, serial: int) -> tsp.IssuerSerial:
-    return tsp.IssuerSerial(
-        {
-            "issuer": [asn1_x509.GeneralName(name="directory_name", value=name)],
-            "serial_number": serial,
-        }
+def test_importing_every_certify_module_leaves_pyhankos_globals_untouched() -> None:
+    # A fresh interpreter: pyHanko's objects are recorded before certify is imported at all.
+    result = subprocess.run(
+        [sys.executable, "-c", UNTOUCHED_AFTER_IMPORTING_CERTIFY],
+        cwd=Path(certify.__file__).parents[1],  # the same certify as this test's
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "untouched"
+
+
+def defined_by_pyhanko(function: object) -> bool:
+    module = getattr(function, "__module__", "") or ""
+    return module.startswith("pyhanko.") and getattr(function, "__globals__", {}) is vars(
+        sys.modules[module]
     )
 
 
-@pytest.mark.parametrize("make", [ess_issuer_serial, cms_issuer_serial])
-def test_issuer_serial_matching_agrees_with_pyhanko(chain, make) -> None:
-    for identified in chain.values():
-        expected = make(identified)
-        for candidate in chain.values():
-            fast = match_issuer_serial(expected, candidate)
-            assert fast == ORIGINAL_MATCH_ISSUER_SERIAL(expected, candidate)
-            assert fast == (candidate is identified)
+def test_a_certify_validation_leaves_pyhankos_globals_untouched(certificate_pdf, root) -> None:
+    assert validate_pdf(certificate_pdf, [root[1]]).ok
+    for module, names in PYHANKO_NAMES.items():
+        for name in names:
+            assert defined_by_pyhanko(getattr(sys.modules[module], name)), f"{module}.{name}"
+    assert generic.read_hex_string_from_stream is PYHANKO_READ_HEX_STRING
+    assert defined_by_pyhanko(general.match_issuer_serial)
+    assert defined_by_pyhanko(generic.DictionaryObject.read_from_stream)
+    assert defined_by_pyhanko(PdfFileReader._read_object)
 
 
-def test_names_equal_only_after_string_preparation_still_match(chain) -> None:
-    signing = chain["signing"]
-    # RFC 4518: case and repeated spaces do not matter; the DER differs, so the slow path runs
-    altered = {
-        "Registry Root CA": "REGISTRY  root ca",
-        "Impact Sourcing Registry": "impact SOURCING  registry",
-    }
-    rdns = [
-        asn1_x509.RelativeDistinguishedName(
-            [
-                asn1_x509.NameTypeAndValue(
-                    {
-                        "type": rdn[0]["type"].native,
-                        "value": asn1_x509.DirectoryString(
-                            name="utf8_string", value=altered[rdn[0]["value"].native]
-                        ),
-                    }
-                )
-            ]
-        )
-        for rdn in signing.issuer.chosen
-    ]
-    name = asn1_x509.Name(name="", value=asn1_x509.RDNSequence(rdns))
-    assert name.dump() != signing.issuer.dump()
-    expected = issuer_serial_with_name(name, signing.serial_number)
-    assert ORIGINAL_MATCH_ISSUER_SERIAL(expected, signing) is True
-    assert match_issuer_serial(expected, signing) is True
+def test_another_thread_reads_with_pyhankos_functions_during_a_certify_validation(
+    certificate_pdf, root, monkeypatch
+) -> None:
+    inside, finished = threading.Event(), threading.Event()
+    fast_calls: list[str] = []
 
+    def pausing_read_hex_string(stream):
+        fast_calls.append(threading.current_thread().name)
+        inside.set()  # the certify validation is now reading a hex string...
+        assert finished.wait(30)  # ...and stays there until the other thread has read
+        return read_hex_string(stream)
 
-def test_unusual_issuer_forms_are_left_to_pyhanko(chain) -> None:
-    signing = chain["signing"]
-    two_names = tsp.IssuerSerial(
-        {
-            "issuer": [
-                asn1_x509.GeneralName(name="directory_name", value=signing.issuer),
-                asn1_x509.GeneralName(name="directory_name", value=signing.issuer),
-            ],
-            "serial_number": signing.serial_number,
-        }
+    monkeypatch.setitem(
+        fastpaths._OBJECT_GLOBALS, "read_hex_string_from_stream", pausing_read_hex_string
     )
-    uri = tsp.IssuerSerial(
-        {
-            "issuer": [
-                asn1_x509.GeneralName(name="uniform_resource_identifier", value="https://x")
-            ],
-            "serial_number": signing.serial_number,
-        }
+    results: list[object] = []
+    validation = threading.Thread(
+        target=lambda: results.append(validate_pdf(certificate_pdf, [root[1]])),
+        name="certify-validation",
     )
-    for expected in (two_names, uri):
-        assert match_issuer_serial(expected, signing) is False
-        assert ORIGINAL_MATCH_ISSUER_SERIAL(expected, signing) is False
+    validation.start()
+    try:
+        assert inside.wait(30)
+        called: set[object] = set()
 
+        def profile(frame, event, _arg):
+            if event == "call":
+                called.add(frame.f_code)
 
-def test_as_shipped_restores_pyhankos_functions_for_the_block_only() -> None:
-    with pyhanko_fastpaths.as_shipped():
-        assert generic.read_hex_string_from_stream is ORIGINAL_READ_HEX_STRING
-        assert general.match_issuer_serial is ORIGINAL_MATCH_ISSUER_SERIAL
-    assert generic.read_hex_string_from_stream is read_hex_string
-    assert general.match_issuer_serial is match_issuer_serial
-    with pytest.raises(RuntimeError), pyhanko_fastpaths.as_shipped():
-        raise RuntimeError("the fast paths come back after an error too")
-    assert generic.read_hex_string_from_stream is read_hex_string
+        sys.setprofile(profile)  # this thread only
+        try:
+            globals_seen = (generic.read_hex_string_from_stream, general.match_issuer_serial)
+            signature = PdfFileReader(io.BytesIO(certificate_pdf)).embedded_signatures[0]
+            contents = signature.sig_object["/Contents"]
+        finally:
+            sys.setprofile(None)
+    finally:
+        finished.set()
+        validation.join(30)
+    assert globals_seen[0] is PYHANKO_READ_HEX_STRING
+    assert defined_by_pyhanko(globals_seen[1])
+    assert len(contents) > 1000
+    assert PYHANKO_READ_HEX_STRING.__code__ in called
+    assert read_hex_string.__code__ not in called
+    assert pausing_read_hex_string.__code__ not in called
+    assert fast_calls and set(fast_calls) == {"certify-validation"}
+    assert results and results[0].ok

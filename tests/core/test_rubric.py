@@ -10,29 +10,28 @@ from pathlib import Path
 
 import pytest
 
-from certify.core.rubric import (
-    DEFAULT_RUBRICS_DIR,
-    Band,
-    Problem,
-    Rubric,
-    RubricError,
-    load_rubric,
-    load_rubric_data,
-    load_rubric_text,
-    parse_rubric_yaml,
-    rubric_sha256,
-)
-from certify.core.rubric_diff import diff_rubrics
-from certify.core.rubric_lock import check_lock, publish, read_lock, validate_dir
-from certify.core.rubric_versions import (
+from certify.core.rubric.diff import diff_rubrics
+from certify.core.rubric.loading import load_rubric_data, load_rubric_text
+from certify.core.rubric.model import Band, Problem, Rubric, RubricError
+from certify.core.rubric.parsing import parse_rubric_yaml
+from certify.core.rubric.plain import rubric_sha256
+from certify.core.rubric.versions import (
     add_months,
     allowed_for_audit,
-    discover,
     newest_in_effect,
     status_on,
     transition_end,
 )
-from tests.core.rubric_fixtures import ISRPS_PATH, copy_rubrics, isrps, isrps_text
+from certify.standards.files import (
+    DEFAULT_RUBRICS_DIR,
+    check_lock,
+    discover,
+    load_rubric,
+    publish,
+    read_lock,
+    validate_dir,
+)
+from tests.core.rubric_fixtures import ISRPS_PATH, SCHEMA, copy_rubrics, isrps, isrps_text
 
 # The ISRPS 1.0 table (../shared/ISRPS-1.0.md): id -> (kind, weight).
 ISRPS_TABLE = {
@@ -153,11 +152,11 @@ def test_hash_is_sha256_of_canonical_json_of_plain_data():
 
 def test_loading_stored_canonical_json_gives_the_same_rubric():
     r = isrps()
-    again = load_rubric_text(r.canonical, source="db")
+    again = load_rubric_text(r.canonical, schema=SCHEMA, source="db")
     assert again == r
     assert again.sha256 == r.sha256
     # json.loads gives floats for 0.1 or 2.5: read through repr they are the same Decimals.
-    from_dict = load_rubric_data(json.loads(r.canonical), source="db")
+    from_dict = load_rubric_data(json.loads(r.canonical), schema=SCHEMA, source="db")
     assert from_dict.sha256 == r.sha256
     assert from_dict.criterion("CR-3").bases[0].bands[1].upper == Decimal("0.1")
     assert r.data()["version"] == "1.0"
@@ -288,13 +287,13 @@ def minimal(**criterion_overrides) -> dict:
 
 def rules(data: dict) -> set[tuple[str, str]]:
     with pytest.raises(RubricError) as info:
-        load_rubric_data(data, source="mini.yaml")
+        load_rubric_data(data, schema=SCHEMA, source="mini.yaml")
     assert all(p.file == "mini.yaml" for p in info.value.problems)
     return {(p.where, p.rule) for p in info.value.problems}
 
 
 def test_minimal_rubric_loads():
-    r = load_rubric_data(minimal())
+    r = load_rubric_data(minimal(), schema=SCHEMA)
     assert r.criterion("A-1").basis().level_for(Decimal(50)) == 4
 
 
@@ -327,7 +326,7 @@ def test_point_band_then_above_is_contiguous():
         {"level": 1, "above": 0, "below": 5},
         {"level": 4, "from": 5},
     ]
-    basis = load_rubric_data(minimal(bands=bands)).criterion("A-1").basis()
+    basis = load_rubric_data(minimal(bands=bands), schema=SCHEMA).criterion("A-1").basis()
     assert [basis.level_for(Decimal(v)) for v in ("0", "0.0001", "4.99", "5", "100")] == [
         0,
         1,
@@ -399,14 +398,16 @@ def test_values_yaml_cannot_mean_are_refused():
     data["effective_date"] = dt.date(2026, 1, 1)
     data["sections"][0]["weight"] = float("nan")
     with pytest.raises(RubricError) as info:
-        load_rubric_data(data, source="x")
+        load_rubric_data(data, schema=SCHEMA, source="x")
     assert {p.rule for p in info.value.problems} == {"value_type"}
     assert len(info.value.problems) == 2
 
 
 def test_numbers_a_json_float_cannot_hold_are_refused():
     with pytest.raises(RubricError) as info:
-        load_rubric_data(minimal(floor=Decimal("25.00000000000000000001")), source="x")
+        load_rubric_data(
+            minimal(floor=Decimal("25.00000000000000000001")), schema=SCHEMA, source="x"
+        )
     assert [p.rule for p in info.value.problems] == ["number_precision"]
 
 

@@ -14,16 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify.core.rubric import Rubric
-from certify.core.scoring import (
-    NOT_CERTIFIED,
-    Answer,
-    AnswerError,
-    ScoreResult,
-    preview,
-    rounded,
-    score,
-)
+from certify.core.rubric.model import Rubric
+from certify.core.scoring.answers import Answer, AnswerError
+from certify.core.scoring.engine import preview, score
+from certify.core.scoring.results import NOT_CERTIFIED, ScoreResult, rounded
 from tests.core.rubric_fixtures import answers_at, isrps, value_for_level
 
 CERTIFIED = "certified"

@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certify.core.credential import CredentialError, sign_credential, verify_credential
-from certify.core.statuslist import (
+from certify.core.credentials.proofs import sign_credential, verify_credential
+from certify.core.credentials.statuslist import (
     MIN_BITS,
     StatusListError,
     decode_list,
@@ -26,6 +26,7 @@ from certify.core.statuslist import (
     set_indexes,
     status_list_credential,
 )
+from certify.core.credentials.vocabulary import CredentialError
 
 # The "Example BitstringStatusListCredential" of the specification: 16 KB of zeros.
 SPEC_EXAMPLE = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"

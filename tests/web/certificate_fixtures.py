@@ -15,8 +15,8 @@ from certify.applications.models import Application
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, StatusList
 from certify.core.actor import Actor
-from certify.core.rubric_samples import sample_answers
-from certify.core.scoring import score
+from certify.core.rubric.samples import sample_answers
+from certify.core.scoring.engine import score
 
 REVIEWER = Actor.user("reviewer-public-id")
 

@@ -20,7 +20,7 @@ from certify.applications.operations import (
     start_application,
     submit_application,
 )
-from certify.core.rubric_samples import sample_answers
+from certify.core.rubric.samples import sample_answers
 from certify.standards.operations import get_rubric
 from tests.web.conftest import login
 from tests.web.test_applications import form_answers

@@ -28,10 +28,12 @@ from certify.certificates.pdf import (
     call_outside_event_loop,
     get_pdf_signer,
 )
-from certify.core.note import parse_tlog_proof
-from certify.core.pdf_signing import PdfSigner, extract_attachment, validate_pdf
-from certify.core.pki import load_certificate, make_root_ca, make_signing_cert
+from certify.core.pdf.pki import load_certificate, make_root_ca, make_signing_cert
+from certify.core.pdf.reading import extract_attachment
+from certify.core.pdf.signing import PdfSigner
+from certify.core.pdf.validation import validate_pdf
 from certify.core.serial import generate_serial
+from certify.core.tlog.proof import parse_tlog_proof
 from tests.core.tools import make_nss_db, pdf_to_png, pdfsig, read_qr
 from tests.web import certificate_fixtures, lifecycle_steps
 from tests.web.certificate_fixtures import counts

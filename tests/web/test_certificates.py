@@ -16,7 +16,7 @@ from certify import clock, lifecycle
 from certify.audit.models import AuditEvent
 from certify.certificates.issuance import IssuanceError, add_months, validity
 from certify.certificates.models import Certificate, CertificateStatus, CertificateStatusChange
-from certify.core.scoring import score
+from certify.core.scoring.engine import score
 from certify.core.serial import ALPHABET
 from certify.lifecycle import issue_certificate, issue_for_application
 from tests.web import certificate_fixtures, lifecycle_steps

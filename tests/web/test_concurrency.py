@@ -40,7 +40,7 @@ from certify.applications.operations import (
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, CertificateStatusChange
 from certify.core.actor import Actor
-from certify.core.rubric_samples import sample_answers
+from certify.core.rubric.samples import sample_answers
 from certify.db import get_db
 from certify.standards.operations import get_rubric
 from tests.web.conftest import PASSWORD, make_test_config

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from certify.core.filetypes import CSV, DOCX, JPEG, PDF, PNG, TEXT, XLSX
+from certify.core.filetypes.kinds import CSV, DOCX, JPEG, PDF, PNG, TEXT, XLSX
 from certify.evidence import store as store_mod
 from certify.evidence.store import (
     DIR_MODE,

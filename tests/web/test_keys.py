@@ -20,8 +20,8 @@ from certify.certificates.keys import (
     get_keystore,
     rotate_keys,
 )
-from certify.core import pki
-from certify.core.note import parse_verifier_key
+from certify.core.pdf import pki
+from certify.core.tlog.note import parse_verifier_key
 from certify.state import app_state
 from tests.web import certificate_fixtures
 from tests.web.independent_verifier import verify

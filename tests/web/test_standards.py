@@ -23,10 +23,11 @@ from certify.audit.models import AuditEvent
 from certify.audit.operations import verify_audit_chain
 from certify.core.actor import Actor
 from certify.core.canonical import sha256_hex
-from certify.core.rubric import Band, RubricError, load_rubric, load_rubric_text
-from certify.core.rubric_lock import publish, read_lock
+from certify.core.rubric.loading import load_rubric_text
+from certify.core.rubric.model import Band, RubricError
 from certify.db import get_db
 from certify.standards import presenting, startup, views
+from certify.standards.files import load_rubric, publish, read_lock
 from certify.standards.models import RubricVersion
 from certify.standards.operations import (
     RubricNotFound,
@@ -37,7 +38,7 @@ from certify.standards.operations import (
     published_rubrics,
 )
 from certify.standards.startup import RubricLockError
-from tests.core.rubric_fixtures import ISRPS_PATH, copy_rubrics, isrps, isrps_text
+from tests.core.rubric_fixtures import ISRPS_PATH, SCHEMA, copy_rubrics, isrps, isrps_text
 from tests.web.conftest import make_test_config
 
 ACTOR = Actor.cli("tester")
@@ -231,7 +232,7 @@ def test_download_serves_the_exact_file_bytes(client) -> None:
     assert response.data == ISRPS_PATH.read_bytes()
     assert response.mimetype == "text/yaml"
     assert response.headers["Content-Disposition"] == 'attachment; filename="isrps-1.0.yaml"'
-    assert sha256_hex(load_rubric_text(response.data).canonical) == ISRPS_SHA
+    assert sha256_hex(load_rubric_text(response.data, schema=SCHEMA).canonical) == ISRPS_SHA
 
 
 @pytest.mark.parametrize(

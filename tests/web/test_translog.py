@@ -16,15 +16,11 @@ from sqlalchemy import func, select, text
 from certify import clock, create_app
 from certify.certificates.keys import get_keystore, rotate_keys
 from certify.core.actor import Actor
-from certify.core.logproof import verify_certificate_log_proof
-from certify.core.note import (
-    LogEvent,
-    NoteError,
-    open_note,
-    parse_checkpoint,
-    sign_note,
-    verifier_key,
-)
+from certify.core.tlog.checkpoint import parse_checkpoint
+from certify.core.tlog.entry import LogEvent
+from certify.core.tlog.errors import NoteError
+from certify.core.tlog.logproof import verify_certificate_log_proof
+from certify.core.tlog.note import open_note, sign_note, verifier_key
 from certify.db import get_db
 from certify.lifecycle import suspend_certificate
 from certify.translog.audit import verify_log
@@ -626,7 +622,7 @@ def test_without_keys_the_empty_log_says_unavailable(app, client) -> None:
 
 
 def test_the_pdf_carries_a_log_proof_that_verifies_offline(client, make_application, issue) -> None:
-    from certify.core.pdf_signing import extract_attachment
+    from certify.core.pdf.reading import extract_attachment
 
     certificate = issue(make_application())
     response = client.get(f"/certificates/{certificate.serial}.pdf")

@@ -10,9 +10,10 @@ import pytest
 
 from certify.certificates.keys import get_keystore
 from certify.core.actor import Actor
-from certify.core.credential import sign_credential
-from certify.core.keys import generate_private_key
-from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from certify.core.credentials.keys import generate_private_key
+from certify.core.credentials.proofs import sign_credential
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys
 from certify.lifecycle import suspend_certificate, withdraw_certificate
 from tests.web import certificate_fixtures
 

@@ -10,7 +10,8 @@ import re
 import pytest
 
 from certify.certificates.keys import get_keystore
-from certify.core.verification import NotADocument, RegistryKeys, verify_document
+from certify.core.verification.document import verify_document
+from certify.core.verification.model import NotADocument, RegistryKeys
 from tests.web import certificate_fixtures
 
 issue = certificate_fixtures.issue
@@ -108,8 +109,8 @@ def test_an_incremental_update_appended_after_signing_is_caught(issued_pdf, keys
 def test_an_unsigned_pdf_and_a_foreign_signer_are_untrusted(keys) -> None:
     from reportlab.pdfgen import canvas
 
-    from certify.core.pdf_signing import PdfSigner
-    from certify.core.pki import make_root_ca, make_signing_cert
+    from certify.core.pdf.pki import make_root_ca, make_signing_cert
+    from certify.core.pdf.signing import PdfSigner
 
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer)
@@ -248,8 +249,8 @@ def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(
 
 
 def _offline_log_check(keys: RegistryKeys):
-    from certify.core.logproof import verify_certificate_log_proof
-    from certify.core.note import log_origin
+    from certify.core.tlog.checkpoint import log_origin
+    from certify.core.tlog.logproof import verify_certificate_log_proof
 
     origin = log_origin(keys.registry)
     return lambda proof, credential: verify_certificate_log_proof(

@@ -87,7 +87,7 @@ def test_changed_keys_are_flagged_loudly(
     from cryptography.hazmat.primitives import serialization
 
     from certify import clock
-    from certify.core.pki import make_root_ca
+    from certify.core.pdf.pki import make_root_ca
 
     _key, other_root = make_root_ca("Someone else", "Elsewhere", clock.now())
     pinned = json.loads(pin.read_text())

@@ -1,0 +1,265 @@
+"""Building the unsigned W3C VC 2.0 document of a certificate (:func:`build_credential`).
+
+The transparency-log position is a top-level property (it describes the credential, not the
+certified organisation): ``"transparencyLog": {"index": <int>, "origin": <str>}``; ``issuer.id``
+uses did:web (:func:`~certify.core.credentials.urls.did_web_from_url`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from certify.core.canonical import CanonicalizationError, canonical_json
+from certify.core.credentials.dates import format_datetime, parse_datetime
+from certify.core.credentials.urls import (
+    certificate_url,
+    did_web_from_url,
+    normalise_public_url,
+    status_list_url,
+)
+from certify.core.credentials.vocabulary import (
+    CREDENTIAL_TYPE,
+    STATUS_PURPOSES,
+    VC_CONTEXT_V2,
+    CredentialError,
+)
+
+_SERIAL_RE = re.compile(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", re.ASCII)
+_SHA256_RE = re.compile(r"[0-9a-f]{64}", re.ASCII)
+_DECIMAL_RE = re.compile(r"-?\d+(?:\.\d+)?", re.ASCII)
+_COUNTRY_RE = re.compile(r"[A-Z]{2}", re.ASCII)
+
+
+def _credential_datetime(value: object, name: str) -> str:
+    """Validate a snapshot date-time and return it as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    try:
+        moment = value if isinstance(value, datetime) else parse_datetime(value)  # type: ignore[arg-type]
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime")
+    except ValueError as exc:
+        raise CredentialError(f"{name} must be an RFC 3339 date-time with a time zone") from exc
+    if moment.microsecond:
+        # Refuse rather than truncate: the credential must say exactly what the record says.
+        raise CredentialError(f"{name} must be a whole second")
+    return format_datetime(moment)
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _field(mapping: object, key: str, where: str) -> Any:
+    if not isinstance(mapping, Mapping):
+        raise CredentialError(f"{where} must be an object")
+    if key not in mapping:
+        raise CredentialError(f"{where} is missing {key!r}")
+    return mapping[key]
+
+
+def _text(mapping: object, key: str, where: str, *, empty: bool = False) -> str:
+    value = _field(mapping, key, where)
+    if not isinstance(value, str) or (not empty and not value.strip()):
+        raise CredentialError(f"{where}.{key} must be a non-empty string")
+    return value
+
+
+def _country(mapping: object, where: str) -> str:
+    value = _text(mapping, "country", where)
+    if not _COUNTRY_RE.fullmatch(value):
+        raise CredentialError(f"{where}.country must be an ISO 3166-1 alpha-2 code such as 'KE'")
+    return value
+
+
+def _number(value: object, where: str) -> str | int:
+    # Scores stay exact: decimal strings or integers, never floats (no binary drift).
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise CredentialError(f"{where} must be a finite number")
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise CredentialError(f"{where} must be a decimal string or an integer, not a float")
+    if isinstance(value, str) and not _DECIMAL_RE.fullmatch(value):
+        raise CredentialError(f"{where} must be a decimal number such as '82.50'")
+    return value
+
+
+def _status_entries(public_url: str, entries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if not isinstance(entries, Sequence) or isinstance(entries, str):
+        raise CredentialError("status_entries must be a list")
+    by_purpose: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        purpose = _field(entry, "purpose", "status entry")
+        list_id = _field(entry, "list_id", "status entry")
+        index = _field(entry, "index", "status entry")
+        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+            raise CredentialError("status entry index must be a non-negative integer")
+        list_url = status_list_url(public_url, purpose, list_id)
+        if purpose in by_purpose:
+            raise CredentialError(f"two status entries for {purpose!r}")
+        by_purpose[purpose] = {
+            "id": f"{list_url}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            # The Bitstring Status List spec requires the index as a base-10 string.
+            "statusListIndex": str(index),
+            "statusListCredential": list_url,
+        }
+    missing = [p for p in STATUS_PURPOSES if p not in by_purpose]
+    if missing:
+        raise CredentialError(f"missing status entries for {', '.join(missing)}")
+    return [by_purpose[p] for p in STATUS_PURPOSES]
+
+
+def build_credential(
+    snapshot: Mapping[str, Any],
+    *,
+    public_url: str,
+    issuer_name: str,
+    status_entries: Sequence[Mapping[str, Any]],
+    log_index: int | None = None,
+    log_origin: str | None = None,
+) -> dict[str, Any]:
+    """Return the unsigned W3C VC 2.0 document of a certificate.
+
+    Args:
+        snapshot: the certificate record's immutable snapshot with keys ``serial``,
+            ``holder`` {``name``, ``country``}, ``sites`` [{``name``, ``address``,
+            ``country``}], ``scope``, ``standard`` {``id``, ``version``, ``sha256``, ...},
+            ``level``, ``overallScore`` (decimal string), ``sectionScores`` [{``id``,
+            ``title``, ``weight``, ``score``}], ``validFrom``, ``validUntil`` (RFC 3339
+            strings or aware datetimes, whole seconds). Other keys (``issuedOn``,
+            ``surveillanceDue``, ``publicUrl``, ``standard.title`` ...) are ignored.
+        public_url: the registry origin; fixes ``id``, ``issuer.id`` and status URLs.
+        issuer_name: the certification body's name (``issuer.name``).
+        status_entries: exactly one ``{"purpose": "revocation", "list_id": str, "index":
+            int}`` and one for ``"suspension"``.
+        log_index: the issuance entry's index in the transparency log, if known.
+        log_origin: the log's checkpoint origin line, stored beside ``log_index``.
+
+    Returns a new dict; nothing in it aliases *snapshot*.
+
+    Raises:
+        CredentialError: naming the first field that is missing or malformed.
+    """
+    base = normalise_public_url(public_url)
+    if not isinstance(issuer_name, str) or not issuer_name.strip():
+        raise CredentialError("issuer_name must be a non-empty string")
+    serial = _text(snapshot, "serial", "snapshot")
+    if not _SERIAL_RE.fullmatch(serial):
+        raise CredentialError("snapshot.serial must be a canonical serial such as ISR-XXXX-...")
+    holder = _field(snapshot, "holder", "snapshot")
+    sites = _sites(_field(snapshot, "sites", "snapshot"))
+    standard = _field(snapshot, "standard", "snapshot")
+    sha = _text(standard, "sha256", "standard")
+    if not _SHA256_RE.fullmatch(sha):
+        raise CredentialError("standard.sha256 must be 64 lower-case hex digits")
+    sections = _section_scores(_field(snapshot, "sectionScores", "snapshot"))
+    valid_from, valid_until = _validity(snapshot)
+    document: dict[str, Any] = {
+        "@context": [VC_CONTEXT_V2],
+        "id": certificate_url(base, serial),
+        "type": ["VerifiableCredential", CREDENTIAL_TYPE],
+        "issuer": {"id": did_web_from_url(base), "name": issuer_name},
+        "validFrom": valid_from,
+        "validUntil": valid_until,
+        "credentialSubject": _subject(snapshot, serial, holder, sites, standard, sha, sections),
+        "credentialStatus": _status_entries(base, status_entries),
+    }
+    log = _log_position(log_index, log_origin)
+    if log is not None:
+        document["transparencyLog"] = log
+    _require_canonical(document)
+    return document
+
+
+def _validity(snapshot: Mapping[str, Any]) -> tuple[str, str]:
+    """``validFrom`` and ``validUntil``, whole seconds in UTC, the first before the second."""
+    valid_from = _credential_datetime(_field(snapshot, "validFrom", "snapshot"), "validFrom")
+    valid_until = _credential_datetime(_field(snapshot, "validUntil", "snapshot"), "validUntil")
+    if parse_datetime(valid_until) <= parse_datetime(valid_from):
+        raise CredentialError("validUntil must be after validFrom")
+    return valid_from, valid_until
+
+
+def _require_canonical(document: dict[str, Any]) -> None:
+    """Refuse a document canonical JSON cannot express."""
+    # Fail here, at issuance, rather than at verification if something cannot be canonical.
+    try:
+        canonical_json(document)
+    except CanonicalizationError as exc:  # pragma: no cover - the checks above prevent it
+        raise CredentialError(f"credential cannot be canonicalised: {exc}") from exc
+
+
+def _sites(sites_in: object) -> list[dict[str, str]]:
+    """The snapshot's sites as the credential lists them."""
+    if not isinstance(sites_in, Sequence) or isinstance(sites_in, str):
+        raise CredentialError("snapshot.sites must be a list")
+    return [
+        {
+            "name": _text(site, "name", f"sites[{i}]"),
+            "address": _text(site, "address", f"sites[{i}]"),
+            "country": _country(site, f"sites[{i}]"),
+        }
+        for i, site in enumerate(sites_in)
+    ]
+
+
+def _section_scores(sections_in: object) -> list[dict[str, Any]]:
+    """The snapshot's section scores as the credential lists them (exact numbers)."""
+    if not isinstance(sections_in, Sequence) or isinstance(sections_in, str):
+        raise CredentialError("snapshot.sectionScores must be a list")
+    return [
+        {
+            "id": _text(section, "id", f"sectionScores[{i}]"),
+            "title": _text(section, "title", f"sectionScores[{i}]"),
+            "weight": _number(_field(section, "weight", "section"), f"sectionScores[{i}].weight"),
+            "score": _number(_field(section, "score", "section"), f"sectionScores[{i}].score"),
+        }
+        for i, section in enumerate(sections_in)
+    ]
+
+
+def _subject(
+    snapshot: Mapping[str, Any],
+    serial: str,
+    holder: object,
+    sites: list[dict[str, str]],
+    standard: object,
+    sha: str,
+    sections: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """``credentialSubject``: the certified organisation and what it was certified on."""
+    return {
+        "name": _text(holder, "name", "holder"),
+        "country": _country(holder, "holder"),
+        "sites": sites,
+        "scope": _text(snapshot, "scope", "snapshot"),
+        "standard": {
+            "id": _text(standard, "id", "standard"),
+            "version": _text(standard, "version", "standard"),
+            "sha256": sha,
+        },
+        "level": _text(snapshot, "level", "snapshot"),
+        "overallScore": _number(_field(snapshot, "overallScore", "snapshot"), "overallScore"),
+        "sectionScores": sections,
+        "serial": serial,
+    }
+
+
+def _log_position(log_index: int | None, log_origin: str | None) -> dict[str, Any] | None:
+    """``transparencyLog`` (the issuance entry's index and the log's origin), or None."""
+    if log_index is None:
+        if log_origin is not None:
+            raise CredentialError("log_origin given without log_index")
+        return None
+    if isinstance(log_index, bool) or not isinstance(log_index, int) or log_index < 0:
+        raise CredentialError("log_index must be a non-negative integer")
+    log: dict[str, Any] = {"index": log_index}
+    if log_origin is not None:
+        if not isinstance(log_origin, str) or not log_origin or "\n" in log_origin:
+            raise CredentialError("log_origin must be a one-line string")
+        log["origin"] = log_origin
+    return log

@@ -1,0 +1,180 @@
+"""PAdES signatures on certificate PDFs (pyHanko).
+
+:class:`PdfSigner` embeds attachments (the credential as ``certificate.json``) and signs the
+PDF in one incremental revision, so the attachment is covered by the signature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import mimetypes
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyhanko.pdf_utils import embed, generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from certify.core.pdf.pki import KeyMaterialError
+from certify.core.pdf.reading import PdfInputError
+
+__all__ = ["PdfSigner", "SigningError"]
+
+
+def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _mime_type(name: str) -> str:
+    if name.lower().endswith(".json"):
+        return "application/json"
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+class PdfSigner:
+    """A PAdES signer built once per process from the document-signing key and certificate.
+
+    Building converts the ``cryptography`` objects to the asn1crypto objects pyHanko uses
+    (a DER round trip) once; :meth:`sign` then reuses them.
+
+    Raises (from the constructor):
+        KeyMaterialError: the key is not an ECDSA P-256 key or does not belong to the
+            certificate.
+    """
+
+    def __init__(
+        self,
+        signing_key: ec.EllipticCurvePrivateKey,
+        signing_cert: x509.Certificate,
+        chain: Sequence[x509.Certificate] = (),
+    ) -> None:
+        if not isinstance(signing_key, ec.EllipticCurvePrivateKey) or not isinstance(
+            signing_key.curve, ec.SECP256R1
+        ):
+            raise KeyMaterialError("the PDF signing key must be an ECDSA P-256 private key")
+        if signing_key.public_key() != signing_cert.public_key():
+            raise KeyMaterialError("the signing key does not belong to the signing certificate")
+        key_der = signing_key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self.certificate = signing_cert
+        self.chain = tuple(chain)
+        self._signer = signers.SimpleSigner(
+            signing_cert=_to_asn1_cert(signing_cert),
+            signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+            # The chain goes into the CMS so verifiers that only hold the root can build it.
+            cert_registry=SimpleCertificateStore.from_certs([_to_asn1_cert(c) for c in self.chain]),
+        )
+
+    def sign(
+        self,
+        pdf_bytes: bytes,
+        *,
+        attachments: Mapping[str, bytes] | None = None,
+        field_name: str = "CertifySignature",
+        reason: str | None = None,
+        location: str | None = None,
+        name: str | None = None,
+        signing_time: datetime | None = None,
+    ) -> bytes:
+        """Embed *attachments* and sign *pdf_bytes* with a PAdES baseline B-B signature.
+
+        Attachments (file name → bytes; ``.json`` gets ``application/json``) are added to the
+        document's EmbeddedFiles in the same incremental revision as the signature, so the
+        signature covers them. The signature is invisible, SHA-256, with the chain embedded.
+        *signing_time* (timezone-aware) is the claimed signing time written into the
+        signature dictionary; it defaults to now. It is not a trusted timestamp.
+
+        Raises:
+            PdfInputError: *pdf_bytes* is not a PDF pyHanko can update.
+            ValueError: *signing_time* is naive, or an attachment name is empty.
+            SigningError: pyHanko refused to sign (e.g. the field is already signed).
+        """
+        if signing_time is not None and signing_time.utcoffset() is None:
+            raise ValueError("signing_time must be timezone-aware")
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=True)
+        except Exception as exc:
+            raise PdfInputError(f"cannot read the PDF to sign: {exc}") from exc
+        _embed_attachments(writer, attachments or {})
+        meta = signers.PdfSignatureMetadata(
+            field_name=field_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            reason=reason,
+            location=location,
+            name=name,
+        )
+        pdf_signer = signers.PdfSigner(meta, signer=self._signer)
+        output = io.BytesIO()
+        # pyHanko's signing is asyncio inside; like pyHanko's own sign_pdf this uses
+        # asyncio.run, so call sign() from synchronous code (a worker thread under asyncio).
+        if signing_time is None:
+            pdf_signer.sign_pdf(writer, output=output)
+        else:
+            asyncio.run(self._sign_at(pdf_signer, writer, output, signing_time))
+        return output.getvalue()
+
+    @staticmethod
+    async def _sign_at(
+        pdf_signer: signers.PdfSigner,
+        writer: IncrementalPdfFileWriter,
+        output: io.BytesIO,
+        signing_time: datetime,
+    ) -> None:
+        # PdfSigner.async_sign_pdf with one change: the session's clock is the one passed in
+        # (pyHanko takes datetime.now() otherwise). Same steps, same order.
+        session = pdf_signer.init_signing_session(writer)
+        session.system_time = signing_time
+        validation_info = await session.perform_presign_validation(writer)
+        reserved = await session.estimate_signature_container_size(
+            validation_info, tight=pdf_signer.signature_meta.tight_size_estimates
+        )
+        tbs = session.prepare_tbs_document(validation_info=validation_info, bytes_reserved=reserved)
+        prepared, res_output = tbs.digest_tbs_document(output=output)
+        post = await tbs.perform_signature(
+            document_digest=prepared.document_digest,
+            pdf_cms_signed_attrs=PdfCMSSignedAttributes(
+                signing_time=signing_time,
+                adobe_revinfo_attr=(
+                    None if validation_info is None else validation_info.adobe_revinfo_attr
+                ),
+                cades_signed_attrs=pdf_signer.signature_meta.cades_signed_attr_spec,
+            ),
+        )
+        await post.post_signature_processing(res_output)
+
+
+def _embed_attachments(writer: IncrementalPdfFileWriter, attachments: Mapping[str, bytes]) -> None:
+    """Add *attachments* to the document's EmbeddedFiles in the writer's new revision.
+
+    Raises:
+        ValueError: an attachment name is empty.
+    """
+    for file_name, data in attachments.items():
+        if not file_name:
+            raise ValueError("attachment names must not be empty")
+        spec = embed.FileSpec(
+            file_spec_string=file_name,
+            file_name=file_name,
+            embedded_data=embed.EmbeddedFileObject.from_file_data(
+                writer,
+                data=bytes(data),
+                mime_type=_mime_type(file_name),
+                params=embed.EmbeddedFileParams(embed_size=True, embed_checksum=False),
+            ),
+            description=f"{file_name} (covered by the document signature)",
+            af_relationship=generic.pdf_name("/Data"),
+        )
+        embed.embed_file(writer, spec)

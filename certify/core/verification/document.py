@@ -1,0 +1,169 @@
+"""Verifying a document: :func:`verify_document` reads it (a signed PDF or a credential JSON),
+runs every check in the contract's order and picks the verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from certify.core.pdf.validation import validate_pdf
+from certify.core.verification.checks import (
+    Checks,
+    Document,
+    check_credential,
+    check_log,
+    check_record,
+    check_validity,
+    serial_of,
+)
+from certify.core.verification.model import (
+    CHECK_NAMES,
+    MAX_DOCUMENT_BYTES,
+    MAX_JSON_DEPTH,
+    SIGNATURE_MARKERS,
+    Check,
+    LogProofCheck,
+    NotADocument,
+    RecordLookup,
+    RegistryKeys,
+    Verification,
+)
+from certify.core.verification.verdict import verdict_of
+
+
+def verify_document(
+    data: bytes,
+    keys: RegistryKeys,
+    *,
+    now: dt.datetime,
+    lookup: RecordLookup | None = None,
+    log_check: LogProofCheck | None = None,
+    freshness: str | None = None,
+) -> Verification:
+    """Run every check on *data* (a signed PDF or a credential JSON) and decide the verdict.
+
+    *lookup* (online) tells what the registry holds for the serial now; without it the record
+    and status checks are not run. *log_check* checks a PDF's transparency-log proof against
+    the credential bytes. Never raises for hostile input, except :class:`NotADocument` for bytes
+    that are neither PDF nor JSON.
+    """
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise NotADocument(
+            f"The file is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB: "
+            "no certificate is that large."
+        )
+    checks = Checks()
+    is_pdf = data.lstrip()[:5] == b"%PDF-" or b"%PDF-" in data[:1024]
+    doc = _read_pdf(data, keys, now, checks) if is_pdf else _read_json(data, checks)
+    # The contract's order, after the document's own checks.
+    check_credential(doc, keys, checks)
+    serial = serial_of(doc.credential) if doc.credential else None
+    record = check_record(doc, serial, lookup, checks)
+    expired = check_validity(doc, now, checks)
+    check_log(doc, log_check, checks)
+    ordered = tuple(checks.get(n, Check(n, None, "not checked")) for n in CHECK_NAMES)
+    return Verification(
+        verdict_of(checks, record, expired),
+        ordered,
+        doc.credential,
+        serial,
+        freshness or ("status not checked: offline" if lookup is None else ""),
+        {"registry": keys.registry, "root_fingerprint": keys.root_fingerprint},
+    )
+
+
+def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks) -> Document:
+    """``file_readable``, ``pdf_signature``, ``pdf_coverage`` and ``signer_trusted`` of a PDF;
+    the credential inside counts only when the PDF verified."""
+    doc = Document(is_pdf=True)
+    pdf = validate_pdf(data, list(keys.root_certificates), now=now)
+    checks.put(
+        "file_readable",
+        pdf.readable,
+        "the PDF could be read" if pdf.readable else "the PDF is damaged or truncated",
+    )
+    if not pdf.readable:
+        return doc
+    if not pdf.signed:
+        # Signed once, but the signature no longer parses: damaged after signing.
+        damaged = any(marker in data for marker in SIGNATURE_MARKERS)
+        checks.put(
+            "pdf_signature",
+            False,
+            "the signature was damaged after signing"
+            if damaged
+            else "the PDF carries no digital signature",
+        )
+        return doc
+    sound = pdf.intact and pdf.valid
+    checks.put(
+        "pdf_signature",
+        sound,
+        "the signature matches the signed bytes"
+        if sound
+        else "the signed content was altered after signing",
+    )
+    checks.put(
+        "pdf_coverage",
+        pdf.coverage_entire,
+        "the signature covers the whole file"
+        if pdf.coverage_entire
+        else "content was added or changed after signing (the signature does not cover "
+        "the whole file)",
+    )
+    checks.put(
+        "signer_trusted",
+        pdf.trusted,
+        f"signed by {pdf.signer_subject}, issued by this registry's root ({keys.root_fingerprint})"
+        if pdf.trusted
+        else f"signed by {pdf.signer_subject or 'an unknown signer'}, which this "
+        "registry's root did not certify",
+    )
+    doc.credential_bytes = pdf.embedded_files.get("certificate.json")
+    proof = pdf.embedded_files.get("transparency-log-proof.txt")
+    if proof is not None:
+        try:
+            doc.log_proof_text = proof.decode("utf-8")
+        except UnicodeDecodeError:
+            doc.log_proof_text = ""
+    if doc.credential_bytes is not None and pdf.ok:
+        try:
+            doc.credential = parse_credential_json(doc.credential_bytes)
+        except NotADocument:
+            doc.credential = None
+    return doc
+
+
+def _read_json(data: bytes, checks: Checks) -> Document:
+    """A credential on its own: readable when it parses; there is no PDF to check."""
+    doc = Document(is_pdf=False, credential=parse_credential_json(data), credential_bytes=data)
+    checks.put("file_readable", True, "a credential (JSON) was read")
+    for name in ("pdf_signature", "pdf_coverage", "signer_trusted"):
+        checks.put(name, None, "not a PDF: only the credential's own proof is checked")
+    return doc
+
+
+def parse_credential_json(data: bytes) -> dict[str, Any]:
+    """Parse a credential document, refusing what cannot be one.
+
+    Raises:
+        NotADocument: not JSON, not an object, or absurdly nested.
+    """
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise NotADocument("This is neither a PDF certificate nor a credential (JSON).") from exc
+    if not isinstance(value, dict) or not _json_depth_ok(value):
+        raise NotADocument("This JSON is not a credential: it must be one JSON object.")
+    return value
+
+
+def _json_depth_ok(value: Any, depth: int = 0) -> bool:
+    if depth > MAX_JSON_DEPTH:
+        return False
+    if isinstance(value, dict):
+        return all(_json_depth_ok(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_json_depth_ok(v, depth + 1) for v in value)
+    return True
