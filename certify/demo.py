@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -203,17 +204,15 @@ def _answers(rubric: Rubric, level: int, self_assessment: bool) -> dict[str, dic
 
 def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     """Walk the demo ISSPs' applications through the same operations people use."""
-
-    from certify.applications import assessment as audit_ops
-    from certify.applications import assignment
-    from certify.applications import operations as ops
     from certify.applications.models import Application
     from certify.standards.operations import newest_rubric_in_effect
 
-    admin = _user(session, "admin@demo.certify.test")
-    auditor = _user(session, "auditor1@demo.certify.test")
-    reviewer = _user(session, "reviewer1@demo.certify.test")
-    today = clock.now().date()
+    staff = DemoStaff(
+        _user(session, "admin@demo.certify.test"),
+        _user(session, "auditor1@demo.certify.test"),
+        _user(session, "reviewer1@demo.certify.test"),
+    )
+    today = clock.today()
     rubric = newest_rubric_in_effect(today, session=session)
     if rubric is None:
         echo("demo data: no standard in effect; no cases")
@@ -221,93 +220,109 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
     walked = 0
     for email, target, level, nc_grade in DEMO_CASES:
         issp = _user(session, email)
-        if (
-            session.scalar(
-                select(Application.id).where(Application.organisation_id == issp.organisation_id)
-            )
-            is not None
-        ):
+        started = select(Application.id).where(Application.organisation_id == issp.organisation_id)
+        if session.scalar(started) is not None:
             continue
-        application = ops.start_application(session, issp, rubric)
-        ops.save_scope(
-            session,
-            application,
-            issp,
-            ops.ScopeData(
-                services="Data entry, transcription and content moderation",
-                headcount=120,
-                impact_headcount=84,
-                impact_groups=[
-                    "Youth from slums or informal settlements",
-                    "Women facing barriers to work",
-                ],
-                contact_name=issp.full_name,
-                contact_email=issp.email,
-                contact_phone=None,
-                site_ids=application.scope_site_ids,
-            ),
-        )
-        mine = _answers(rubric, level, self_assessment=True)
-        for section in rubric.sections:
-            ids = {c.id for c in section.criteria}
-            ops.save_section_answers(
-                session,
-                application,
-                issp,
-                rubric,
-                section.id,
-                {k: v for k, v in mine.items() if k in ids},
-            )
-        ops.submit_application(session, application, issp, rubric)
+        application = _apply(session, issp, rubric, level)
         walked += 1
         if target == "submitted":
             continue
-        ops.accept_application(session, application, admin)
-        assignment.assign_case(session, application, admin, auditor, reviewer, today)
-        assignment.declare_conflict(session, application, auditor, False, "")
-        assignment.declare_conflict(session, application, reviewer, False, "")
-        theirs = _answers(rubric, level, self_assessment=False)
-        for section in rubric.sections:
-            ids = {c.id for c in section.criteria}
-            audit_ops.save_assessment_section(
-                session,
-                application,
-                auditor,
-                rubric,
-                section.id,
-                {
-                    k: audit_ops.CriterionInput(v, "Checked against the records on site.", [])
-                    for k, v in theirs.items()
-                    if k in ids
-                },
-                base_version=0,
-            )
-        if nc_grade:
-            audit_ops.add_nonconformity(
-                session,
-                application,
-                auditor,
-                rubric,
-                grade=nc_grade,
-                criterion_id="GT-2",
-                description="The annual impact report omits metric definitions.",
-                corrective_action="Publish metric definitions with the next report.",
-                due_on=None,
-                today=today,
-            )
+        _audit(session, application, staff, rubric, level, nc_grade, today)
         if target == "in_audit":
             continue
-        audit_ops.submit_assessment(session, application, auditor, rubric)
-        audit_ops.decide_case(
+        _decide(session, application, staff, rubric)
+        _demo_status_change(session, application, staff.admin, email)
+    return walked
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    admin: User
+    auditor: User
+    reviewer: User
+
+
+def _apply(session: Session, issp: User, rubric: Rubric, level: int) -> Application:
+    """Start, scope, self-assess and submit an application for *issp*'s organisation."""
+    from certify.applications import operations as ops
+
+    application = ops.start_application(session, issp, rubric)
+    scope = ops.ScopeData(
+        services="Data entry, transcription and content moderation",
+        headcount=120,
+        impact_headcount=84,
+        impact_groups=["Youth from slums or informal settlements", "Women facing barriers to work"],
+        contact_name=issp.full_name,
+        contact_email=issp.email,
+        contact_phone=None,
+        site_ids=application.scope_site_ids,
+    )
+    ops.save_scope(session, application, issp, scope)
+    mine = _answers(rubric, level, self_assessment=True)
+    for section in rubric.sections:
+        ids = {c.id for c in section.criteria}
+        answers = {k: v for k, v in mine.items() if k in ids}
+        ops.save_section_answers(session, application, issp, rubric, section.id, answers)
+    ops.submit_application(session, application, issp, rubric)
+    return application
+
+
+def _audit(
+    session: Session,
+    application: Application,
+    staff: DemoStaff,
+    rubric: Rubric,
+    level: int,
+    nc_grade: str | None,
+    today: dt.date,
+) -> None:
+    """Accept and assign the case, declare, assess every section (and raise an NC)."""
+    from certify.applications import assessment, assignment, nonconformities
+    from certify.applications import operations as ops
+
+    ops.accept_application(session, application, staff.admin)
+    assignment.assign_case(session, application, staff.admin, staff.auditor, staff.reviewer, today)
+    assignment.declare_conflict(session, application, staff.auditor, False, "")
+    assignment.declare_conflict(session, application, staff.reviewer, False, "")
+    theirs = _answers(rubric, level, self_assessment=False)
+    note = "Checked against the records on site."
+    for section in rubric.sections:
+        inputs = {
+            c.id: assessment.CriterionInput(theirs[c.id], note, [])
+            for c in section.criteria
+            if c.id in theirs
+        }
+        assessment.save_assessment_section(
+            session, application, staff.auditor, rubric, section.id, inputs, base_version=0
+        )
+    if nc_grade:
+        nonconformities.add_nonconformity(
             session,
             application,
-            reviewer,
+            staff.auditor,
             rubric,
-            outcome="certify",
-            reasons="The audit evidence supports every requirement.",
+            grade=nc_grade,
+            criterion_id="GT-2",
+            description="The annual impact report omits metric definitions.",
+            corrective_action="Publish metric definitions with the next report.",
+            due_on=None,
+            today=today,
         )
-        _demo_status_change(session, application, admin, email)
-    return walked
+
+
+def _decide(session: Session, application: Application, staff: DemoStaff, rubric: Rubric) -> None:
+    """Submit the audit and certify (the certificate is issued in the same transaction)."""
+    from certify.applications import assessment
+
+    assessment.submit_assessment(session, application, staff.auditor, rubric)
+    assessment.decide_case(
+        session,
+        application,
+        staff.reviewer,
+        rubric,
+        outcome="certify",
+        reasons="The audit evidence supports every requirement.",
+    )
 
 
 def _demo_status_change(

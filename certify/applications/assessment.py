@@ -26,7 +26,6 @@ from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json
 from certify.core.rubric.model import Rubric
-from certify.core.rubric.versions import add_months
 from certify.core.scoring.answers import AnswerError
 from certify.core.scoring.engine import preview, score
 from certify.core.scoring.results import ScoreResult
@@ -109,6 +108,29 @@ def scoring_input(session: Session, application: Application) -> dict[str, dict[
     return {cid: _scoring_answer(a.data) for cid, a in audit_answers(session, application).items()}
 
 
+def preview_section(
+    session: Session,
+    application: Application,
+    rubric: Rubric,
+    section: Any,
+    inputs: dict[str, CriterionInput],
+) -> ScoreResult:
+    """The score if *section* were saved with *inputs* (nothing is saved): the stored audit
+    answers of the other sections, these typed answers, and the open non-conformities.
+
+    Raises:
+        AnswerError: a typed answer is not valid (one problem per criterion).
+    """
+    merged = dict(scoring_input(session, application))
+    for criterion in section.criteria:
+        given = inputs.get(criterion.id)
+        if given is not None and given.answer:
+            merged[criterion.id] = _scoring_answer(given.answer)
+        else:
+            merged.pop(criterion.id, None)
+    return preview(rubric, merged, [n.grade for n in open_nonconformities(session, application)])
+
+
 def current_score(session: Session, application: Application, rubric: Rubric) -> ScoreResult:
     """The score so far: the saved answers and the open non-conformities (unanswered = 0)."""
     return preview(
@@ -160,91 +182,22 @@ def save_assessment_section(
     lock_application(session, application)
     _require_auditor(application, auditor)
     _require_editable(application)
-    section = rubric.section(section_id)
-    ids = [c.id for c in section.criteria]
+    ids = [c.id for c in rubric.section(section_id).criteria]
     if set(inputs) - set(ids):
         raise OperationError(f"Unknown criteria for section {section_id}.")
-    version = session.scalar(
-        select(AssessmentSection)
-        .where(
-            AssessmentSection.application_id == application.id,
-            AssessmentSection.section_id == section_id,
-        )
-        .with_for_update()
-        # The row may be in the session already (the page loaded it): re-read its version,
-        # or a save racing another on PostgreSQL compares against a stale number.
-        .execution_options(populate_existing=True)
-    )
-    if version is None:
-        version = AssessmentSection(application_id=application.id, section_id=section_id, version=0)
-        session.add(version)
-        session.flush()
+    version = _section_version(session, application, section_id)
     if version.version != base_version:
         raise StaleSave(version)
-    known_evidence = {e.public_id for e in application.evidence}
-    merged = {k: v for k, v in scoring_input(session, application).items() if k not in ids}
-    merged.update({cid: i.answer for cid, i in inputs.items() if i.answer})
-    try:
-        preview(rubric, merged)
-    except AnswerError as exc:
-        raise OperationError(
-            "Some answers cannot be saved; correct them and save again.",
-            code="bad_answers",
-            details=[(p.criterion, p.message) for p in exc.problems],
-        ) from exc
-    for cid, i in inputs.items():
-        unknown = set(i.evidence_refs) - known_evidence
-        if unknown:
-            raise OperationError(
-                "Evidence references must name this case's files.",
-                details=[(cid, "unknown evidence reference")],
-            )
+    _check_inputs(session, application, rubric, ids, inputs)
     _resume_if_returned(session, application, auditor)
     existing = audit_answers(session, application)
     before = {
-        cid: {
-            "answer": existing[cid].data,
-            "notes": existing[cid].notes,
-            "evidence": existing[cid].refs,
-        }
-        for cid in ids
-        if cid in existing
+        cid: {"answer": row.data, "notes": row.notes, "evidence": row.refs}
+        for cid, row in existing.items()
+        if cid in ids
     }
-    after = {}
     now = clock.now()
-    for cid in ids:
-        given = inputs.get(cid)
-        row = existing.get(cid)
-        if given is None or not given.answer:
-            if row is not None:
-                session.delete(row)
-            continue
-        values = {
-            "answer": json.dumps(given.answer, sort_keys=True),
-            "notes": given.notes.strip() or None,
-            "evidence_refs": json.dumps(sorted(given.evidence_refs))
-            if given.evidence_refs
-            else None,
-        }
-        if row is None:
-            session.add(
-                AuditAnswer(
-                    application_id=application.id,
-                    criterion_id=cid,
-                    updated_by_id=auditor.id,
-                    updated_at=now,
-                    **values,
-                )
-            )
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at, row.updated_by_id = now, auditor.id
-        after[cid] = {
-            "answer": given.answer,
-            "notes": given.notes.strip() or None,
-            "evidence": sorted(given.evidence_refs),
-        }
+    after = _write_answers(session, application, auditor, ids, inputs, existing, now)
     version.version += 1
     version.updated_at, version.updated_by_id = now, auditor.id
     application.updated_at = now
@@ -262,95 +215,93 @@ def save_assessment_section(
     return version.version
 
 
-# -- non-conformities ----------------------------------------------------------------------------
+def _section_version(
+    session: Session, application: Application, section_id: str
+) -> AssessmentSection:
+    """The section's version row, read under a row lock (made at version 0 if new)."""
+    version = session.scalar(
+        select(AssessmentSection)
+        .where(
+            AssessmentSection.application_id == application.id,
+            AssessmentSection.section_id == section_id,
+        )
+        .with_for_update()
+        # The row may be in the session already (the page loaded it): re-read its version,
+        # or a save racing another on PostgreSQL compares against a stale number.
+        .execution_options(populate_existing=True)
+    )
+    if version is None:
+        version = AssessmentSection(application_id=application.id, section_id=section_id, version=0)
+        session.add(version)
+        session.flush()
+    return version
 
 
-def default_due_date(rubric: Rubric, grade: str, today: dt.date) -> dt.date:
-    """From the rubric's rules: the grade's deadline, else the next surveillance."""
-    rule = next(g for g in rubric.grades if g.id == grade)
-    if rule.deadline_days is not None:
-        return today + dt.timedelta(days=rule.deadline_days)
-    return add_months(today, rubric.surveillance_interval_months)
+def _check_inputs(
+    session: Session,
+    application: Application,
+    rubric: Rubric,
+    ids: list[str],
+    inputs: dict[str, CriterionInput],
+) -> None:
+    """The answers score (with the other sections' stored answers) and the evidence
+    references name this case's files.
+
+    Raises:
+        OperationError: with one detail per bad criterion.
+    """
+    merged = {k: v for k, v in scoring_input(session, application).items() if k not in ids}
+    merged.update({cid: i.answer for cid, i in inputs.items() if i.answer})
+    try:
+        preview(rubric, merged)
+    except AnswerError as exc:
+        raise OperationError(
+            "Some answers cannot be saved; correct them and save again.",
+            code="bad_answers",
+            details=[(p.criterion, p.message) for p in exc.problems],
+        ) from exc
+    known_evidence = {e.public_id for e in application.evidence}
+    for cid, i in inputs.items():
+        if set(i.evidence_refs) - known_evidence:
+            raise OperationError(
+                "Evidence references must name this case's files.",
+                details=[(cid, "unknown evidence reference")],
+            )
 
 
-def add_nonconformity(
+def _write_answers(
     session: Session,
     application: Application,
     auditor: User,
-    rubric: Rubric,
-    *,
-    grade: str,
-    criterion_id: str,
-    description: str,
-    corrective_action: str,
-    due_on: dt.date | None,
-    today: dt.date,
-) -> NonConformity:
-    lock_application(session, application)
-    _require_auditor(application, auditor)
-    _require_editable(application)
-    if grade not in {g.id for g in rubric.grades}:
-        raise OperationError("Choose a grade: critical, major or minor.", field="grade")
-    if criterion_id not in {c.id for c in rubric.criteria}:
-        raise OperationError("Choose the criterion it concerns.", field="criterion")
-    if not description.strip() or not corrective_action.strip():
-        raise OperationError(
-            "Describe the non-conformity and the corrective action.", field="description"
-        )
-    due = due_on or default_due_date(rubric, grade, today)
-    if due < today:
-        raise OperationError("The due date is in the past.", field="due_on")
-    _resume_if_returned(session, application, auditor)
-    nc = NonConformity(
-        application_id=application.id,
-        grade=grade,
-        criterion_id=criterion_id,
-        description=description.strip(),
-        corrective_action=corrective_action.strip(),
-        due_on=due,
-        created_by_id=auditor.id,
-    )
-    session.add(nc)
-    session.flush()
-    record_event(
-        session,
-        _actor(auditor),
-        "assessment.nonconformity_raised",
-        "application",
-        application.public_id,
-        after={
-            "nonconformity": nc.public_id,
-            "grade": grade,
-            "criterion": criterion_id,
-            "due_on": due.isoformat(),
-        },
-    )
-    return nc
-
-
-def close_nonconformity(
-    session: Session, nc: NonConformity, application: Application, auditor: User, note: str
-) -> None:
-    lock_application(session, application)
-    _require_auditor(application, auditor)
-    _require_editable(application)
-    if nc.status != "open":
-        raise OperationError("This non-conformity is already closed.")
-    if not note.strip():
-        raise OperationError("Say how it was corrected (the evidence you saw).", field="note")
-    _resume_if_returned(session, application, auditor)
-    nc.status, nc.closed_at, nc.closure_note = "closed", clock.now(), note.strip()
-    session.flush()
-    record_event(
-        session,
-        _actor(auditor),
-        "assessment.nonconformity_closed",
-        "application",
-        application.public_id,
-        reason=note.strip(),
-        before={"nonconformity": nc.public_id, "status": "open"},
-        after={"status": "closed"},
-    )
+    ids: list[str],
+    inputs: dict[str, CriterionInput],
+    existing: dict[str, AuditAnswer],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    """Store the section's answers (an empty answer removes the stored one); returns what
+    was stored, for the audit event."""
+    after = {}
+    for cid in ids:
+        given, row = inputs.get(cid), existing.get(cid)
+        if given is None or not given.answer:
+            if row is not None:
+                session.delete(row)
+            continue
+        refs = sorted(given.evidence_refs)
+        values = {
+            "answer": json.dumps(given.answer, sort_keys=True),
+            "notes": given.notes.strip() or None,
+            "evidence_refs": json.dumps(refs) if refs else None,
+        }
+        if row is None:
+            row = AuditAnswer(application_id=application.id, criterion_id=cid, **values)
+            session.add(row)
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        row.updated_at, row.updated_by_id = now, auditor.id
+        after[cid] = {"answer": given.answer, "notes": values["notes"], "evidence": refs}
+    return after
 
 
 # -- submitting and deciding ---------------------------------------------------------------------
@@ -403,33 +354,19 @@ def decide_case(
 
     Certifying is possible only when the score's outcome certifies, and issues the certificate
     in the same transaction: if issuance fails, nothing of the decision remains.
+
+    Raises:
+        OperationError: not this case's (declared, impartial) reviewer, no submitted audit,
+            no reasons, or a certification the score does not allow.
     """
     lock_application(session, application)
-    if assignee_role(application, reviewer) != "reviewer" or not has_declared_no_conflict(
-        application, reviewer
-    ):
-        raise OperationError(
-            "Only the case's reviewer, after declaring no conflict, decides.",
-            code="not_the_reviewer",
-        )
-    # Impartiality, per case: whoever audited this case never decides it (also when someone
-    # holds both roles, or the assignment was edited behind the form's back).
-    audited = session.scalar(
-        select(AuditAnswer.id)
-        .where(
-            AuditAnswer.application_id == application.id, AuditAnswer.updated_by_id == reviewer.id
-        )
-        .limit(1)
-    )
-    if application.auditor_id == reviewer.id or audited is not None:
-        raise OperationError(
-            "You audited this case, so you cannot decide it.", code="reviewer_audited"
-        )
+    _require_impartial_reviewer(session, application, reviewer)
     if application.app_state != AppState.AUDIT_SUBMITTED:
         raise OperationError("There is no submitted audit to decide on.", code="not_submitted")
     if outcome not in ("certify", "refuse", "return"):
         raise OperationError("Choose certify, refuse or return to the auditor.", field="outcome")
-    if not reasons.strip():
+    reasons = reasons.strip()
+    if not reasons:
         raise OperationError("Write the reasons for your decision.", field="reasons")
     result = score(
         rubric,
@@ -448,7 +385,7 @@ def decide_case(
     decision = Decision(
         application_id=application.id,
         outcome={"certify": "certified", "refuse": "refused", "return": "returned"}[outcome],
-        reasons=reasons.strip(),
+        reasons=reasons,
         score=score_json(result),
         decided_at=now,
         reviewer_id=reviewer.id,
@@ -456,38 +393,66 @@ def decide_case(
     session.add(decision)
     session.flush()
     if outcome == "return":
-        application.last_reviewer_note = reasons.strip()
+        application.last_reviewer_note = reasons
         transition(
-            session,
-            application,
-            Action.RETURN_TO_AUDITOR,
-            Party.REVIEWER,
-            _actor(reviewer),
-            reason=reasons.strip(),
-        )
+            session, application, Action.RETURN_TO_AUDITOR, Party.REVIEWER, _actor(reviewer),
+            reason=reasons,
+        )  # fmt: skip
         return decision
+    _record_decision(session, application, reviewer, decision, result)
+    if outcome == "certify":
+        lifecycle.issue_certificate(
+            session, application, score=result, rubric=rubric, decided_at=now,
+            actor=_actor(reviewer),
+        )  # fmt: skip
+    return decision
+
+
+def _require_impartial_reviewer(session: Session, application: Application, user: User) -> None:
+    """*user* is the case's reviewer, has declared no conflict, and audited none of it.
+
+    Raises:
+        OperationError: otherwise.
+    """
+    if assignee_role(application, user) != "reviewer" or not has_declared_no_conflict(
+        application, user
+    ):
+        raise OperationError(
+            "Only the case's reviewer, after declaring no conflict, decides.",
+            code="not_the_reviewer",
+        )
+    # Impartiality, per case: whoever audited this case never decides it (also when someone
+    # holds both roles, or the assignment was edited behind the form's back).
+    audited = session.scalar(
+        select(AuditAnswer.id)
+        .where(AuditAnswer.application_id == application.id, AuditAnswer.updated_by_id == user.id)
+        .limit(1)
+    )
+    if application.auditor_id == user.id or audited is not None:
+        raise OperationError(
+            "You audited this case, so you cannot decide it.", code="reviewer_audited"
+        )
+
+
+def _record_decision(
+    session: Session,
+    application: Application,
+    reviewer: User,
+    decision: Decision,
+    result: ScoreResult,
+) -> None:
     application.decision = decision.outcome
-    application.decided_at = now
+    application.decided_at = decision.decided_at
     transition(
         session,
         application,
         Action.DECIDE,
         Party.REVIEWER,
         _actor(reviewer),
-        reason=reasons.strip(),
+        reason=decision.reasons,
         extra={
             "decision": decision.outcome,
             "outcome": result.outcome,
             "overall": result.to_dict()["overall"],
         },
     )
-    if outcome == "certify":
-        lifecycle.issue_certificate(
-            session,
-            application,
-            score=result,
-            rubric=rubric,
-            decided_at=now,
-            actor=_actor(reviewer),
-        )
-    return decision

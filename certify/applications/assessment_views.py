@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,12 +17,11 @@ from certify.applications.access import get_application_or_404
 from certify.applications.assessment import (
     CriterionInput,
     StaleSave,
-    add_nonconformity,
     all_nonconformities,
     audit_answers,
-    close_nonconformity,
     current_score,
     decide_case,
+    preview_section,
     save_assessment_section,
     section_versions,
     submit_assessment,
@@ -38,10 +38,10 @@ from certify.applications.forms import (
     fill_assessment_form,
 )
 from certify.applications.models import Application, NonConformity
+from certify.applications.nonconformities import add_nonconformity, close_nonconformity
 from certify.applications.web import bp, me, rubric_of
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.answers import AnswerError
-from certify.core.scoring.engine import preview
 from certify.core.scoring.results import ScoreResult
 from certify.db import db_session
 from certify.transaction import attempt
@@ -106,95 +106,85 @@ def assessment(public_id: str) -> Any:
     )
 
 
+@dataclass
+class _SectionPage:
+    """What the auditor's section page shows besides the form."""
+
+    stored: dict[str, Any]
+    version: int
+    criterion_errors: dict[str, list[str]] = field(default_factory=dict)
+    stale: StaleSave | None = None
+    result: ScoreResult | None = None
+    status: int = 200
+
+    def refuse(self, details: list[tuple[str, str]]) -> None:
+        for where, message in details:
+            self.criterion_errors.setdefault(where, []).append(message)
+        self.status = 400
+
+
 @bp.route("/applications/<public_id>/assessment/<section_id>", methods=["GET", "POST"])
 @roles_required(Role.AUDITOR)
 def assessment_section(public_id: str, section_id: str) -> Any:
     application = _auditor_case(public_id)
     rubric = rubric_of(application)
-    sections = {s.id: s for s in rubric.sections}
-    if section_id not in sections:
+    sec = next((s for s in rubric.sections if s.id == section_id), None)
+    if sec is None:
         abort(404)
-    sec = sections[section_id]
     evidence_choices = [(e.public_id, e.filename) for e in application.evidence]
     form = assessment_form_class(rubric, sec, evidence_choices)()
     session = db_session()
-    stored = audit_answers(session, application)
     versions = section_versions(session, application)
-    current_version = versions[section_id].version if section_id in versions else 0
-    criterion_errors: dict[str, list[str]] = {}
-    stale: StaleSave | None = None
-    result: ScoreResult | None = None
-    status = 200
+    page = _SectionPage(
+        audit_answers(session, application),
+        versions[section_id].version if section_id in versions else 0,
+    )
     if request.method == "GET":
-        fill_assessment_form(form, sec, stored, current_version)
-    elif form.validate_on_submit():
-        typed = assessment_inputs(form, sec)
-        inputs = {
-            cid: CriterionInput(v["answer"], v["notes"], v["evidence_refs"])
-            for cid, v in typed.items()
-        }
-        if request.form.get("action") == "preview":
-            # Score with what is typed, save nothing: the live preview without JavaScript.
-            merged = {cid: json.loads(a.answer) for cid, a in stored.items()}
-            merged.update({cid: i.answer for cid, i in inputs.items()})
-            for cid in (c.id for c in sec.criteria):
-                if not inputs[cid].answer:
-                    merged.pop(cid, None)
-            try:
-                result = preview(
-                    rubric,
-                    {
-                        k: {
-                            kk: vv
-                            for kk, vv in v.items()
-                            if kk in ("value", "basis", "not_applicable", "justification")
-                        }
-                        for k, v in merged.items()
-                    },
-                    [
-                        n.grade
-                        for n in all_nonconformities(session, application)
-                        if n.status == "open"
-                    ],
-                )
-            except AnswerError as exc:
-                for p in exc.problems:
-                    criterion_errors.setdefault(p.criterion, []).append(p.message)
-                status = 400
-        else:
-            with attempt(shown_by_page=(StaleSave,)) as done:
-                save_assessment_section(
-                    session,
-                    application,
-                    me(),
-                    rubric,
-                    section_id,
-                    inputs,
-                    int(form["version"].data or -1),
-                )
-            if done:
-                flash(f"Section {sec.id} saved; the score is updated.", "success")
-                return redirect(
-                    url_for(
-                        "applications.assessment_section",
-                        public_id=public_id,
-                        section_id=section_id,
-                    )
-                )
-            if isinstance(done.error, StaleSave):
-                stale = done.error
-                status = 409
-                current_version = stale.current.version
-                form["version"].data = str(current_version)  # "apply mine" re-posts on top
-                stored = audit_answers(session, application)
-            else:
-                assert done.error is not None
-                for where, message in done.error.details:
-                    criterion_errors.setdefault(where, []).append(message)
-                status = 400
+        fill_assessment_form(form, sec, page.stored, page.version)
+    elif not form.validate_on_submit():
+        page.status = 400
+    elif request.form.get("action") == "preview":
+        # Score with what is typed, save nothing: the live preview without JavaScript.
+        try:
+            page.result = preview_section(session, application, rubric, sec, _inputs(form, sec))
+        except AnswerError as exc:
+            page.refuse([(p.criterion, p.message) for p in exc.problems])
     else:
-        status = 400
-    self_answers = application.answer_map()
+        with attempt(shown_by_page=(StaleSave,)) as done:
+            save_assessment_section(
+                session, application, me(), rubric, section_id, _inputs(form, sec),
+                int(form["version"].data),
+            )  # fmt: skip
+        if done:
+            flash(f"Section {sec.id} saved; the score is updated.", "success")
+            return redirect(request.path)
+        _after_refused_save(page, done.error, form, session, application)
+    return _render_section(application, rubric, sec, form, page)
+
+
+def _inputs(form: Any, section: Any) -> dict[str, CriterionInput]:
+    return {
+        cid: CriterionInput(v["answer"], v["notes"], v["evidence_refs"])
+        for cid, v in assessment_inputs(form, section).items()
+    }
+
+
+def _after_refused_save(
+    page: _SectionPage, error: Any, form: Any, session: Any, application: Application
+) -> None:
+    if isinstance(error, StaleSave):
+        page.stale, page.status = error, 409
+        page.version = error.current.version
+        form["version"].data = str(page.version)  # "apply mine" re-posts on top
+        page.stored = audit_answers(session, application)
+    else:
+        page.refuse(error.details)
+
+
+def _render_section(
+    application: Application, rubric: Rubric, sec: Any, form: Any, page: _SectionPage
+) -> Any:
+    session = db_session()
     return render_template(
         "applications/assessment_section.html",
         application=application,
@@ -202,15 +192,15 @@ def assessment_section(public_id: str, section_id: str) -> Any:
         section=sec,
         form=form,
         names={c.id: criterion_field_names(c) for c in sec.criteria},
-        criterion_errors=criterion_errors,
-        stale=stale,
-        stored=stored,
-        self_answers=self_answers,
+        criterion_errors=page.criterion_errors,
+        stale=page.stale,
+        stored=page.stored,
+        self_answers=application.answer_map(),
         progress=_progress(application, rubric),
-        result=result or current_score(session, application, rubric),
-        previewing=result is not None,
+        result=page.result or current_score(session, application, rubric),
+        previewing=page.result is not None,
         evidence={e.public_id: e for e in application.evidence},
-    ), status
+    ), page.status
 
 
 @bp.post("/applications/<public_id>/nonconformities")

@@ -18,7 +18,7 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
 
 from certify.accounts.forms import choices
 from certify.core.rubric.model import Criterion, Rubric, Section
@@ -269,7 +269,14 @@ def assessment_form_class(
     """The self-assessment fields of *section* plus, per criterion, notes and evidence
     references, and the section version the form was loaded from."""
     base = section_form_class(rubric, section)
-    attrs: dict[str, Any] = {"version": HiddenField(validators=[InputRequired()])}
+    attrs: dict[str, Any] = {
+        "version": HiddenField(
+            validators=[
+                InputRequired(),
+                Regexp(r"^[0-9]{1,9}$", message="Reload the page: the form's version is bad."),
+            ]
+        )
+    }
     for c in section.criteria:
         p = _field_prefix(c)
         attrs[p + "_notes"] = TextAreaField(

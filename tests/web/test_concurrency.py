@@ -28,6 +28,7 @@ from certify.accounts.models import Role, User
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.applications import assessment as assessment_ops
 from certify.applications.assignment import assign_case, declare_conflict
+from certify.applications.nonconformities import add_nonconformity
 from certify.applications.models import Application, Decision, NonConformity
 from certify.applications.operations import (
     ScopeData,
@@ -361,7 +362,7 @@ def test_two_closures_of_one_nonconformity_close_it_once(live) -> None:
         with live.session() as session:
             application = session.get(Application, case["pk"])
             auditor = session.scalar(select(User).where(User.email == case["auditor"]))
-            nc = assessment_ops.add_nonconformity(
+            nc = add_nonconformity(
                 session,
                 application,
                 auditor,
