@@ -28,8 +28,8 @@ from certify.accounts.models import Role, User
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.applications import assessment as assessment_ops
 from certify.applications.assignment import assign_case, declare_conflict
-from certify.applications.nonconformities import add_nonconformity
 from certify.applications.models import Application, Decision, NonConformity
+from certify.applications.nonconformities import add_nonconformity
 from certify.applications.operations import (
     ScopeData,
     accept_application,

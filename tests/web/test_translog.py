@@ -404,6 +404,36 @@ def test_log_verify_notices_a_status_change_that_was_not_logged(
     assert certificate.serial in result.output and "not in the log" in result.output
 
 
+def test_log_verify_notices_a_history_that_breaks_the_status_table(
+    app, session, make_application, issue
+) -> None:
+    """A withdrawal then a suspension (what two racing requests once produced): every step
+    recorded and logged, but the history is impossible; log verify says so."""
+    from certify.certificates import operations as status
+    from certify.certificates.models import CertificateStatus
+    from certify.lifecycle import withdraw_certificate
+
+    certificate = issue(make_application())
+    with app.app_context():
+        withdraw_certificate(session, certificate, ADMIN, "fraud", "Forged payroll")
+        # the second request of the race: prepared while the certificate still looked active
+        change = status.StatusChange(
+            session, certificate, ADMIN, CertificateStatus.SUSPENDED, "certificate.suspended",
+            "major_nonconformity", "Wages late", clock.now(),
+        )  # fmt: skip
+        change.previous_status = "withdrawn"
+        for step in (status.record_status_change, status.audit_status_change):
+            step(change)
+        from certify.translog.steps import append_status_entry
+
+        append_status_entry(change)
+        session.commit()
+    result = app.test_cli_runner().invoke(args=["log", "verify"])
+    assert result.exit_code == 1
+    assert certificate.serial in result.output
+    assert "breaks the status table" in result.output and "stays withdrawn" in result.output
+
+
 def test_a_failed_issuance_leaves_no_log_entry(
     app, session, make_application, issue, monkeypatch
 ) -> None:
