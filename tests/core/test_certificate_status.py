@@ -61,7 +61,7 @@ def test_every_stored_status_says_what_it_does_to_the_bits() -> None:
         (["active", "suspended", "active", "suspended", "withdrawn"], 0),
         (["active", "superseded", "withdrawn"], 0),
         (["active", "withdrawn", "suspended"], 1),  # the race the probe found
-        (["active", "withdrawn", "suspended", "active"], 2),
+        (["active", "withdrawn", "active", "withdrawn", "suspended"], 2),
         (["suspended"], 1),  # a certificate starts active
         (["active", "expired"], 1),
         (["active", "lost"], 1),
