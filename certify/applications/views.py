@@ -273,7 +273,8 @@ def download_evidence(public_id: str, evidence_id: str) -> Any:
         abort(404, "The stored file is missing. Please tell the certification body.")
     response = send_file(
         store.open(item.sha256),
-        mimetype=item.mime,
+        # the kind says "text/plain; charset=utf-8"; send_file adds the charset itself
+        mimetype=item.mime.split(";", 1)[0],
         as_attachment=True,
         download_name=item.filename,
         max_age=0,

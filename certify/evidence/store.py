@@ -258,6 +258,10 @@ class EvidenceStore:
             if final.stat().st_size != size:
                 log.warning("evidence %s was damaged on disk; replaced by a new upload", final.name)
                 os.replace(temp, final)
+            else:
+                # Stored again: the blob counts as new, so a sweep of unreferenced blobs (which
+                # spares young ones) cannot remove it before this upload's row is written.
+                os.utime(final)
             return False
         except OSError:
             # No hard links on this file system: fall back to a rename, which is still atomic
@@ -335,6 +339,17 @@ class EvidenceStore:
                         and (name[2:4] == second.name)
                     ):
                         yield name
+
+    def modified_at(self, sha256: str) -> float | None:
+        """When the blob was stored (seconds since the epoch), or None when it is not here.
+
+        Raises:
+            InvalidDigest: *sha256* is not 64 lowercase hex characters.
+        """
+        try:
+            return self.path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     # -- removing --------------------------------------------------------------------------
 

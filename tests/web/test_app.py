@@ -191,3 +191,25 @@ def test_sqlite_connections_get_the_larger_page_cache(app) -> None:
         mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     assert size == -SQLITE_CACHE_KIB
     assert mode == "wal"
+
+
+def test_readyz_names_what_works(client) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "ok",
+        "checks": {"database": {"ok": True}, "keys": {"ok": True}, "evidence_store": {"ok": True}},
+    }
+
+
+def test_readyz_says_when_the_database_is_down_while_healthz_stays_up(tmp_path) -> None:
+    # Port 1 on loopback: nothing listens, the connection is refused at once.
+    down = "postgresql+psycopg://postgres@127.0.0.1:1/certify?connect_timeout=2"
+    app = create_app(make_test_config(down, str(tmp_path / "instance")))
+    client = app.test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["status"] == "unavailable"
+    assert response.json["checks"]["database"] == {"ok": False, "error": "OperationalError"}
+    assert "127.0.0.1:1" not in response.get_data(as_text=True)  # no connection details
+    assert client.get("/healthz").status_code == 200  # the process itself is up

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from certify.applications.models import Application, Evidence
 from certify.audit.models import AuditEvent
+from certify.core.actor import Actor
 from certify.standards.operations import newest_rubric_in_effect
 from tests.web.conftest import login
 
@@ -375,3 +376,67 @@ def test_withdraw(client, applicant, session) -> None:
         session.scalar(select(Application.state).where(Application.public_id == public_id))
         == "withdrawn"
     )
+
+
+def test_text_evidence_is_served_with_one_charset(app, client, applicant, session) -> None:
+    public_id = start(client)
+    notes = b"Grievance log, 12 entries\nRecorded in Swahili and English\n"
+    assert _upload(client, public_id, notes, "notes.txt", "FW-7").status_code == 302
+    evidence = session.scalars(select(Evidence)).one()
+    response = client.get(f"/applications/{public_id}/evidence/{evidence.public_id}")
+    response.close()
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_the_sweep_removes_only_old_unreferenced_files(app, client, applicant, session) -> None:
+    import datetime as dt
+    import os
+
+    from certify.applications.web import evidence_store
+    from certify.evidence.operations import sweep_evidence_store
+
+    public_id = start(client)
+    assert _upload(client, public_id, _pdf_bytes(), "policy.pdf").status_code == 302
+    kept = session.scalars(select(Evidence)).one().sha256
+    with app.test_request_context():
+        store = evidence_store()
+        # a crash after storing, before the database write: a blob no row names
+        orphan = store.put(io.BytesIO(b"payslips, never recorded\n"), "payslips.txt").sha256
+        young = store.put(io.BytesIO(b"an upload still running\n"), "running.txt").sha256
+        stale_temp = store.temp_dir / "upload-leftover.part"
+        stale_temp.write_bytes(b"half")
+        day_old = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)).timestamp()
+        for path in (store.path(orphan), store.path(kept), stale_temp):
+            os.utime(path, (day_old, day_old))
+        listed = sweep_evidence_store(
+            session, store, Actor.cli("t"), now=dt.datetime.now(dt.UTC), apply=False
+        )
+        assert listed.orphans == [orphan] and store.exists(orphan)
+        sweep = sweep_evidence_store(session, store, Actor.cli("t"), now=dt.datetime.now(dt.UTC))
+        session.commit()
+        assert sweep.orphans == [orphan] and sweep.temp_files == 1
+        assert not store.exists(orphan) and not stale_temp.exists()
+        assert store.exists(kept) and store.exists(young)  # named by a row; too young
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "evidence.swept")).one()
+    assert orphan in event.after
+
+
+def test_the_evidence_sweep_command_lists_then_removes(app, client, applicant) -> None:
+    import datetime as dt
+    import os
+
+    from certify.applications.web import evidence_store
+
+    start(client)
+    with app.test_request_context():
+        store = evidence_store()
+        orphan = store.put(io.BytesIO(b"left behind by a crash\n"), "x.txt").sha256
+        day_old = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).timestamp()
+        os.utime(store.path(orphan), (day_old, day_old))
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["evidence", "sweep"])
+    assert listed.exit_code == 0 and f"{orphan}  unreferenced" in listed.output
+    removed = runner.invoke(args=["evidence", "sweep", "--apply"])
+    assert removed.exit_code == 0 and "removed 1 unreferenced file(s)" in removed.output
+    with app.test_request_context():
+        assert not evidence_store().exists(orphan)

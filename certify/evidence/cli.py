@@ -1,0 +1,41 @@
+"""``flask --app certify evidence sweep``: remove what crashed uploads left in the store."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from certify import clock
+from certify.accounts.access import command_actor
+from certify.db import db_session
+from certify.transaction import command_transaction
+
+
+@click.group("evidence")
+def evidence_group() -> None:
+    """The evidence store."""
+
+
+@evidence_group.command("sweep")
+@click.option("--apply", "apply_", is_flag=True, help="Remove them (without it: only list).")
+@with_appcontext
+def evidence_sweep(apply_: bool) -> None:
+    """Remove temporary upload files and stored files no evidence row names, both older than
+    a day (left by a process killed mid-upload or before its database write). Without --apply
+    this lists the unreferenced files and changes nothing."""
+    from certify.applications.web import evidence_store
+    from certify.evidence.operations import sweep_evidence_store
+
+    with command_transaction(db_session()) as session:
+        sweep = sweep_evidence_store(
+            session, evidence_store(), command_actor(), now=clock.now(), apply=apply_
+        )
+    for digest in sweep.orphans:
+        click.echo(f"{digest}  {'removed' if apply_ else 'unreferenced'}")
+    if apply_:
+        click.echo(
+            f"removed {len(sweep.orphans)} unreferenced file(s) and "
+            f"{sweep.temp_files} temporary file(s)"
+        )
+    else:
+        click.echo(f"{len(sweep.orphans)} unreferenced file(s): run again with --apply")
