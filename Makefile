@@ -39,10 +39,14 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 instance/config.py: | $(VENV)/.installed
 	$(BIN)/python -m certify.setup_instance instance
 
+# The web server and a job worker (mail delivery, daily duties) together; Ctrl+C stops both.
 run: $(VENV)/.installed instance/config.py
 	$(FLASK) init
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
-	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
+	@echo "Mail is written to instance/mail/ (the admin reads it at /admin/mail)"
+	@$(FLASK) jobs worker --workers 1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
 test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)

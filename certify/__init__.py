@@ -53,7 +53,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         errors,
         evidence,
+        jobs,
         main,
+        notifications,
         ratelimit,
         registry,
         security,
@@ -86,6 +88,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         api,
         translog,
         verify,
+        notifications,
+        jobs,
     ):
         feature.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered

@@ -52,6 +52,22 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,
+        # "immediate" = run each job where it is enqueued (tests).
+        "JOBS_URL": "",
+        # E-mail (certify.notifications.delivery): no MAIL_SERVER = write .eml files to
+        # MAIL_DIR (default instance/mail/), for development and the demo.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 25,
+        "MAIL_STARTTLS": False,
+        "MAIL_TLS": False,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "certify registry <no-reply@registry.invalid>",
+        "MAIL_DIR": None,
+        "MAIL_TIMEOUT": 20,
+        # how long a worker holds a message it is sending before another may take it over
+        "MAIL_LEASE_SECONDS": 300,
     }
 
 

@@ -25,7 +25,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from certify import clock
-from certify.certificates import issuance, keys, pdf
+from certify.certificates import issuance, keys, notices, pdf
 from certify.certificates import operations as status
 from certify.certificates.issuance import IssuanceContext, IssuanceError
 from certify.certificates.keys import KeyStore, KeyStoreError, get_keystore
@@ -70,6 +70,7 @@ ISSUE: Sequence[Callable[[IssuanceContext], None]] = (
     pdf.store_pdf,  # the signed PDF, stored with the certificate
     supersede_earlier,  # the organisation's earlier certificate of the standard: superseded
     issuance.audit_issuance,  # the certificate.issued audit event
+    notices.notify_issued,  # the holder's members: the certificate and its PDF
 )
 
 #: Changing a certificate's status (suspend, reinstate, withdraw, supersede). The row is
@@ -80,6 +81,7 @@ CHANGE_STATUS: Sequence[Callable[[StatusChange], None]] = (
     status.record_status_change,  # the lifecycle columns and the status-change row
     status.audit_status_change,  # the audit event (the reason text stays private)
     log.append_status_entry,  # the public log entry (the reason category only)
+    notices.notify_status_change,  # the holder's members: what changed, why, what next
 )
 
 #: Recording a key rotation (the new key files are already written by ``rotate_keys``).

@@ -26,6 +26,8 @@ from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
 from certify.db import Base
+from certify.jobs.models import JobMark
+from certify.notifications.models import Notification, NotificationPreference
 from certify.registry.models import RegistryEntry, RegistryTerm
 from certify.standards import models as _standards_models  # noqa: F401
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
@@ -46,11 +48,14 @@ __all__ = [
     "Decision",
     "Evidence",
     "Invitation",
+    "JobMark",
     "LogCheckpoint",
     "LogEntry",
     "LogHead",
     "LogNode",
     "NonConformity",
+    "Notification",
+    "NotificationPreference",
     "Organisation",
     "RegistryEntry",
     "RegistryTerm",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from certify import clock
 from certify.accounts.models import Role, User
+from certify.applications import notices
 from certify.applications.models import (
     Application,
     SelfAssessmentAnswer,
@@ -76,6 +77,7 @@ def transition(
         before={"state": before.value},
         after={"state": after.value, **(extra or {})},
     )
+    notices.after_transition(session, application, action, reason, extra or {})
     return after
 
 

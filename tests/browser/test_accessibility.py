@@ -51,6 +51,10 @@ PAGES: list[tuple[str | None, str]] = [
     (None, "/registry"),
     (None, "/registry/{certificate:Nairobi DataWorks}"),
     (None, "/api/docs"),
+    ("issp", "/notifications"),
+    ("admin", "/notifications"),
+    ("admin", "/admin/mail"),
+    ("admin", "/admin/mail/{mail:first}"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application.
 
@@ -95,7 +99,11 @@ def _page_as(new_page, states: dict[str, Any], role: str | None, path: str) -> A
 
 
 def _resolve(app: Any, path: str) -> str:
-    """Replace ``{case:NAME}`` with the public id of that organisation's application."""
+    """Replace ``{case:NAME}`` with the public id of that organisation's application,
+    ``{certificate:NAME}`` with its certificate's serial, ``{mail:first}`` with the first
+    message's public id."""
+    if "{mail:first}" in path:
+        return path.replace("{mail:first}", _first_mail(app))
     match = re.search(r"\{certificate:([^}]+)\}", path)
     if match is not None:
         return path.replace(match.group(0), _serial_of(app, match.group(1)))
@@ -118,6 +126,18 @@ def _resolve(app: Any, path: str) -> str:
         )
     assert public_id, f"no demo application for {match.group(1)}"
     return path.replace(match.group(0), public_id)
+
+
+def _first_mail(app: Any) -> str:
+    from sqlalchemy import select
+
+    from certify.db import get_db
+    from certify.notifications.models import Notification
+
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(select(Notification.public_id).order_by(Notification.id))
+    assert public_id, "the demo wrote no message"
+    return public_id
 
 
 def _serial_of(app: Any, organisation: str) -> str:

@@ -31,6 +31,8 @@ def make_test_config(database_url: str, instance_path: str, **overrides: Any) ->
         # Every /api/ response is checked against the OpenAPI document (certify.api.validation).
         "VALIDATE_API_RESPONSES": True,
         "PUBLIC_URL": "http://registry.test",
+        # jobs (outbox delivery) run where they are enqueued; mail goes to instance/mail/
+        "JOBS_URL": "immediate",
         # Cheap argon2 parameters: the suite hashes many passwords.
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,

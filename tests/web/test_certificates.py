@@ -311,6 +311,7 @@ ISSUANCE_ORDER = [
     "store_pdf",
     "supersede_earlier",
     "audit_issuance",
+    "notify_issued",
 ]
 
 
@@ -327,6 +328,7 @@ def test_status_changes_and_key_rotations_are_lists_too() -> None:
         "record_status_change",
         "audit_status_change",
         "append_status_entry",
+        "notify_status_change",
     ]
     assert lifecycle_steps.names(lifecycle.ROTATE_KEYS) == [
         "audit_key_rotation",

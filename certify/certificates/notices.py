@@ -1,0 +1,82 @@
+"""What a certificate's holder is told: issuance, status changes, coming expiry.
+
+Two of these are steps of :mod:`certify.lifecycle` (``notify_issued``, ``notify_status_change``),
+so the message is written in the same transaction as the change; the reason text goes to the
+holder (it is their certificate) but never to the public log or the registry.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from certify.certificates.issuance import IssuanceContext
+from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.operations import StatusChange
+from certify.notifications.audiences import organisation_members
+from certify.notifications.operations import absolute, notify, path_for
+
+#: The status a change leads to → the kind of message its holder gets (none: no message).
+STATUS_NOTICES = {
+    CertificateStatus.SUSPENDED: "certificate.suspended",
+    CertificateStatus.ACTIVE: "certificate.reinstated",
+    CertificateStatus.WITHDRAWN: "certificate.withdrawn",
+}
+
+
+def _holder(certificate: Certificate) -> dict[str, object]:
+    return {
+        "serial": certificate.serial,
+        "organisation": certificate.holder_name,
+        "valid_until": f"{certificate.valid_until:%-d %b %Y}",
+    }
+
+
+def notify_issued(ctx: IssuanceContext) -> None:
+    """Issuance step: the holder's members learn the certificate exists, with its PDF."""
+    certificate = ctx.certificate
+    assert certificate is not None
+    notify(
+        ctx.session,
+        "certificate.issued",
+        organisation_members(ctx.session, certificate.organisation_id),
+        context={
+            **_holder(certificate),
+            "level": certificate.level.replace("_", " "),
+            "pdf_link": absolute(
+                path_for("certificates.certificate_pdf", serial=certificate.serial)
+            ),
+        },
+        link=path_for("registry.show", serial=certificate.serial),
+    )
+
+
+def notify_status_change(change: StatusChange) -> None:
+    """Status-change step: the holder's members learn what changed, why and what next."""
+    kind = STATUS_NOTICES.get(change.new_status)
+    if kind is None:  # a supersession: the new certificate's own message says it all
+        return
+    certificate = change.certificate
+    until = change.suspended_until
+    notify(
+        change.session,
+        kind,
+        organisation_members(change.session, certificate.organisation_id),
+        context={
+            **_holder(certificate),
+            "category": (change.category or "").replace("_", " "),
+            "reason": change.reason,
+            "until": f"{until:%-d %b %Y}" if until else None,
+        },
+        link=path_for("registry.show", serial=certificate.serial),
+    )
+
+
+def notify_expiring(session: Session, certificate: Certificate, days: int) -> None:
+    """The holder's members: the certificate expires in *days* days; renew in time."""
+    notify(
+        session,
+        "certificate.expiring",
+        organisation_members(session, certificate.organisation_id),
+        context={**_holder(certificate), "days": days},
+        link=path_for("registry.show", serial=certificate.serial),
+    )

@@ -1,0 +1,82 @@
+"""Every kind of message certify sends, in one table: its subject, who may switch it off.
+
+The text of each kind is the template ``mail/<kind>.txt``; the HTML body wraps that text in
+``mail/_base.html``. A kind marked optional carries a ``List-Unsubscribe`` header and can be
+switched off on the person's notifications page (it still shows in their list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    #: a Jinja template of one line, rendered with the message's context
+    subject: str
+    #: what the preferences page calls it
+    label: str
+    optional: bool = False
+    #: the body holds a private link (a password reset, an invitation): nobody but its
+    #: recipient sees it on a page; the admin's mail list shows that it was sent, not what
+    secret: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        # accounts
+        Kind(
+            "account.invitation",
+            "You are invited to {{ registry_name }}",
+            "Invitations",
+            secret=True,
+        ),
+        Kind("account.password_reset", "Reset your password", "Password resets", secret=True),
+        Kind("account.password_changed", "Your password was changed", "Password changes"),
+        Kind("account.throttled", "Repeated failed sign-ins to your account", "Sign-in alerts"),
+        # the certification workflow
+        Kind(
+            "application.submitted",
+            "New application: {{ organisation }}",
+            "Applications submitted (staff)",
+            optional=True,
+        ),
+        Kind("application.returned", "Your application needs changes", "Applications returned"),
+        Kind(
+            "application.accepted",
+            "Your application was accepted",
+            "Applications accepted",
+            optional=True,
+        ),
+        Kind(
+            "case.assigned",
+            "New case: {{ organisation }} ({{ role }})",
+            "Cases assigned to you",
+        ),
+        Kind("audit.submitted", "Audit ready for your decision: {{ organisation }}", "Audits"),
+        Kind(
+            "application.decided",
+            "Decision on your application: {{ outcome }}",
+            "Decisions",
+        ),
+        Kind(
+            "certificate.issued",
+            "Your certificate {{ serial }} is issued",
+            "Certificates issued",
+        ),
+        # certificate status
+        Kind("certificate.suspended", "Certificate {{ serial }} is suspended", "Suspensions"),
+        Kind("certificate.reinstated", "Certificate {{ serial }} is reinstated", "Reinstatements"),
+        Kind("certificate.withdrawn", "Certificate {{ serial }} is withdrawn", "Withdrawals"),
+        Kind(
+            "certificate.expiring",
+            "Certificate {{ serial }} expires in {{ days }} days",
+            "Expiry reminders",
+            optional=True,
+        ),
+    )
+}
+
+OPTIONAL_KINDS = tuple(kind for kind in KINDS.values() if kind.optional)
