@@ -85,6 +85,8 @@ def refuse_control_characters() -> None:
     parameters, form fields, file names and JSON bodies (400), and in the path (404: no such
     page). PostgreSQL cannot store NUL at all; the rest can spoof names or a terminal. Forms
     refuse tab and line breaks in single-line fields (:mod:`certify.forms`)."""
+    if request.routing_exception is not None:
+        return  # no such page (404) or method (405): that answer comes first
     for value in (request.view_args or {}).values():
         if isinstance(value, str) and text_problem(value) is not None:
             abort(404)

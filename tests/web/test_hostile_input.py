@@ -165,3 +165,8 @@ def test_the_character_rule(text, bad) -> None:
 def test_terminal_output_shows_control_characters_as_escapes() -> None:
     assert for_terminal("Acme\x1b[31m\u202e") == "Acme\\u001b[31m\\u202e"
     assert for_terminal("Himal डिजि\u200dटल") == "Himal डिजि\\u200dटल"
+
+
+def test_no_such_page_is_a_404_even_with_control_characters(client) -> None:
+    assert client.get("/api/v1/certificates///status?at=%00").status_code == 404
+    assert client.delete("/registry?q=%00").status_code == 405
