@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-#: Placeholder secret keys that must never reach production.
-INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret"})
+from certify.core.secret_key import GENERATE_HINT, secret_key_problem
 
 
 class ConfigurationError(RuntimeError):
@@ -59,7 +58,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config``: defaults, ``instance/config.py``, ``CERTIFY_*``, then *test_config*.
 
     Raises:
-        ConfigurationError: outside testing when no real secret key is configured.
+        ConfigurationError: outside testing when the secret key is missing, published in the
+            repository, too short or patterned.
     """
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
@@ -71,11 +71,19 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
-    secret = app.config.get("SECRET_KEY")
-    if not app.config.get("TESTING") and (
-        not secret or str(secret).strip().lower() in INSECURE_SECRET_KEYS or len(str(secret)) < 16
-    ):
+    _check_secret_key(app)
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Outside testing, refuse a secret key anyone could know or guess: whoever knows it can
+    forge a session cookie and CSRF tokens (:mod:`certify.core.secret_key` says what is
+    refused)."""
+    if app.config.get("TESTING"):
+        return
+    problem = secret_key_problem(app.config.get("SECRET_KEY"))
+    if problem is not None:
         raise ConfigurationError(
-            "No real secret key is configured. Run 'flask --app certify init' (it writes a "
-            "random one to instance/config.py) or set CERTIFY_SECRET_KEY to a long random value."
+            f"certify will not start: {problem} Anyone who knows or guesses the secret key can "
+            "forge a signed-in session. Set SECRET_KEY in instance/config.py or "
+            f"CERTIFY_SECRET_KEY to a long random value. {GENERATE_HINT}"
         )
