@@ -40,7 +40,7 @@ instance/config.py: | $(VENV)/.installed
 	$(BIN)/python -m certify.setup_instance instance
 
 run: $(VENV)/.installed instance/config.py
-	$(FLASK) init
+	$(FLASK) init --demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	$(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 

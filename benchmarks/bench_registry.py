@@ -91,7 +91,7 @@ def _init_instance(env: dict[str, str], demo: bool = True) -> None:
             "--app",
             "certify",
             "init",
-            *([] if demo else ["--no-demo"]),
+            *(["--demo"] if demo else []),
         ],
         env=env,
         cwd=ROOT,

@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import func, select
 
 from certify import create_app
+from certify.accounts.models import User
 from certify.config import ConfigurationError
 from certify.db import get_db
+from tests.web.conftest import make_test_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = (ROOT / "instance" / "config.example.py").read_text(encoding="utf-8")
@@ -72,3 +75,54 @@ def test_a_generated_key_starts_the_app(tmp_path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert len(app.config["SECRET_KEY"]) >= 43
     get_db(app).engine.dispose()
+
+
+# -- demo data only when asked, never on an https registry unless forced ---------------------
+
+
+@pytest.fixture
+def fresh_app(fresh_database_url, tmp_path, app_config):
+    app = create_app(make_test_config(fresh_database_url, str(tmp_path / "instance"), **app_config))
+    yield app
+    get_db(app).engine.dispose()
+
+
+def users_in(app) -> int:
+    with get_db(app).new_session(writer=False) as s:
+        return s.scalar(select(func.count()).select_from(User)) or 0
+
+
+def test_plain_init_loads_no_demo_data(fresh_app) -> None:
+    result = fresh_app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "migrations: up to date" in result.output
+    assert "demo data: not loaded" in result.output
+    assert "demo-admin-2026" not in result.output
+    assert users_in(fresh_app) == 0
+
+
+@pytest.mark.parametrize("app_config", [{"PUBLIC_URL": "https://registry.example.org"}])
+@pytest.mark.parametrize("command", [["init", "--demo"], ["demo"]])
+def test_demo_data_on_an_https_registry_is_refused_without_force(fresh_app, command) -> None:
+    result = fresh_app.test_cli_runner().invoke(args=command)
+    assert result.exit_code == 1
+    assert "refusing to load demo data" in result.output
+    assert "https://registry.example.org" in result.output and "--force-demo" in result.output
+    assert users_in(fresh_app) == 0
+
+
+@pytest.mark.parametrize("app_config", [{"PUBLIC_URL": "https://demo.example.org"}])
+def test_force_demo_loads_demo_data_on_https(fresh_app) -> None:
+    result = fresh_app.test_cli_runner().invoke(args=["init", "--demo", "--force-demo"])
+    assert result.exit_code == 0, result.output
+    assert "admin@demo.certify.test" in result.output
+    assert users_in(fresh_app) > 0
+    again = fresh_app.test_cli_runner().invoke(args=["init"])  # a later plain init warns
+    assert "demo data: LOADED" in again.output and "public" in again.output
+
+
+def test_make_run_asks_for_the_demo() -> None:
+    """``make run`` is the one path that loads demo data by itself (a local demo on http)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "$(FLASK) init --demo" in run_recipe
