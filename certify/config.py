@@ -51,6 +51,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # How many reverse proxies in front of the app to believe about the client (their
+        # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
+        "TRUSTED_PROXIES": 0,
     }
 
 
@@ -72,6 +75,16 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
     _check_secret_key(app)
+    _check_trusted_proxies(app)
+
+
+def _check_trusted_proxies(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES")
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+        raise ConfigurationError(
+            f"TRUSTED_PROXIES must be the number of reverse proxies in front of certify (0, 1, "
+            f"2 ...), not {hops!r}."
+        )
 
 
 def _check_secret_key(app: Flask) -> None:
