@@ -39,9 +39,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
-        "LOGIN_SLOWDOWN_AFTER": 3,
-        "LOGIN_LOCK_AFTER": 10,
-        "LOGIN_LOCK_MINUTES": 15,
+        # Sign-in throttling (certify.core.lockout): failures free per (e-mail, client) pair
+        # and per client before waits start, the first and longest wait, and the failures
+        # from anywhere after which an account's owner is alerted (never locked out).
+        "LOGIN_PAIR_LIMIT": 5,
+        "LOGIN_ADDRESS_LIMIT": 20,
+        "LOGIN_FIRST_WAIT_SECONDS": 30,
+        "LOGIN_MAX_WAIT_SECONDS": 900,
+        "LOGIN_ACCOUNT_ALERT": 20,
         # Cookies: HttpOnly and SameSite always; Secure is switched on below when the public
         # URL is https, so a local http demo still works.
         "SESSION_COOKIE_HTTPONLY": True,

@@ -4,9 +4,9 @@ A feature that adds models adds its module here.
 """
 
 from certify.accounts.models import (
-    AddressThrottle,
     Invitation,
     Organisation,
+    SignInThrottle,
     Site,
     User,
     UserRole,
@@ -31,7 +31,6 @@ from certify.standards import models as _standards_models  # noqa: F401
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
-    "AddressThrottle",
     "Application",
     "AssessmentSection",
     "AuditAnswer",
@@ -55,6 +54,7 @@ __all__ = [
     "RegistryEntry",
     "RegistryTerm",
     "SelfAssessmentAnswer",
+    "SignInThrottle",
     "Site",
     "StatusList",
     "User",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify import clock
@@ -94,8 +94,6 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password change: sessions made before it stop working.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[dt.datetime | None]
 
@@ -153,16 +151,24 @@ class Invitation(Base):
         return f"<Invitation {self.id} org={self.organisation_id} used={self.used_at is not None}>"
 
 
-class AddressThrottle(Base):
-    """Failed sign-ins per client address. The address is kept only as a keyed hash."""
+class SignInThrottle(Base):
+    """Recent failed sign-ins in one scope of :mod:`certify.core.lockout`: an (e-mail, client)
+    pair, a client address or an e-mail address.
 
-    __tablename__ = "address_throttle"
+    Only a keyed hash of what was counted is kept (no e-mail or IP address in clear), and rows
+    exist for unknown e-mail addresses just as for accounts, so the table says nothing about
+    which accounts exist. Rows idle for a day are pruned.
+    """
+
+    __tablename__ = "sign_in_throttle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    address_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
-    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    # failures still remembered (a leaky bucket: fractions leak away over time)
+    level: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(index=True)
+    wait_until: Mapped[dt.datetime | None]
 
     def __repr__(self) -> str:
-        return f"<AddressThrottle {self.address_hash[:8]} {self.failures}>"
+        return f"<SignInThrottle {self.scope} {self.key_hash[:8]} {self.level:.2f}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from certify import signals
+from certify import clock, signals
 from certify.access import public
 from certify.accounts.access import (
     actor_of,
@@ -77,25 +78,29 @@ def login() -> Any:
     if current_user() is not None:
         return redirect(_after_login(next_url))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         result = sign_in(
             db_session(),
             form.email.data or "",
             form.password.data or "",
             request.remote_addr or "unknown",
-            sleep=not current_app.config.get("TESTING"),
         )
         if result.user is not None:
             _start_session(result.user)
             flash(f"Signed in as {result.user.email}.", "success")
             return redirect(_after_login(next_url))
-        keep_changes()  # the failure count and any lock stick, although the answer is an error
+        keep_changes()  # the failure counts stick, although the answer is an error
         form.password.errors = [result.message or "Sign-in failed."]
-        status = 429 if result.message and "locked" in result.message else 401
+        status = 401
+        if result.wait_until is not None:
+            status = 429
+            seconds = (result.wait_until - clock.now()).total_seconds()
+            headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form, next=next_url), status
+    page = render_template("accounts/login.html", form=form, next=next_url)
+    return page, status, headers
 
 
 @bp.post("/logout")
