@@ -10,6 +10,7 @@ from certify.accounts.models import (
     Site,
     User,
     UserRole,
+    UserSession,
 )
 from certify.applications.models import (
     Application,
@@ -59,4 +60,5 @@ __all__ = [
     "StatusList",
     "User",
     "UserRole",
+    "UserSession",
 ]

@@ -19,12 +19,15 @@ from certify.accounts.models import (
     Invitation,
     Organisation,
     Role,
+    SessionEnd,
     Site,
     User,
     UserRole,
+    UserSession,
     normalise_email,
 )
 from certify.accounts.passwords import burn_time, check_password, hash_password
+from certify.accounts.sessions import end_other_sessions
 from certify.accounts.throttle import (
     ThrottleKeys,
     count_failure,
@@ -158,16 +161,24 @@ def create_staff_user(
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change *user*'s own password; other sessions of theirs stop working."""
+def change_password(
+    session: Session, user: User, current: str, new: str, keep: UserSession | None = None
+) -> None:
+    """Change *user*'s own password; every session of theirs but *keep* (the one they changed
+    it from) is revoked, so a stolen cookie dies with the old password."""
     ok, _ = check_password(user.password_hash, current)
     if not ok:
         raise OperationError("Your current password is not correct.", field="current_password")
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    ended = end_other_sessions(session, user, keep, SessionEnd.PASSWORD_CHANGED)
     session.flush()
     record_event(
-        session, Actor.user(user.public_id), "user.password_changed", "user", user.public_id
+        session,
+        Actor.user(user.public_id),
+        "user.password_changed",
+        "user",
+        user.public_id,
+        after={"other_sessions_ended": ended},
     )
 
 

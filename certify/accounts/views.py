@@ -22,6 +22,7 @@ from certify import clock, signals
 from certify.access import public
 from certify.accounts.access import (
     actor_of,
+    current_session,
     current_user,
     is_safe_next,
     login_required,
@@ -35,7 +36,7 @@ from certify.accounts.forms import (
     RegisterForm,
     StaffForm,
 )
-from certify.accounts.models import STAFF_ROLES, Organisation, Role, User, UserRole
+from certify.accounts.models import STAFF_ROLES, Organisation, Role, SessionEnd, User, UserRole
 from certify.accounts.operations import (
     SiteData,
     accept_invitation,
@@ -47,6 +48,7 @@ from certify.accounts.operations import (
     sign_in,
 )
 from certify.accounts.passwords import generate_password
+from certify.accounts.sessions import end_session, start_session
 from certify.db import db_session
 from certify.operations import OperationError
 from certify.transaction import attempt, keep_changes
@@ -56,10 +58,10 @@ bp = Blueprint("accounts", __name__)
 
 def _start_session(user: User) -> None:
     # A fresh session on sign-in: nothing from before (e.g. a planted cookie) carries over.
+    # The cookie holds only the token of a server-side session (certify.accounts.sessions).
     session.clear()
     session.permanent = True
-    session["uid"] = user.public_id
-    session["sv"] = user.session_version
+    session["sid"] = start_session(db_session(), user)
 
 
 def _after_login(next_url: str | None) -> str:
@@ -106,6 +108,9 @@ def login() -> Any:
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    record = current_session()
+    if record is not None:
+        end_session(db_session(), record, SessionEnd.SIGNED_OUT)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
@@ -178,9 +183,14 @@ def password() -> Any:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         with attempt(form) as done:
-            change_password(db_session(), user, form.current_password.data, form.password.data)
+            change_password(
+                db_session(),
+                user,
+                form.current_password.data,
+                form.password.data,
+                keep=current_session(),  # this session stays; the others end
+            )
         if done:
-            session["sv"] = user.session_version  # this session stays; others end
             flash(
                 "Your password is changed. Other devices signed in as you are signed out.",
                 "success",
