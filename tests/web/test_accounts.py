@@ -1,4 +1,4 @@
-"""Accounts: registration, sign-in and lockout, passwords, invitations, staff, CLI."""
+"""Accounts: registration, sign-in and throttling, passwords, invitations, staff, CLI."""
 
 from __future__ import annotations
 
