@@ -54,11 +54,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "certify_session",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
         # How many reverse proxies in front of the app to believe about the client (their
         # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
         "TRUSTED_PROXIES": 0,
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

@@ -73,7 +73,7 @@ def test_naive_datetimes_are_refused(migrated_engine) -> None:
 
 
 def test_upgrading_past_the_account_changes_keeps_every_account(tmp_path) -> None:
-    """0010 and 0011 drop columns of user_account, which others refer to: the rows and all
+    """0010 drops columns of user_account, which others refer to: the rows and all
     that refers to them survive (a copy-and-drop of the table would have deleted user roles),
     and downgrading and upgrading again works."""
     from tests.conftest import new_database_url

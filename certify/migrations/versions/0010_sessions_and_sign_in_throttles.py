@@ -1,4 +1,5 @@
-"""sign-in throttle: counters per (e-mail, client), client and e-mail; no per-account lock
+"""sessions and sign-in throttles (issue 25): server-side sessions that sign-out and password
+changes revoke; sign-in counters per (e-mail, client), client and e-mail, no per-account lock
 
 Revision ID: 0010
 Revises: 0009
@@ -54,13 +55,39 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sign_in_throttle_updated_at"), "sign_in_throttle", ["updated_at"], unique=False
     )
-    # The per-account lock (the weapon: anyone could lock anyone out) and the per-address
-    # counter are replaced by sign_in_throttle.
+    op.create_table(
+        "user_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("public_id", sa.String(length=32), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", certify.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", certify.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", certify.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_reason", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_user_session_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_user_session")),
+        sa.UniqueConstraint("public_id", name=op.f("uq_user_session_public_id")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_user_session_token_hash")),
+    )
+    op.create_index(op.f("ix_user_session_user_id"), "user_session", ["user_id"], unique=False)
+    # Replaced: the per-account lock (the weapon: anyone could lock anyone out) and the
+    # per-address counter by sign_in_throttle; the session counter bumped on a password change
+    # by revoking the user's other sessions in user_session.
     op.drop_table("address_throttle")
-    drop_columns("user_account", "locked_until", "failed_logins")
+    drop_columns("user_account", "locked_until", "failed_logins", "session_version")
 
 
 def downgrade() -> None:
+    op.add_column(
+        "user_account",
+        sa.Column("session_version", sa.Integer(), nullable=False, server_default="1"),
+    )
     op.add_column(
         "user_account",
         sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
@@ -79,5 +106,7 @@ def downgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_address_throttle")),
         sa.UniqueConstraint("address_hash", name=op.f("uq_address_throttle_address_hash")),
     )
+    op.drop_index(op.f("ix_user_session_user_id"), table_name="user_session")
+    op.drop_table("user_session")
     op.drop_index(op.f("ix_sign_in_throttle_updated_at"), table_name="sign_in_throttle")
     op.drop_table("sign_in_throttle")
