@@ -105,3 +105,11 @@ def _check_secret_key(app: Flask) -> None:
             "forge a signed-in session. Set SECRET_KEY in instance/config.py or "
             f"CERTIFY_SECRET_KEY to a long random value. {GENERATE_HINT}"
         )
+    # Flask also accepts cookies signed with any of SECRET_KEY_FALLBACKS (key rotation).
+    for fallback in app.config.get("SECRET_KEY_FALLBACKS") or []:
+        problem = secret_key_problem(fallback)
+        if problem is not None:
+            raise ConfigurationError(
+                f"certify will not start: in SECRET_KEY_FALLBACKS, {problem[0].lower()}"
+                f"{problem[1:]} Cookies signed with a fallback key are accepted too: remove it."
+            )

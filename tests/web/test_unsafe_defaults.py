@@ -68,6 +68,15 @@ def test_a_short_or_patterned_key_is_refused(tmp_path, key) -> None:
         create_app({"SECRET_KEY": key, "INSTANCE_PATH": str(tmp_path)})
 
 
+def test_the_placeholder_is_refused_as_a_fallback_key_too(tmp_path) -> None:
+    """Flask accepts cookies signed with any of SECRET_KEY_FALLBACKS."""
+    from certify.setup_instance import ensure_instance_config
+
+    ensure_instance_config(tmp_path)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY_FALLBACKS"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY_FALLBACKS": [PLACEHOLDER]})
+
+
 def test_a_generated_key_starts_the_app(tmp_path) -> None:
     from certify.setup_instance import ensure_instance_config
 
