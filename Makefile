@@ -41,7 +41,7 @@ instance/config.py: | $(VENV)/.installed
 
 # The web server and a job worker (mail delivery, daily duties) together; Ctrl+C stops both.
 run: $(VENV)/.installed instance/config.py
-	$(FLASK) init
+	$(FLASK) init --demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	@echo "Mail is written to instance/mail/ (the admin reads it at /admin/mail)"
 	@$(FLASK) jobs worker --workers 1 & worker=$$!; \

@@ -5,20 +5,48 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from certify.db import db_session, get_db, upgrade_database
 
 
-@click.command("init")
-@click.option("--no-demo", is_flag=True, help="Do not load demo data into an empty database.")
-@with_appcontext
-def init_command(no_demo: bool) -> None:
-    """Prepare instance/: apply migrations and, on an empty database, load demo data.
+def refuse_demo_on_https(force: bool) -> None:
+    """Refuse demo data on a registry whose public address is https, unless *force*.
 
-    Safe to run again: it only does what is missing.
+    The demo accounts' passwords (an administrator's among them) are public; an https public
+    address is what a real registry has, so loading them there is almost surely a mistake.
     """
+    public_url = str(current_app.config["PUBLIC_URL"])
+    if public_url.lower().startswith("https://") and not force:
+        raise click.ClickException(
+            f"refusing to load demo data: PUBLIC_URL is {public_url}, which looks like a real "
+            "registry, and the demo accounts' passwords (an administrator's among them) are "
+            "public. Nothing was changed. If this really is a throwaway demo served over "
+            "https, add --force-demo."
+        )
+
+
+@click.command("init")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Also load demo data (accounts with PUBLIC passwords) into an empty database.",
+)
+@click.option("--force-demo", is_flag=True, help="Load demo data even though PUBLIC_URL is https.")
+@click.option("--no-demo", is_flag=True, hidden=True, help="The default; kept for old scripts.")
+@with_appcontext
+def init_command(demo: bool, force_demo: bool, no_demo: bool) -> None:
+    """Prepare instance/: apply migrations, store the published rubrics, create missing keys.
+
+    Demo data only with --demo (``make run`` passes it), never on an https PUBLIC_URL unless
+    --force-demo is given. Safe to run again: it only does what is missing.
+    """
+    demo = demo or force_demo
+    if demo and no_demo:
+        raise click.UsageError("--demo and --no-demo contradict each other.")
+    if demo:
+        refuse_demo_on_https(force_demo)  # before anything is changed
     db = get_db()
     click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     upgrade_database(db.engine)
@@ -33,13 +61,13 @@ def init_command(no_demo: bool) -> None:
     # In this order: the rubrics the applications pin, the keys, then the log announcing them.
     for step in (store_published_rubrics, create_missing_keys, log_key_changes_step):
         step()
-    if no_demo:
-        return
-    if was_empty:
-        load_demo(echo=click.echo)
-    elif demo_present(db_session()):
-        click.echo("demo data: already loaded")
+    if demo_present(db_session()):
+        click.echo("demo data: LOADED in this database; its passwords are public")
         print_demo_accounts(click.echo)
+    elif not demo:
+        click.echo("demo data: not loaded (add --demo for a local demo)")
+    elif was_empty:
+        load_demo(echo=click.echo)
     else:
         click.echo("demo data: skipped (the database already holds data)")
 
@@ -82,11 +110,13 @@ def db_revision(message: str) -> None:
 
 
 @click.command("demo")
+@click.option("--force-demo", is_flag=True, help="Load demo data even though PUBLIC_URL is https.")
 @with_appcontext
-def demo_command() -> None:
-    """Load demo data (accounts, organisations, cases) into the database."""
+def demo_command(force_demo: bool) -> None:
+    """Load demo data (accounts with PUBLIC passwords, organisations, cases)."""
     from certify.demo import load_demo
 
+    refuse_demo_on_https(force_demo)
     load_demo(echo=click.echo)
 
 

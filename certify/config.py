@@ -11,8 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-#: Placeholder secret keys that must never reach production.
-INSECURE_SECRET_KEYS = frozenset({"", "dev", "change-me", "changeme", "secret"})
+from certify.core.secret_key import GENERATE_HINT, secret_key_problem
 
 
 class ConfigurationError(RuntimeError):
@@ -40,9 +39,14 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 65536,
         "ARGON2_PARALLELISM": 4,
-        "LOGIN_SLOWDOWN_AFTER": 3,
-        "LOGIN_LOCK_AFTER": 10,
-        "LOGIN_LOCK_MINUTES": 15,
+        # Sign-in throttling (certify.core.lockout): failures free per (e-mail, client) pair
+        # and per client before waits start, the first and longest wait, and the failures
+        # from anywhere after which an account's owner is alerted (never locked out).
+        "LOGIN_PAIR_LIMIT": 5,
+        "LOGIN_ADDRESS_LIMIT": 20,
+        "LOGIN_FIRST_WAIT_SECONDS": 30,
+        "LOGIN_MAX_WAIT_SECONDS": 900,
+        "LOGIN_ACCOUNT_ALERT": 20,
         # Cookies: HttpOnly and SameSite always; Secure is switched on below when the public
         # URL is https, so a local http demo still works.
         "SESSION_COOKIE_HTTPONLY": True,
@@ -50,6 +54,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_NAME": "certify_session",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        # How many reverse proxies in front of the app to believe about the client (their
+        # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
+        "TRUSTED_PROXIES": 0,
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,
@@ -75,7 +82,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config``: defaults, ``instance/config.py``, ``CERTIFY_*``, then *test_config*.
 
     Raises:
-        ConfigurationError: outside testing when no real secret key is configured.
+        ConfigurationError: outside testing when the secret key is missing, published in the
+            repository, too short or patterned.
     """
     app.config.from_mapping(defaults(app.instance_path))
     app.config.from_pyfile("config.py", silent=True)
@@ -87,11 +95,37 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config.setdefault("SESSION_COOKIE_SECURE", True)
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["PREFERRED_URL_SCHEME"] = "https"
-    secret = app.config.get("SECRET_KEY")
-    if not app.config.get("TESTING") and (
-        not secret or str(secret).strip().lower() in INSECURE_SECRET_KEYS or len(str(secret)) < 16
-    ):
+    _check_secret_key(app)
+    _check_trusted_proxies(app)
+
+
+def _check_trusted_proxies(app: Flask) -> None:
+    hops = app.config.get("TRUSTED_PROXIES")
+    if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
         raise ConfigurationError(
-            "No real secret key is configured. Run 'flask --app certify init' (it writes a "
-            "random one to instance/config.py) or set CERTIFY_SECRET_KEY to a long random value."
+            f"TRUSTED_PROXIES must be the number of reverse proxies in front of certify (0, 1, "
+            f"2 ...), not {hops!r}."
         )
+
+
+def _check_secret_key(app: Flask) -> None:
+    """Outside testing, refuse a secret key anyone could know or guess: whoever knows it can
+    forge a session cookie and CSRF tokens (:mod:`certify.core.secret_key` says what is
+    refused)."""
+    if app.config.get("TESTING"):
+        return
+    problem = secret_key_problem(app.config.get("SECRET_KEY"))
+    if problem is not None:
+        raise ConfigurationError(
+            f"certify will not start: {problem} Anyone who knows or guesses the secret key can "
+            "forge a signed-in session. Set SECRET_KEY in instance/config.py or "
+            f"CERTIFY_SECRET_KEY to a long random value. {GENERATE_HINT}"
+        )
+    # Flask also accepts cookies signed with any of SECRET_KEY_FALLBACKS (key rotation).
+    for fallback in app.config.get("SECRET_KEY_FALLBACKS") or []:
+        problem = secret_key_problem(fallback)
+        if problem is not None:
+            raise ConfigurationError(
+                f"certify will not start: in SECRET_KEY_FALLBACKS, {problem[0].lower()}"
+                f"{problem[1:]} Cookies signed with a fallback key are accepted too: remove it."
+            )

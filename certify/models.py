@@ -4,12 +4,13 @@ A feature that adds models adds its module here.
 """
 
 from certify.accounts.models import (
-    AddressThrottle,
     Invitation,
     Organisation,
+    SignInThrottle,
     Site,
     User,
     UserRole,
+    UserSession,
 )
 from certify.applications.models import (
     Application,
@@ -33,7 +34,6 @@ from certify.standards import models as _standards_models  # noqa: F401
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
-    "AddressThrottle",
     "Application",
     "AssessmentSection",
     "AuditAnswer",
@@ -60,8 +60,10 @@ __all__ = [
     "RegistryEntry",
     "RegistryTerm",
     "SelfAssessmentAnswer",
+    "SignInThrottle",
     "Site",
     "StatusList",
     "User",
     "UserRole",
+    "UserSession",
 ]

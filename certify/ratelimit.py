@@ -18,8 +18,9 @@ comes from the configuration key ``RATELIMIT_<KIND>`` (e.g. ``RATELIMIT_VERIFY``
 A client over its limit gets 429 with ``Retry-After`` (seconds): the JSON error shape under
 ``/api/``, the friendly error page elsewhere (``certify.errors``).
 
-The client address is ``request.remote_addr``. Behind a reverse proxy, wrap the app in
-``werkzeug.middleware.proxy_fix.ProxyFix`` so it is the real client's address, not the proxy's.
+The client address is ``request.remote_addr``. Behind a reverse proxy, set
+``TRUSTED_PROXIES`` to the number of proxies (``certify.security.trust_proxies``) so it is the
+real client's address, not the proxy's.
 """
 
 from __future__ import annotations

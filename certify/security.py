@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from certify.core.text import text_problem
 
@@ -96,9 +97,26 @@ def refuse_control_characters() -> None:
             abort(400, f"Nothing was saved: {where} was refused. {problem}")
 
 
+def trust_proxies(app: Flask) -> None:
+    """Believe ``TRUSTED_PROXIES`` reverse proxies about the client (Werkzeug's ``ProxyFix``).
+
+    With *n* hops, ``request.remote_addr`` is the address the n-th proxy from the app saw
+    (the right-most *n* entries of ``X-Forwarded-For``; anything a client prepends is ignored),
+    and ``X-Forwarded-Proto``/``-Host`` set the scheme and host, so ``request.is_secure`` is
+    true behind an https proxy and HSTS is sent. With 0 (the default) these headers are
+    ignored: believing them without a proxy that overwrites them would let any client choose
+    its own address and dodge the rate limits and the sign-in throttles.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        wrapped = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = wrapped  # type: ignore[method-assign]
+
+
 def init_app(app: Flask) -> None:
     """Enable CSRF protection on every form, the character check on every request and the
-    headers on every response."""
+    headers on every response; believe the configured proxies."""
+    trust_proxies(app)
     csrf.init_app(app)
     app.before_request(refuse_control_characters)
     app.after_request(_set_headers)

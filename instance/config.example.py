@@ -21,5 +21,9 @@ SECRET_KEY = "replace-me-with-a-long-random-value"
 # Largest evidence upload, in MB.
 # MAX_UPLOAD_MB = 20
 
+# Behind a TLS-terminating reverse proxy: how many proxies to believe about the client's
+# address and scheme (X-Forwarded-For/-Proto/-Host). 0 (the default) believes none.
+# TRUSTED_PROXIES = 1
+
 # Rate-limit storage: "memory://" for one server, a Redis URL for several.
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"

@@ -9,9 +9,11 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the ``users`` commands and the signed-in user for templates."""
-    from certify.accounts import cli, views
+    """Register the blueprint, the ``users`` commands, the signed-in user for templates and
+    the recording of when a session was last seen (after each request)."""
+    from certify.accounts import cli, sessions, views
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.users_group)
     app.context_processor(views.inject_user)
+    app.teardown_request(sessions.record_seen)

@@ -15,7 +15,8 @@ from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from certify.access import AccessRule, wrap_checked
-from certify.accounts.models import Organisation, Role, User
+from certify.accounts.models import Organisation, Role, User, UserSession
+from certify.accounts.sessions import find_session
 from certify.core.actor import Actor
 from certify.db import db_session
 
@@ -25,23 +26,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 def current_user() -> User | None:
     """The signed-in, active user of this request, or None.
 
-    A session made before the user's last password change (``session_version``) is void.
+    The cookie names a server-side session (:mod:`certify.accounts.sessions`); a revoked,
+    idle or unknown one signs nobody in, and the cookie is cleared.
     """
     if "_current_user" not in g:
-        user = None
-        public_id = session.get("uid")
-        if public_id:
-            candidate = db_session().scalar(select(User).where(User.public_id == public_id))
-            if (
-                candidate is not None
-                and candidate.is_active
-                and session.get("sv") == candidate.session_version
-            ):
-                user = candidate
-            else:
+        g._current_user = g._current_session = None
+        token = session.get("sid")
+        if token:
+            record = find_session(db_session(), str(token))
+            if record is None:
                 session.clear()
-        g._current_user = user
+            else:
+                g._current_user, g._current_session = record.user, record
     return g._current_user
+
+
+def has_session_cookie() -> bool:
+    """Whether this request's cookie names a session, valid or not (no database read): a page
+    kept for anonymous visitors must be neither served to nor made from such a request."""
+    return bool(session.get("sid"))
+
+
+def current_session() -> UserSession | None:
+    """The server-side session of the signed-in user of this request, or None."""
+    current_user()
+    return g._current_session
 
 
 def actor_of(user: User) -> Actor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify import clock
@@ -92,10 +92,6 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bumped on password change: sessions made before it stop working.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[dt.datetime | None]
 
@@ -153,16 +149,61 @@ class Invitation(Base):
         return f"<Invitation {self.id} org={self.organisation_id} used={self.used_at is not None}>"
 
 
-class AddressThrottle(Base):
-    """Failed sign-ins per client address. The address is kept only as a keyed hash."""
+class SignInThrottle(Base):
+    """Recent failed sign-ins in one scope of :mod:`certify.core.lockout`: an (e-mail, client)
+    pair, a client address or an e-mail address.
 
-    __tablename__ = "address_throttle"
+    Only a keyed hash of what was counted is kept (no e-mail or IP address in clear), and rows
+    exist for unknown e-mail addresses just as for accounts, so the table says nothing about
+    which accounts exist. Rows idle for a day are pruned.
+    """
+
+    __tablename__ = "sign_in_throttle"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    address_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
-    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    # failures still remembered (a leaky bucket: fractions leak away over time)
+    level: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[dt.datetime] = mapped_column(index=True)
+    wait_until: Mapped[dt.datetime | None]
 
     def __repr__(self) -> str:
-        return f"<AddressThrottle {self.address_hash[:8]} {self.failures}>"
+        return f"<SignInThrottle {self.scope} {self.key_hash[:8]} {self.level:.2f}>"
+
+
+class SessionEnd(enum.StrEnum):
+    """Why a session was ended before it expired."""
+
+    SIGNED_OUT = "signed_out"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+
+
+class UserSession(Base):
+    """A signed-in browser (``certify.accounts.sessions``).
+
+    The browser's signed cookie holds a random token; only its SHA-256 is kept, so this table
+    cannot be used to sign in. A session stands while it is not revoked, its user is active and
+    it was seen within ``PERMANENT_SESSION_LIFETIME``. Ready for listing and revoking one's
+    sessions (issue 24): each has an opaque ``public_id``.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(PublicId, unique=True, default=new_public_id)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # updated at most once a minute (see certify.accounts.sessions.TOUCH_EVERY)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        state = "revoked" if self.revoked_at else "open"
+        return f"<UserSession {self.public_id} user={self.user_id} {state}>"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
+import math
 import secrets
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -17,19 +16,29 @@ from sqlalchemy.orm import Session
 from certify import clock
 from certify.accounts.models import (
     STAFF_ROLES,
-    AddressThrottle,
     Invitation,
     Organisation,
     Role,
+    SessionEnd,
     Site,
     User,
     UserRole,
+    UserSession,
     normalise_email,
 )
 from certify.accounts.passwords import burn_time, check_password, hash_password
+from certify.accounts.sessions import end_other_sessions
+from certify.accounts.throttle import (
+    ThrottleKeys,
+    count_failure,
+    forget,
+    load_counters,
+    prune,
+    throttle_keys,
+)
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
-from certify.core.lockout import LockoutPolicy, after_failure, assess
+from certify.core.lockout import Counter, SignInPolicy, Throttle, crossed_limit, waiting_until
 from certify.operations import OperationError
 
 INVITATION_DAYS = 7
@@ -152,139 +161,144 @@ def create_staff_user(
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Change *user*'s own password; other sessions of theirs stop working."""
+def change_password(
+    session: Session, user: User, current: str, new: str, keep: UserSession | None = None
+) -> None:
+    """Change *user*'s own password; every session of theirs but *keep* (the one they changed
+    it from) is revoked, so a stolen cookie dies with the old password."""
     ok, _ = check_password(user.password_hash, current)
     if not ok:
         raise OperationError("Your current password is not correct.", field="current_password")
     user.password_hash = hash_password(new)
-    user.session_version += 1
+    ended = end_other_sessions(session, user, keep, SessionEnd.PASSWORD_CHANGED)
     session.flush()
     record_event(
-        session, Actor.user(user.public_id), "user.password_changed", "user", user.public_id
+        session,
+        Actor.user(user.public_id),
+        "user.password_changed",
+        "user",
+        user.public_id,
+        after={"other_sessions_ended": ended},
     )
 
 
 # -- signing in ------------------------------------------------------------------------------
 
 
-def _policy() -> LockoutPolicy:
+def _policy() -> SignInPolicy:
     c = current_app.config
-    return LockoutPolicy(
-        slowdown_after=c["LOGIN_SLOWDOWN_AFTER"],
-        lock_after=c["LOGIN_LOCK_AFTER"],
-        lock_minutes=c["LOGIN_LOCK_MINUTES"],
-        delay_step_seconds=c.get("LOGIN_DELAY_STEP_SECONDS", 0.5),
-        max_delay_seconds=c.get("LOGIN_MAX_DELAY_SECONDS", 3.0),
+    first = dt.timedelta(seconds=c["LOGIN_FIRST_WAIT_SECONDS"])
+    longest = dt.timedelta(seconds=c["LOGIN_MAX_WAIT_SECONDS"])
+    default = SignInPolicy()
+    return SignInPolicy(
+        pair=replace(default.pair, limit=c["LOGIN_PAIR_LIMIT"], first_wait=first, max_wait=longest),
+        address=replace(
+            default.address, limit=c["LOGIN_ADDRESS_LIMIT"], first_wait=first, max_wait=longest
+        ),
+        account=replace(default.account, limit=c["LOGIN_ACCOUNT_ALERT"]),
     )
-
-
-def _address_hash(address: str) -> str:
-    # Keyed so that the table cannot be turned back into IP addresses by trying them all.
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, b"login-address:" + address.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class SignInResult:
+    """The signed-in user; or why not, and until when the client must wait (if it must)."""
+
     user: User | None
     message: str | None = None
+    wait_until: dt.datetime | None = None
 
 
-def _locked_message(until: dt.datetime, what: str) -> str:
-    return (
-        f"Too many failed sign-in attempts: {what} is locked until "
-        f"{until.astimezone(dt.UTC):%H:%M} UTC. Wait until then, or ask the certification body "
-        "to check your account. (Entering the right password now will not work.)"
+WRONG = "The e-mail address or password is not correct. Check both and try again."
+
+
+def _wait_result(until: dt.datetime, now: dt.datetime, pair: bool) -> SignInResult:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    what = "for this e-mail address from your network" if pair else "from your network"
+    return SignInResult(
+        None,
+        f"Too many failed sign-in attempts {what}. Wait {minutes} minute"
+        f"{'s' if minutes > 1 else ''} (until {until.astimezone(dt.UTC):%H:%M:%S} UTC) and "
+        "try again; the password is not checked until then.",
+        until,
     )
 
 
-def sign_in(
-    session: Session, email: str, password: str, address: str, sleep: bool = True
-) -> SignInResult:
-    """Check a sign-in attempt, counting failures per account and per client address.
+def _refusal(counters: dict[str, Counter | None], now: dt.datetime) -> SignInResult | None:
+    """The answer when a wait is in force for the pair or the client (the longer one), else
+    None."""
+    waits = [
+        (until, scope == "pair")
+        for scope in ("pair", "address")
+        if (until := waiting_until(counters[scope], now)) is not None
+    ]
+    if not waits:
+        return None
+    until, pair = max(waits)
+    return _wait_result(until, now, pair)
 
-    Past a few failures answers slow down; at the threshold the account (and the address) is
-    locked for a while, a correct password included, and an audit event is recorded.
+
+def sign_in(session: Session, email: str, password: str, address: str) -> SignInResult:
+    """Check a sign-in attempt from the client *address* (:mod:`certify.core.lockout`).
+
+    While a wait is in force for this (e-mail, client) pair or this client, the attempt is
+    refused without looking the account up or checking the password. Unknown and known e-mail
+    addresses are counted, answered and timed alike (a password hash is computed either way).
+    A failure is counted for the pair, the client and the e-mail address; the account's owner
+    elsewhere is never refused. When an account's failures from anywhere cross the alert
+    limit, an ``account.throttled`` audit event is recorded (the hook for telling the owner).
     """
     now = clock.now()
-    policy = _policy()
-    bucket_key = _address_hash(address)
-    bucket = session.scalar(
-        select(AddressThrottle).where(AddressThrottle.address_hash == bucket_key)
-    )
-    if bucket is None:
-        bucket = AddressThrottle(address_hash=bucket_key, failures=0)
-        session.add(bucket)
-    user = session.scalar(select(User).where(User.email_normalised == normalise_email(email)))
-
-    address_state = assess(bucket.failures, bucket.locked_until, now, policy)
-    if address_state.locked and address_state.locked_until:
-        return SignInResult(
-            None, _locked_message(address_state.locked_until, "signing in from your network")
-        )
-    if user is not None:
-        user_state = assess(user.failed_logins, user.locked_until, now, policy)
-        if user_state.locked and user_state.locked_until:
-            return SignInResult(None, _locked_message(user_state.locked_until, "this account"))
-        delay = max(user_state.delay_seconds, address_state.delay_seconds)
-    else:
-        delay = address_state.delay_seconds
-    if sleep and delay:
-        time.sleep(delay)
-
+    identifier = normalise_email(email)
+    keys = throttle_keys(identifier, address)
+    refusal = _refusal(load_counters(session, keys), now)
+    if refusal is not None:
+        return refusal
+    user = session.scalar(select(User).where(User.email_normalised == identifier))
     if user is not None and user.is_active:
         ok, new_hash = check_password(user.password_hash, password)
     else:
         burn_time(password)
         ok, new_hash = False, None
-
     if ok and user is not None:
-        user.failed_logins = 0
-        user.locked_until = None
+        forget(session, keys.pair)
         user.last_login_at = now
         if new_hash:
             user.password_hash = new_hash
-        bucket.failures = 0
-        bucket.locked_until = None
         session.flush()
         return SignInResult(user)
+    return _count_failure(session, keys, user, now)
 
-    bucket.failures, bucket_lock = after_failure(bucket.failures, now, policy)
-    bucket.updated_at = now
-    if bucket_lock:
-        bucket.locked_until = bucket_lock
-        bucket.failures = 0
-        record_event(
-            session,
-            Actor.system("sign-in"),
-            "address.locked",
-            "address",
-            None,
-            reason=f"{policy.lock_after} failed sign-in attempts from one address",
-            after={"locked_until": bucket_lock.isoformat()},
-        )
-    if user is not None:
-        user.failed_logins, user_lock = after_failure(user.failed_logins, now, policy)
-        if user_lock:
-            user.locked_until = user_lock
-            user.failed_logins = 0
-            record_event(
-                session,
-                Actor.system("sign-in"),
-                "user.locked",
-                "user",
-                user.public_id,
-                reason=f"{policy.lock_after} failed sign-in attempts in a row",
-                after={"locked_until": user_lock.isoformat()},
-            )
-            session.flush()
-            return SignInResult(None, _locked_message(user_lock, "this account"))
+
+def _count_failure(
+    session: Session, keys: ThrottleKeys, user: User | None, now: dt.datetime
+) -> SignInResult:
+    policy = _policy()
+    throttles = {"pair": policy.pair, "address": policy.address, "account": policy.account}
+    after: dict[str, Counter | None] = {}
+    for scope, key in keys.scoped():
+        before, counter = count_failure(session, scope, key, throttles[scope], now)
+        after[scope] = counter
+        alert = scope == "account" and crossed_limit(before, counter.level, policy.account)
+        if alert and user is not None:
+            _record_throttled(session, user, policy.account)
+    prune(session, now)
     session.flush()
-    if bucket_lock:
-        return SignInResult(None, _locked_message(bucket_lock, "signing in from your network"))
-    return SignInResult(
-        None, "The e-mail address or password is not correct. Check both and try again."
+    return _refusal(after, now) or SignInResult(None, WRONG)
+
+
+def _record_throttled(session: Session, user: User, throttle: Throttle) -> None:
+    minutes = int(throttle.leak.total_seconds() // 60)
+    record_event(
+        session,
+        Actor.system("sign-in"),
+        "account.throttled",
+        "user",
+        user.public_id,
+        reason=(
+            f"{throttle.limit} failed sign-in attempts from anywhere, each remembered for "
+            f"about {minutes} minutes"
+        ),
+        after={"alert_limit": throttle.limit},
     )
 
 

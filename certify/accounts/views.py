@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import (
@@ -17,10 +18,11 @@ from flask import (
 )
 from sqlalchemy import func, select
 
-from certify import signals
+from certify import clock, signals
 from certify.access import public
 from certify.accounts.access import (
     actor_of,
+    current_session,
     current_user,
     is_safe_next,
     login_required,
@@ -34,7 +36,7 @@ from certify.accounts.forms import (
     RegisterForm,
     StaffForm,
 )
-from certify.accounts.models import STAFF_ROLES, Organisation, Role, User, UserRole
+from certify.accounts.models import STAFF_ROLES, Organisation, Role, SessionEnd, User, UserRole
 from certify.accounts.operations import (
     SiteData,
     accept_invitation,
@@ -46,6 +48,7 @@ from certify.accounts.operations import (
     sign_in,
 )
 from certify.accounts.passwords import generate_password
+from certify.accounts.sessions import end_session, start_session
 from certify.db import db_session
 from certify.operations import OperationError
 from certify.transaction import attempt, keep_changes
@@ -55,10 +58,10 @@ bp = Blueprint("accounts", __name__)
 
 def _start_session(user: User) -> None:
     # A fresh session on sign-in: nothing from before (e.g. a planted cookie) carries over.
+    # The cookie holds only the token of a server-side session (certify.accounts.sessions).
     session.clear()
     session.permanent = True
-    session["uid"] = user.public_id
-    session["sv"] = user.session_version
+    session["sid"] = start_session(db_session(), user)
 
 
 def _after_login(next_url: str | None) -> str:
@@ -77,30 +80,37 @@ def login() -> Any:
     if current_user() is not None:
         return redirect(_after_login(next_url))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
         result = sign_in(
             db_session(),
             form.email.data or "",
             form.password.data or "",
             request.remote_addr or "unknown",
-            sleep=not current_app.config.get("TESTING"),
         )
         if result.user is not None:
             _start_session(result.user)
             flash(f"Signed in as {result.user.email}.", "success")
             return redirect(_after_login(next_url))
-        keep_changes()  # the failure count and any lock stick, although the answer is an error
+        keep_changes()  # the failure counts stick, although the answer is an error
         form.password.errors = [result.message or "Sign-in failed."]
-        status = 429 if result.message and "locked" in result.message else 401
+        status = 401
+        if result.wait_until is not None:
+            status = 429
+            seconds = (result.wait_until - clock.now()).total_seconds()
+            headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/login.html", form=form, next=next_url), status
+    page = render_template("accounts/login.html", form=form, next=next_url)
+    return page, status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
+    record = current_session()
+    if record is not None:
+        end_session(db_session(), record, SessionEnd.SIGNED_OUT)
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
@@ -173,9 +183,14 @@ def password() -> Any:
     form = PasswordChangeForm()
     if form.validate_on_submit():
         with attempt(form) as done:
-            change_password(db_session(), user, form.current_password.data, form.password.data)
+            change_password(
+                db_session(),
+                user,
+                form.current_password.data,
+                form.password.data,
+                keep=current_session(),  # this session stays; the others end
+            )
         if done:
-            session["sv"] = user.session_version  # this session stays; others end
             flash(
                 "Your password is changed. Other devices signed in as you are signed out.",
                 "success",

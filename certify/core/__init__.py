@@ -8,5 +8,5 @@ from disk (rubric files, their schema, the lock file, fonts, the OS user) are pa
 Topics are sub-packages, each saying in its ``__init__`` what it holds: ``rubric``, ``scoring``,
 ``credentials``, ``pdf``, ``tlog``, ``verification`` and ``filetypes``. Single-topic modules
 stay here: ``canonical``, ``actor``, ``audit_chain``, ``serial``, ``workflow``, ``lockout``,
-``countries``.
+``countries``, ``secret_key``.
 """

@@ -18,6 +18,7 @@ from flask import (
 
 from certify import clock
 from certify.access import public
+from certify.accounts.access import has_session_cookie
 from certify.certificates.models import Certificate
 from certify.certificates.queries import certificate_by_serial, live_row
 from certify.core.serial import SerialError, normalise_serial
@@ -147,7 +148,7 @@ def by_serial(serial: str) -> Any:
         return _render(None, 404, unknown_serial=serial)
     now = clock.now()
     keys = registry_keys()
-    anonymous = not session.get("uid") and not session.get("_flashes")
+    anonymous = not has_session_cookie() and not session.get("_flashes")
     key = (
         serial,
         live.status,

@@ -39,7 +39,7 @@ def test_demo_account_signs_in_and_sees_its_own_navigation(page, account) -> Non
 
 
 def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page) -> None:
-    # auditor2 rather than an account other tests sign in with: failures count towards a lockout.
+    # auditor2 rather than an account other tests sign in with: failures make this client wait.
     login(page, "auditor2@demo.certify.test", "not-the-demo-password")
 
     assert urlsplit(page.url).path == "/login"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from flask import Flask, request
 from flask_wtf import FlaskForm
@@ -20,14 +22,16 @@ def test_refuses_to_start_without_a_real_secret_key(tmp_path, monkeypatch) -> No
 
 
 def test_configuration_order_defaults_instance_env_test(tmp_path, monkeypatch) -> None:
+    secret = secrets.token_urlsafe(48)  # made here: a key written in the repository is refused
     (tmp_path / "config.py").write_text(
-        'SECRET_KEY = "from-instance-file-0123456789"\nREGISTRY_NAME = "From file"\n'
+        f'SECRET_KEY = "{secret}"\nREGISTRY_NAME = "From file"\n'
         'SERIAL_PREFIX = "FIL"\nMAX_UPLOAD_MB = 5\n'
     )
+    monkeypatch.delenv("CERTIFY_SECRET_KEY", raising=False)
     monkeypatch.setenv("CERTIFY_REGISTRY_NAME", "From env")
     monkeypatch.setenv("CERTIFY_MAX_UPLOAD_MB", "7")
     app = create_app({"INSTANCE_PATH": str(tmp_path), "SERIAL_PREFIX": "TST"})
-    assert app.config["SECRET_KEY"] == "from-instance-file-0123456789"  # file beats default
+    assert app.config["SECRET_KEY"] == secret  # file beats default
     assert app.config["REGISTRY_NAME"] == "From env"  # env beats file
     assert app.config["MAX_UPLOAD_MB"] == 7  # env values are parsed
     assert app.config["SERIAL_PREFIX"] == "TST"  # the test mapping beats everything

@@ -411,3 +411,27 @@ def test_lifecycle_withdrawal_is_final_whatever_the_caller(live) -> None:
         with pytest.raises(CertificateError):
             lifecycle.suspend_certificate(session, certificate, Actor.cli("t"), "fraud", "Again")
         session.rollback()
+
+
+def test_failed_sign_ins_at_once_are_each_counted(live) -> None:
+    """Wrong passwords at once (issue 25's throttle): none fails and none is lost, whether the
+    counter rows are new (both race to create them) or already there (both update them)."""
+    from certify.accounts.models import SignInThrottle
+
+    with live.session() as session:
+        first, second = _user(session, "auditor").email, _user(session, "reviewer").email
+        session.commit()
+    for email in (first, first, second):
+        wrong = {"email": email, "password": "not the password"}
+        answers = at_once(*[(Browser(live.url), "/login", wrong) for _ in range(2)])
+        assert [status for status, _body in answers] == [401, 401]
+    with live.session() as session:
+        rows = session.execute(select(SignInThrottle.scope, SignInThrottle.level)).all()
+    # each e-mail's pair and account rows; the one client's row counted all six
+    assert sorted((scope, round(level, 1)) for scope, level in rows) == [
+        ("account", 2.0),
+        ("account", 4.0),
+        ("address", 6.0),
+        ("pair", 2.0),
+        ("pair", 4.0),
+    ]

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 
 from certify.db import UTCDateTime, make_engine, upgrade_database
 from certify.models import Base
@@ -70,3 +70,44 @@ def test_naive_datetimes_are_refused(migrated_engine) -> None:
         with pytest.raises(Exception, match="naive datetime"):
             conn.execute(insert(table).values(id=1, at=dt.datetime(2026, 3, 1)))
         trans.rollback()
+
+
+def test_upgrading_past_the_account_changes_keeps_every_account(tmp_path) -> None:
+    """0010 drops columns of user_account, which others refer to: the rows and all
+    that refers to them survive (a copy-and-drop of the table would have deleted user roles),
+    and downgrading and upgrading again works."""
+    from tests.conftest import new_database_url
+
+    url, cleanup = new_database_url(str(tmp_path), "accounts")
+    engine = make_engine(url)
+    try:
+        upgrade_database(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO user_account (id, public_id, email, email_normalised, "
+                    "full_name, password_hash, is_active, session_version, failed_logins, "
+                    "created_at) VALUES (1, 'u1', 'A@x.org', 'a@x.org', 'A', 'h', :t, 1, 3, "
+                    ":now)"
+                ),
+                {"t": True, "now": dt.datetime(2026, 1, 1)},
+            )
+            conn.execute(text("INSERT INTO user_role (id, user_id, role) VALUES (1, 1, 'admin')"))
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT email FROM user_account")).scalars().all() == [
+                "A@x.org"
+            ]
+            assert conn.execute(text("SELECT role FROM user_role")).scalars().all() == ["admin"]
+        with engine.begin() as conn:
+            from alembic import command
+
+            from certify.db import alembic_config
+
+            command.downgrade(alembic_config(conn), "0009")
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM user_role")).scalar() == 1
+    finally:
+        engine.dispose()
+        cleanup()  # type: ignore[operator]

@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -688,7 +689,8 @@ def test_init_stores_the_published_versions(live_app) -> None:
 def run(*args: str, rubrics_dir: Path | None = None, tmp_path: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CERTIFY_", "FLASK_"))}
     env.update(
-        CERTIFY_SECRET_KEY="subprocess-secret-key-0123456789",
+        # made here: the app refuses a key written in the repository
+        CERTIFY_SECRET_KEY=secrets.token_urlsafe(48),
         CERTIFY_INSTANCE_PATH=str(tmp_path / "instance"),
         CERTIFY_DATABASE_URL=f"sqlite:///{tmp_path}/sub.sqlite3",
     )

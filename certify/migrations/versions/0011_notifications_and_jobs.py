@@ -13,7 +13,7 @@ from alembic import op
 import certify.db
 
 revision = "0011"
-down_revision = "0009"  # 0010 (sessions, sign-in throttles) lands from a parallel branch
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,133 @@
+"""Server-side sessions: signing out ends a session on the server, not only in the browser.
+
+Flask's session is a signed cookie the browser keeps: clearing it at sign-out does nothing to
+a copy taken earlier, which stayed valid for hours. So the cookie now holds only a random
+token (256 bits) naming a ``user_session`` row, and :func:`find_session` accepts the cookie
+only while that row stands: not revoked (sign-out; a password change revokes the user's other
+sessions), its user active, and seen within ``PERMANENT_SESSION_LIFETIME``. The row keeps the
+token's SHA-256 only.
+
+Cost: one lookup by a unique index per request that asks who is signed in (the user's roles
+come with it). ``last_seen_at`` is written at most once a minute per session, and not in the
+request's own transaction, because GET requests never commit (``certify.transaction``): the
+request marks the session as seen, and after the response is made, :func:`record_seen` writes
+it in a short transaction of its own (one conditional UPDATE; a failure is logged and
+ignored, since it costs at most a minute of idle time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+
+from flask import current_app, g
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, contains_eager
+
+from certify import clock
+from certify.accounts.models import SessionEnd, User, UserSession
+from certify.db import get_db
+
+log = logging.getLogger(__name__)
+
+#: ``last_seen_at`` is written at most this often per session.
+TOUCH_EVERY = dt.timedelta(minutes=1)
+#: Ended sessions are kept this long (for a person's list of recent sessions), then deleted.
+KEEP_ENDED = dt.timedelta(days=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def idle_limit() -> dt.timedelta:
+    """How long a session may go unseen: the cookie's own lifetime."""
+    return current_app.permanent_session_lifetime
+
+
+def start_session(db: Session, user: User) -> str:
+    """Record a new session for *user*; returns its token, for the cookie only (the database
+    keeps its hash). The user's sessions that ended long ago are deleted."""
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    db.execute(
+        delete(UserSession).where(
+            UserSession.user_id == user.id,
+            or_(
+                UserSession.revoked_at < now - KEEP_ENDED,
+                UserSession.last_seen_at < now - KEEP_ENDED - idle_limit(),
+            ),
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    db.add(UserSession(token_hash=token_hash(token), user=user, created_at=now, last_seen_at=now))
+    db.flush()
+    return token
+
+
+def find_session(db: Session, token: str) -> UserSession | None:
+    """The standing session *token* names, with its user loaded; None when there is none, it
+    was revoked, its user is inactive or it went unseen for longer than :func:`idle_limit`.
+    A standing session not seen for :data:`TOUCH_EVERY` is marked to be recorded as seen."""
+    now = clock.now()
+    record = db.scalar(
+        select(UserSession)
+        .join(UserSession.user)
+        .options(contains_eager(UserSession.user))
+        .where(UserSession.token_hash == token_hash(token))
+    )
+    if (
+        record is None
+        or record.revoked_at is not None
+        or not record.user.is_active
+        or record.last_seen_at + idle_limit() <= now
+    ):
+        return None
+    if now - record.last_seen_at >= TOUCH_EVERY:
+        g._certify_session_seen = (record.id, now)
+    return record
+
+
+def end_session(db: Session, record: UserSession, reason: SessionEnd) -> None:
+    """Revoke *record*: its cookie, wherever a copy of it is, opens nothing any more."""
+    record.revoked_at = clock.now()
+    record.revoked_reason = reason.value
+    db.flush()
+
+
+def end_other_sessions(
+    db: Session, user: User, keep: UserSession | None, reason: SessionEnd
+) -> int:
+    """Revoke every standing session of *user* but *keep*; returns how many were revoked."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(UserSession.id != keep.id)
+    result = db.execute(
+        query.values(revoked_at=clock.now(), revoked_reason=reason.value),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def record_seen(_error: BaseException | None = None) -> None:
+    """After the response: write ``last_seen_at`` for a session marked by
+    :func:`find_session`, in a short transaction of its own (see the module's docstring)."""
+    marked = g.pop("_certify_session_seen", None)
+    if marked is None:
+        return
+    session_id, seen = marked
+    try:
+        with get_db().new_session(writer=True) as db:
+            db.execute(
+                update(UserSession)
+                .where(UserSession.id == session_id, UserSession.last_seen_at < seen)
+                .values(last_seen_at=seen)
+            )
+            db.commit()
+    except SQLAlchemyError:
+        log.warning("could not record that session %s was seen", session_id, exc_info=True)
