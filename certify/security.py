@@ -3,13 +3,13 @@ every response carries."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.text import text_problem
 
 csrf = CSRFProtect()
@@ -73,8 +73,8 @@ def _inputs() -> Iterator[tuple[str, str]]:
             yield f"the name of the file in {key!r}", key + (upload.filename or "")
     elif request.is_json and request.content_length:
         try:
-            body = json.loads(request.get_data(cache=True))
-        except ValueError:
+            body = parse_json(request.get_data(cache=True))
+        except JsonInputError:
             return  # not JSON: the view says so in its own words
         yield from _strings(body, "the JSON body")
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.verification.document import verify_document
 from certify.core.verification.model import NotADocument, RegistryKeys, RegistryRecord, Verification
 
@@ -60,11 +61,13 @@ def _pin_path(registry: str) -> Path:
 
 def load_keys_file(path: str) -> tuple[RegistryKeys, dict[str, Any]]:
     try:
-        export = json.loads(Path(path).read_text(encoding="utf-8"))
+        export = parse_json(Path(path).read_bytes())
     except OSError as exc:
         raise CliError(f"cannot read the key file {path}: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise CliError(f"{path} is not JSON: {exc}") from exc
+    except JsonInputError as exc:
+        raise CliError(f"{path} is not a usable key export: {exc}") from exc
+    if not isinstance(export, dict):
+        raise CliError(f"{path} is not a usable key export: not a JSON object")
     try:
         return RegistryKeys.from_export(export), export
     except ValueError as exc:
@@ -80,9 +83,11 @@ def pinned_registry_keys(
     if status != 200:
         raise CliError(f"{registry} answered HTTP {status} for its key export")
     try:
-        fetched_export = json.loads(body)
+        fetched_export = parse_json(body)
+        if not isinstance(fetched_export, dict):
+            raise ValueError("not a JSON object")
         fetched = RegistryKeys.from_export(fetched_export)
-    except ValueError as exc:
+    except ValueError as exc:  # JsonInputError is a ValueError
         raise CliError(f"{registry} serves an unusable key export: {exc}") from exc
     if fetched.registry != registry:
         warn(f"WARNING: {registry} calls itself {fetched.registry}")
@@ -125,9 +130,11 @@ def online_lookup(registry: str) -> Callable[[str], RegistryRecord]:
         if status != 200:
             raise CliError(f"{registry} answered HTTP {status} for certificate {serial}")
         try:
-            info = json.loads(body)
-        except ValueError as exc:
-            raise CliError(f"{registry} sent unreadable status for {serial}") from exc
+            info = parse_json(body)
+        except JsonInputError as exc:
+            raise CliError(f"{registry} sent unreadable status for {serial}: {exc}") from exc
+        if not isinstance(info, dict):
+            raise CliError(f"{registry} sent unreadable status for {serial}")
         code, credential = _fetch(f"{registry}/certificates/{quoted}.json")
         return RegistryRecord(
             True,

@@ -122,3 +122,109 @@ def test_unreachable_registry_and_non_documents_exit_2(tmp_path, pins, capsys) -
     keys = tmp_path / "keys.json"
     keys.write_text("{}")
     assert verify_cli.main([str(doc), "--keys", str(keys)]) == 2
+
+
+# -- strict JSON from outside (issue 25, findings 2 and 3) ------------------------------------
+
+
+@pytest.fixture
+def stub_registry(app):
+    """A registry that answers fixed bytes per path (``routes``), on a free loopback port; the
+    app's PUBLIC_URL is its address, so certificates issued now name it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    routes: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = routes.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body or b"{}")
+
+        def log_message(self, *args) -> None:  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    app.config["PUBLIC_URL"] = origin
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield origin, routes
+    server.shutdown()
+    thread.join(5)
+    server.server_close()
+
+
+def _doubled(text: bytes, key: str, first: object) -> bytes:
+    """*text* (a JSON object) with *key* written once more, first, holding *first*."""
+    return b"{" + json.dumps(key).encode() + b": " + json.dumps(first).encode() + b", " + text[1:]
+
+
+def test_a_key_export_with_a_repeated_key_is_refused(
+    app, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, keys = _files(app, tmp_path, certificate)
+    doubled = tmp_path / "doubled-keys.json"
+    doubled.write_bytes(_doubled(keys.read_bytes(), "registry", "https://impostor.example"))
+    assert verify_cli.main([str(cred), "--keys", str(doubled)]) == 2
+    assert "'registry' appears twice" in capsys.readouterr().err
+
+
+def test_a_credential_file_with_a_repeated_key_is_refused(
+    app, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, keys = _files(app, tmp_path, certificate)
+    subject = json.loads(certificate.credential)["credentialSubject"]
+    cred.write_bytes(
+        _doubled(certificate.credential, "credentialSubject", {**subject, "name": "Impostor"})
+    )
+    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 2
+    assert "'credentialSubject' appears twice" in capsys.readouterr().err
+
+
+def test_a_credential_file_with_a_byte_order_mark_verifies(
+    app, tmp_path, issue, make_application, capsys
+) -> None:
+    certificate = issue(make_application())
+    cred, keys = _files(app, tmp_path, certificate)
+    cred.write_bytes(b"\xef\xbb\xbf" + certificate.credential)
+    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 0
+    assert "verdict: VALID" in capsys.readouterr().out
+
+
+def test_registry_answers_with_a_repeated_key_are_refused(
+    app, stub_registry, pins, tmp_path, issue, make_application, capsys
+) -> None:
+    origin, routes = stub_registry
+    certificate = issue(make_application())
+    cred, keys = _files(app, tmp_path, certificate)
+    export = keys.read_bytes()
+    serial = certificate.serial
+    status = {"serial": serial, "status": "active", "statusDetail": "active"}
+    routes["/.well-known/certify/keys.json"] = export
+    routes[f"/api/v1/certificates/{serial}"] = json.dumps(status).encode()
+    routes[f"/certificates/{serial}.json"] = certificate.credential
+    assert verify_cli.main([str(cred), "--registry", origin]) == 0  # the stub is a registry
+    capsys.readouterr()
+    # What a person reads first says withdrawn; Python alone would keep the last, "active".
+    routes[f"/api/v1/certificates/{serial}"] = _doubled(
+        json.dumps(status).encode(), "status", "withdrawn"
+    )
+    assert verify_cli.main([str(cred), "--registry", origin]) == 2
+    assert "'status' appears twice" in capsys.readouterr().err
+    routes[f"/api/v1/certificates/{serial}"] = json.dumps(status).encode()
+    routes["/.well-known/certify/keys.json"] = _doubled(export, "log_key", None)
+    assert verify_cli.main([str(cred), "--registry", origin]) == 2
+    assert "'log_key' appears twice" in capsys.readouterr().err
+    routes["/.well-known/certify/keys.json"] = export
+    subject = json.loads(certificate.credential)["credentialSubject"]
+    routes[f"/certificates/{serial}.json"] = _doubled(
+        certificate.credential, "credentialSubject", {**subject, "name": "Someone Else"}
+    )
+    # the registry's copy of the credential cannot be read strictly: it does not match
+    assert verify_cli.main([str(cred), "--registry", origin]) == 1
+    assert "[FAIL] record_match" in capsys.readouterr().out

@@ -5,7 +5,6 @@ transparency-log proof. Each puts its named :class:`~certify.core.verification.m
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from certify.core.credentials.keys import CredentialKey
 from certify.core.credentials.proofs import verify_credential
 from certify.core.credentials.urls import did_web_from_url
 from certify.core.credentials.vocabulary import CredentialError
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.verification.model import (
     CLOCK_SKEW,
     Check,
@@ -48,6 +48,7 @@ class Document:
     credential: dict[str, Any] | None = None
     credential_bytes: bytes | None = None
     log_proof_text: str | None = None
+    credential_problem: str | None = None
 
 
 def check_credential(doc: Document, keys: RegistryKeys, checks: Checks) -> None:
@@ -61,7 +62,11 @@ def check_credential(doc: Document, keys: RegistryKeys, checks: Checks) -> None:
             and checks.passed("pdf_coverage")
             and checks.passed("signer_trusted")
         ):
-            checks.put("credential_proof", False, "the PDF holds no readable certificate.json")
+            checks.put(
+                "credential_proof",
+                False,
+                doc.credential_problem or "the PDF holds no readable certificate.json",
+            )
         else:
             checks.put("credential_proof", None, "not checked: the PDF itself did not verify")
         return
@@ -186,9 +191,10 @@ def validity_check(credential: Mapping[str, Any], now: dt.datetime) -> tuple[Che
 
 
 def _same_json(stored: bytes, credential: Mapping[str, Any]) -> bool:
+    # The registry's bytes may come over the network (certify-verify --registry): strict.
     try:
-        return bool(json.loads(stored) == credential)
-    except ValueError:
+        return bool(parse_json(stored) == credential)
+    except JsonInputError:
         return False
 
 

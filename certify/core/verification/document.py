@@ -4,10 +4,10 @@ runs every check in the contract's order and picks the verdict."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from certify.core.pdf.validation import validate_pdf
+from certify.core.strict_json import DuplicateKeyError, JsonInputError, parse_json
 from certify.core.verification.checks import (
     Checks,
     Document,
@@ -130,8 +130,9 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
     if doc.credential_bytes is not None and pdf.ok:
         try:
             doc.credential = parse_credential_json(doc.credential_bytes)
-        except NotADocument:
+        except NotADocument as exc:
             doc.credential = None
+            doc.credential_problem = f"the PDF's certificate.json cannot be used: {exc}"
     return doc
 
 
@@ -145,14 +146,22 @@ def _read_json(data: bytes, checks: Checks) -> Document:
 
 
 def parse_credential_json(data: bytes) -> dict[str, Any]:
-    """Parse a credential document, refusing what cannot be one.
+    """Parse a credential document strictly (:func:`~certify.core.strict_json.parse_json`: a
+    leading byte order mark is skipped, a repeated key is refused), refusing what cannot be one.
 
     Raises:
-        NotADocument: not JSON, not an object, or absurdly nested.
+        NotADocument: not JSON, a key repeated in one object, not an object, or absurdly
+            nested.
     """
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        value = parse_json(data)
+    except DuplicateKeyError as exc:
+        # Python would keep the last of two equal keys while a person reading the text may
+        # see the first: the document means different things to different readers.
+        raise NotADocument(
+            f"This credential is refused: {exc}, so it could be read in two ways."
+        ) from exc
+    except JsonInputError as exc:
         raise NotADocument("This is neither a PDF certificate nor a credential (JSON).") from exc
     if not isinstance(value, dict) or not _json_depth_ok(value):
         raise NotADocument("This JSON is not a credential: it must be one JSON object.")
