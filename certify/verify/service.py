@@ -30,17 +30,16 @@ def registry_keys() -> RegistryKeys:
 
 
 def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
+    """The status in plain words for the public: the reason *category* only. The admin's
+    free-text reason may name people or internal matters; the registry and its API never
+    show it, and neither does verification."""
     last = certificate.changes[-1] if certificate.changes else None
     when = certificate.status_changed_at or certificate.issued_at
     category = (last.reason_category or "").replace("_", " ") if last else ""
     if status is CertificateStatus.SUSPENDED:
-        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}" + (
-            f": {last.reason}" if last and last.reason else ""
-        )
+        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}"
     if status is CertificateStatus.WITHDRAWN:
-        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})" + (
-            f": {last.reason}" if last and last.reason else ""
-        )
+        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})"
     if status is CertificateStatus.SUPERSEDED:
         newer = certificate.superseded_by.serial if certificate.superseded_by else "a newer one"
         return f"superseded by {newer} on {when:%d %b %Y}"
