@@ -11,6 +11,7 @@ from sqlalchemy import select
 from certify import clock
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.pdf import CertificateDocument
 from certify.certificates.queries import certificate_by_serial
 from certify.core.canonical import sha256_hex
 from certify.core.verification.document import verify_document
@@ -65,7 +66,10 @@ def public_summary(certificate: Certificate) -> dict[str, Any]:
 
 
 def lookup(serial: str) -> RegistryRecord:
-    certificate = certificate_by_serial(db_session(), serial)
+    """What the registry holds for *serial* now: the credential, live status and the SHA-256
+    of the PDF it issued (an uploaded PDF must be byte for byte that file)."""
+    session = db_session()
+    certificate = certificate_by_serial(session, serial)
     if certificate is None:
         return RegistryRecord(found=False)
     status = certificate.current_status
@@ -75,6 +79,11 @@ def lookup(serial: str) -> RegistryRecord:
         status.value,
         _status_words(certificate, status),
         public_summary(certificate),
+        pdf_sha256=session.scalar(
+            select(CertificateDocument.pdf_sha256).where(
+                CertificateDocument.certificate_id == certificate.id
+            )
+        ),
     )
 
 

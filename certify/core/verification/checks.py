@@ -49,6 +49,7 @@ class Document:
     credential_bytes: bytes | None = None
     log_proof_text: str | None = None
     credential_problem: str | None = None
+    sha256: str | None = None  # of the PDF's bytes, to compare with the file the registry issued
 
 
 def check_credential(doc: Document, keys: RegistryKeys, checks: Checks) -> None:
@@ -127,13 +128,22 @@ def check_record(
         and doc.credential is not None
         and _same_json(record.credential_bytes, doc.credential)
     )
-    checks.put(
-        "record_match",
-        same,
+    detail = (
         "matches the registry's record"
         if same
-        else "differs from the registry's record of this serial",
+        else "differs from the registry's record of this serial"
     )
+    if same and doc.is_pdf and record.pdf_sha256 is not None:
+        # Genuine means byte-exact where that can be known: the registry keeps the PDF it
+        # issued, so any other byte sequence was changed, whatever its signature says.
+        same = doc.sha256 == record.pdf_sha256
+        detail = (
+            "matches the registry's record: byte for byte the PDF it issued"
+            if same
+            else "this PDF is not byte for byte the file this registry issued for the serial "
+            "(its SHA-256 differs), although its signature checks pass"
+        )
+    checks.put("record_match", same, detail)
     status = record.status or "unknown"
     checks.put("status", status == "active", record.status_detail or f"status: {status}")
     return record
