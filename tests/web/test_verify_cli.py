@@ -228,3 +228,72 @@ def test_registry_answers_with_a_repeated_key_are_refused(
     # the registry's copy of the credential cannot be read strictly: it does not match
     assert verify_cli.main([str(cred), "--registry", origin]) == 1
     assert "[FAIL] record_match" in capsys.readouterr().out
+
+
+# -- damaged files and what reaches the terminal (issue 25, finding 6) ------------------------
+
+
+@pytest.fixture
+def issued_pdf(app, client, tmp_path, issue, make_application):
+    """(the issued PDF's bytes, the path of the key export)."""
+    certificate = issue(make_application())
+    _cred, keys = _files(app, tmp_path, certificate)
+    return client.get(f"/certificates/{certificate.serial}.pdf").get_data(), keys
+
+
+def _run(tmp_path, data: bytes, keys, capsys) -> tuple[int, str, str]:
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(data)
+    capsys.readouterr()
+    code = verify_cli.main([str(path), "--keys", str(keys)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.5, 0.9, 0.999])
+def test_a_truncated_pdf_is_a_file_error(tmp_path, issued_pdf, capsys, cut) -> None:
+    pdf, keys = issued_pdf
+    code, _out, err = _run(tmp_path, pdf[: int(len(pdf) * cut)], keys, capsys)
+    assert code == 2
+    assert "damaged or truncated" in err and "Traceback" not in err
+
+
+def test_library_tracebacks_never_reach_the_terminal(tmp_path, issued_pdf) -> None:
+    """A changed SubFilter name makes pyHanko log a warning with a traceback, which Python
+    prints to stderr when nothing handles it; the user gets the verdict and one line about
+    it. Run as a process, as people run it: under pytest a logging handler of pytest's own
+    would swallow the traceback and hide the problem."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import certify
+
+    pdf, keys = issued_pdf
+    assert pdf.count(b"/ETSI.CAdES.detached") == 1
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(pdf.replace(b"/ETSI.CAdES.detached", b"/ETSI.CAdVS.detached"))
+    done = subprocess.run(
+        [sys.executable, "-m", "certify.verify_cli", str(path), "--keys", str(keys)],
+        capture_output=True,
+        text=True,
+        cwd=Path(certify.__file__).parent.parent,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and "verdict: TAMPERED" in done.stdout
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "note: the PDF reader reported a problem" in done.stderr
+
+
+def test_an_altered_document_is_called_altered_not_untrusted(tmp_path, issued_pdf, capsys) -> None:
+    pdf, keys = issued_pdf
+    at = pdf.index(b"/MediaBox")  # in the signed page, nowhere near the signature
+    changed = pdf[:at] + b"/MediaBoy" + pdf[at + len(b"/MediaBox") :]
+    code, out, err = _run(tmp_path, changed, keys, capsys)
+    assert code == 1 and "verdict: TAMPERED (altered after signing" in out
+    assert "[FAIL] pdf_signature" in out
+    assert "did not certify" not in out and "[FAIL] signer_trusted" not in out
+    assert "not judged: the document was altered after signing" in out
+    assert "Traceback" not in err

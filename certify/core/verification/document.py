@@ -147,6 +147,11 @@ def _signature_checks(pdf: PdfValidation, keys: RegistryKeys, checks: Checks) ->
         coverage = "the signature covers the whole file and its container holds only the "
         coverage += "signature"
     checks.put("pdf_coverage", pdf.coverage_entire and pdf.container_exact, coverage)
+    if not sound:
+        # A changed document breaks the signature before the signer can be judged: saying
+        # "not certified by this registry's root" would blame the wrong thing.
+        checks.put("signer_trusted", None, "not judged: the document was altered after signing")
+        return
     checks.put(
         "signer_trusted",
         pdf.trusted,
