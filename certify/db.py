@@ -10,12 +10,13 @@ import datetime as dt
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from flask import Flask, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import (
     DateTime,
     Engine,
@@ -166,16 +167,47 @@ def get_db(app: Flask | None = None) -> Database:
     return app_state(app).db
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Methods that never change state: their requests read only, whatever the view.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def read_only(view: F) -> F:
+    """Declare that *view* only reads, whatever its method (a POST that computes an answer,
+    such as verifying an uploaded document). Its requests get a reader session, which on
+    SQLite never waits for another process's write lock, and they never commit
+    (:func:`certify.transaction.finish_request`)."""
+    view.certify_read_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def request_is_read_only() -> bool:
+    """True in a request with a safe method (GET, HEAD, OPTIONS) or to a view declared
+    :func:`read_only` (looking through ``functools.wraps`` layers); False outside requests
+    (CLI commands write)."""
+    if not has_request_context():
+        return False
+    if request.method in SAFE_METHODS:
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    while view is not None:
+        if getattr(view, "certify_read_only", False):
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
 def db_session() -> Session:
     """The session of the current request or command, created on first use.
 
-    Requests that can change state (anything but GET, HEAD and OPTIONS) and CLI commands get
-    writer sessions; reads get plain ones so they never wait for a writer on SQLite.
+    Requests that can change state (anything but GET, HEAD and OPTIONS, unless the view is
+    declared :func:`read_only`) and CLI commands get writer sessions; reads get plain ones so
+    they never wait for a writer on SQLite.
     """
     session: Session | None = g.get("_certify_db_session")
     if session is None:
-        writer = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
-        session = get_db().new_session(writer=writer)
+        session = get_db().new_session(writer=not request_is_read_only())
         g._certify_db_session = session
     return session
 

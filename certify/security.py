@@ -3,7 +3,6 @@ every response carries."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from flask import Flask, Response, abort, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.text import text_problem
 
 csrf = CSRFProtect()
@@ -74,8 +74,8 @@ def _inputs() -> Iterator[tuple[str, str]]:
             yield f"the name of the file in {key!r}", key + (upload.filename or "")
     elif request.is_json and request.content_length:
         try:
-            body = json.loads(request.get_data(cache=True))
-        except ValueError:
+            body = parse_json(request.get_data(cache=True))
+        except JsonInputError:
             return  # not JSON: the view says so in its own words
         yield from _strings(body, "the JSON body")
 

@@ -3,8 +3,9 @@
 Operations flush and never commit (STYLE.md). Views never commit either: when the response is
 ready, :func:`finish_request` commits the request's session if the response is a success
 (status below 400) and rolls it back otherwise, in the spirit of warehouse's and Indico's
-per-request transaction. Requests with safe methods (GET, HEAD, OPTIONS) never commit: a page
-view cannot write, whatever a bug in it flushes.
+per-request transaction. Requests with safe methods (GET, HEAD, OPTIONS) and requests to views
+declared :func:`certify.db.read_only` never commit: a page view or a verification cannot write,
+whatever a bug in it flushes.
 
 An :class:`~certify.operations.OperationError` is a rule refusing a change. A view that calls
 an operation wraps the call in :func:`attempt`, which rolls the session back at once (so the
@@ -27,14 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
-from flask import Flask, Response, flash, g, request
+from flask import Flask, Response, flash, g
 from sqlalchemy.orm import Session
 
+from certify.db import request_is_read_only
 from certify.operations import OperationError
 
 log = logging.getLogger(__name__)
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _request_session() -> Session | None:
@@ -65,7 +65,7 @@ def finish_request(response: Response) -> Response:
     if session is None or not session.in_transaction():
         return response
     success = response.status_code < 400 or g.get("_certify_keep_changes", False)
-    if success and request.method not in SAFE_METHODS:
+    if success and not request_is_read_only():
         session.commit()
     else:
         session.rollback()

@@ -4,7 +4,8 @@ Needs no database and no app. With ``--keys`` it uses a pinned key export and no
 With ``--registry`` it fetches the registry's key export once, pins it under the user's
 configuration folder, warns loudly when a pinned registry's keys change, and asks the registry
 for the certificate's live status. Exit status: 0 valid, 1 any other verdict, 2 usage, file or
-network errors.
+network errors (a PDF too damaged or truncated to read is a file error). pyHanko's warnings
+about a damaged file are summarised in one line on stderr, never printed as tracebacks.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import logging
 import os
 import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.verification.document import verify_document
 from certify.core.verification.model import NotADocument, RegistryKeys, RegistryRecord, Verification
 
@@ -60,11 +64,13 @@ def _pin_path(registry: str) -> Path:
 
 def load_keys_file(path: str) -> tuple[RegistryKeys, dict[str, Any]]:
     try:
-        export = json.loads(Path(path).read_text(encoding="utf-8"))
+        export = parse_json(Path(path).read_bytes())
     except OSError as exc:
         raise CliError(f"cannot read the key file {path}: {exc.strerror}") from exc
-    except ValueError as exc:
-        raise CliError(f"{path} is not JSON: {exc}") from exc
+    except JsonInputError as exc:
+        raise CliError(f"{path} is not a usable key export: {exc}") from exc
+    if not isinstance(export, dict):
+        raise CliError(f"{path} is not a usable key export: not a JSON object")
     try:
         return RegistryKeys.from_export(export), export
     except ValueError as exc:
@@ -80,9 +86,11 @@ def pinned_registry_keys(
     if status != 200:
         raise CliError(f"{registry} answered HTTP {status} for its key export")
     try:
-        fetched_export = json.loads(body)
+        fetched_export = parse_json(body)
+        if not isinstance(fetched_export, dict):
+            raise ValueError("not a JSON object")
         fetched = RegistryKeys.from_export(fetched_export)
-    except ValueError as exc:
+    except ValueError as exc:  # JsonInputError is a ValueError
         raise CliError(f"{registry} serves an unusable key export: {exc}") from exc
     if fetched.registry != registry:
         warn(f"WARNING: {registry} calls itself {fetched.registry}")
@@ -125,9 +133,11 @@ def online_lookup(registry: str) -> Callable[[str], RegistryRecord]:
         if status != 200:
             raise CliError(f"{registry} answered HTTP {status} for certificate {serial}")
         try:
-            info = json.loads(body)
-        except ValueError as exc:
-            raise CliError(f"{registry} sent unreadable status for {serial}") from exc
+            info = parse_json(body)
+        except JsonInputError as exc:
+            raise CliError(f"{registry} sent unreadable status for {serial}: {exc}") from exc
+        if not isinstance(info, dict):
+            raise CliError(f"{registry} sent unreadable status for {serial}")
         code, credential = _fetch(f"{registry}/certificates/{quoted}.json")
         return RegistryRecord(
             True,
@@ -156,17 +166,69 @@ def _log_check(export: dict[str, Any]) -> Callable[[str, bytes], tuple[bool, str
     )
 
 
+#: The verdict in plain words, after its name (the web page's headlines).
+VERDICT_WORDS = {
+    "valid": "genuine and valid",
+    "tampered": "altered after signing: do not trust this document",
+    "untrusted": "not issued by this registry",
+    "unknown": "the registry holds no such certificate",
+}
+#: Libraries whose log records are collected while checking, never printed as they come.
+LIBRARY_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
+
+
 def report(result: Verification, out: Any) -> None:
     width = max(len(c.name) for c in result.checks)
     for check in result.checks:
         print(f"  [{MARKS[check.ok]}] {check.name:<{width}}  {check.detail}", file=out)
-    print(f"\nverdict: {result.verdict.upper()}", file=out)
+    words = VERDICT_WORDS.get(result.verdict)
+    print(f"\nverdict: {result.verdict.upper()}" + (f" ({words})" if words else ""), file=out)
     if result.serial:
         print(f"serial:  {result.serial}", file=out)
     print(f"status:  {result.freshness}", file=out)
 
 
-def main(argv: list[str] | None = None) -> int:
+class _Collected(logging.Handler):
+    """Keeps the library's warnings (their tracebacks too) instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def library_logs_collected() -> Iterator[_Collected]:
+    """While checking, pyHanko's log records (warnings with tracebacks about a damaged file,
+    which Python's last-resort handler would print to stderr) go to a collector; the caller
+    summarises them in one line. The loggers are restored afterwards."""
+    handler = _Collected()
+    saved = []
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate))
+        logger.addHandler(handler)
+        logger.propagate = False
+    try:
+        yield handler
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+
+def _summary(records: list[logging.LogRecord]) -> str | None:
+    """One line for what the PDF library reported, or None when it reported nothing."""
+    if not records:
+        return None
+    first = records[0].getMessage().splitlines()[0][:160]
+    more = f" and {len(records) - 1} more" if len(records) > 1 else ""
+    return f"note: the PDF reader reported a problem with this file: {first}{more}"
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="certify-verify",
         description="Check a certify certificate (PDF or credential "
@@ -186,35 +248,66 @@ def main(argv: list[str] | None = None) -> int:
         help="re-pin when a pinned registry's keys changed",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _check(args: argparse.Namespace, err: Any) -> tuple[Verification, RegistryKeys]:
+    """Read the file and the keys, and verify.
+
+    Raises:
+        CliError: the file, the key export or the registry cannot be read or reached, or
+            the PDF is damaged or truncated beyond reading.
+        NotADocument: the file is neither a PDF nor a credential.
+    """
     try:
-        args = parser.parse_args(argv)
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
+    now = dt.datetime.now(dt.UTC)
+    if args.keys:
+        keys, export = load_keys_file(args.keys)
+        lookup, freshness = None, f"status not checked: offline (pinned keys from {args.keys})"
+    else:
+        keys, export = pinned_registry_keys(
+            args.registry, args.accept_new_keys, lambda m: print(m, file=err)
+        )
+        lookup = online_lookup(keys.registry)
+        freshness = f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC"
+    result = verify_document(
+        data, keys, now=now, lookup=lookup, log_check=_log_check(export), freshness=freshness
+    )
+    if result.check("file_readable").ok is False:
+        # A file error (exit 2), not a verdict on a certificate: nothing could be read.
+        raise CliError(f"{args.file}: the PDF is damaged or truncated and cannot be read")
+    return result, keys
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
     except SystemExit as exc:
         return 2 if exc.code not in (0, None) else 0
     err = sys.stderr
-    try:
+    with library_logs_collected() as library:
         try:
-            data = Path(args.file).read_bytes()
-        except OSError as exc:
-            raise CliError(f"cannot read {args.file}: {exc.strerror}") from exc
-        now = dt.datetime.now(dt.UTC)
-        if args.keys:
-            keys, export = load_keys_file(args.keys)
-            lookup, freshness = None, f"status not checked: offline (pinned keys from {args.keys})"
-        else:
-            keys, export = pinned_registry_keys(
-                args.registry, args.accept_new_keys, lambda m: print(m, file=err)
+            result, keys = _check(args, err)
+        except NotADocument as exc:
+            print(f"certify-verify: {args.file}: {exc}", file=err)
+            return 2
+        except CliError as exc:
+            print(f"certify-verify: {exc}", file=err)
+            return 2
+        except Exception as exc:  # a bug or a library failure: a summary, never a traceback
+            reason = (str(exc).splitlines() or [""])[0][:160]
+            print(
+                f"certify-verify: cannot check {args.file}: {type(exc).__name__}: {reason}",
+                file=err,
             )
-            lookup = online_lookup(keys.registry)
-            freshness = f"live from the registry at {now:%Y-%m-%d %H:%M:%S} UTC"
-        result = verify_document(
-            data, keys, now=now, lookup=lookup, log_check=_log_check(export), freshness=freshness
-        )
-    except NotADocument as exc:
-        print(f"certify-verify: {args.file}: {exc}", file=err)
-        return 2
-    except CliError as exc:
-        print(f"certify-verify: {exc}", file=err)
-        return 2
+            return 2
+        finally:
+            note = _summary(library.records)
+            if note is not None:
+                print(f"certify-verify: {note}", file=err)
     if args.json:
         print(
             json.dumps(

@@ -118,7 +118,11 @@ class KeyStore:
     def export(self, public_url: str) -> dict[str, Any]:
         """The key export of DESIGN.md (``keys export``, ``/.well-known/certify/keys.json``)."""
         return key_export(
-            public_url, self.root_pem, self.credential_keys, self.log_verifier_key(public_url)
+            public_url,
+            self.root_pem,
+            self.credential_keys,
+            self.log_verifier_key(public_url),
+            b"".join(pki.certificate_pem(s.certificate) for s in self.signing_certs),
         )
 
 

@@ -157,13 +157,19 @@ def _check(
     expected: Mapping[str, bytes],
     now: dt.datetime,
 ) -> PdfValidation:
-    """Validate *pdf* as a verifier holding only the root would, plus: signed by the current
-    signing certificate, and carrying exactly the *expected* attachments.
+    """Validate *pdf* as a verifier holding the key export would (the root and the published
+    signing certificates), plus: signed by the current signing certificate, and carrying
+    exactly the *expected* attachments.
 
     Raises:
         PdfRefusedError: any check failed (the reasons are in the message).
     """
-    result = validate_pdf(pdf, [keys.root_cert], now=now)
+    result = validate_pdf(
+        pdf,
+        [keys.root_cert],
+        signing_certificates=[s.certificate for s in keys.signing_certs],
+        now=now,
+    )
     problems = list(result.errors) if not result.ok else []
     if result.ok and result.signer_fingerprint != keys.current_signing_cert.fingerprint:
         problems.append("signed by a certificate other than the current signing certificate")

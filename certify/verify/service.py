@@ -11,6 +11,7 @@ from sqlalchemy import select
 from certify import clock
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
+from certify.certificates.pdf import CertificateDocument
 from certify.certificates.queries import certificate_by_serial
 from certify.core.canonical import sha256_hex
 from certify.core.verification.document import verify_document
@@ -30,17 +31,16 @@ def registry_keys() -> RegistryKeys:
 
 
 def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
+    """The status in plain words for the public: the reason *category* only. The admin's
+    free-text reason may name people or internal matters; the registry and its API never
+    show it, and neither does verification."""
     last = certificate.changes[-1] if certificate.changes else None
     when = certificate.status_changed_at or certificate.issued_at
     category = (last.reason_category or "").replace("_", " ") if last else ""
     if status is CertificateStatus.SUSPENDED:
-        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}" + (
-            f": {last.reason}" if last and last.reason else ""
-        )
+        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}"
     if status is CertificateStatus.WITHDRAWN:
-        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})" + (
-            f": {last.reason}" if last and last.reason else ""
-        )
+        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})"
     if status is CertificateStatus.SUPERSEDED:
         newer = certificate.superseded_by.serial if certificate.superseded_by else "a newer one"
         return f"superseded by {newer} on {when:%d %b %Y}"
@@ -66,7 +66,10 @@ def public_summary(certificate: Certificate) -> dict[str, Any]:
 
 
 def lookup(serial: str) -> RegistryRecord:
-    certificate = certificate_by_serial(db_session(), serial)
+    """What the registry holds for *serial* now: the credential, live status and the SHA-256
+    of the PDF it issued (an uploaded PDF must be byte for byte that file)."""
+    session = db_session()
+    certificate = certificate_by_serial(session, serial)
     if certificate is None:
         return RegistryRecord(found=False)
     status = certificate.current_status
@@ -76,6 +79,11 @@ def lookup(serial: str) -> RegistryRecord:
         status.value,
         _status_words(certificate, status),
         public_summary(certificate),
+        pdf_sha256=session.scalar(
+            select(CertificateDocument.pdf_sha256).where(
+                CertificateDocument.certificate_id == certificate.id
+            )
+        ),
     )
 
 

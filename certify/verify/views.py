@@ -23,7 +23,7 @@ from certify.certificates.models import Certificate
 from certify.certificates.queries import certificate_by_serial, live_row
 from certify.core.serial import SerialError, normalise_serial
 from certify.core.verification.model import NotADocument, Verification
-from certify.db import db_session
+from certify.db import db_session, read_only
 from certify.ratelimit import public_limit
 from certify.security import csrf
 from certify.state import app_state
@@ -91,6 +91,7 @@ def index() -> Any:
 @bp.post("/verify")
 @public_limit("verify")
 @public
+@read_only  # verification reads: it must not queue behind a writer (issue 25)
 def submit() -> Any:
     form = VerifyForm()
     if not form.validate_on_submit():
@@ -179,6 +180,7 @@ def by_serial(serial: str) -> Any:
 @public_limit("verify")
 @csrf.exempt  # an API for machines: no session, no cookies, nothing to forge
 @public
+@read_only  # verification reads: it must not queue behind a writer (issue 25)
 def api_verify() -> Any:
     if request.files.get("file") is not None:
         data = request.files["file"].read(current_app.config["MAX_CONTENT_LENGTH"] + 1)

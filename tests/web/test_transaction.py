@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from certify.access import public
 from certify.accounts.models import Organisation, SignInThrottle, User
-from certify.db import db_session
+from certify.db import db_session, read_only
 from certify.operations import OperationError
 from certify.transaction import attempt, keep_changes
 from tests.web.conftest import login
@@ -56,6 +56,12 @@ def routes(app):
     def read():
         _add_org("read")
         return "a page"
+
+    @route("/t/read-post")
+    @read_only
+    def read_post():
+        _add_org("read-post")
+        return "an answer"
 
     @route("/t/refused")
     def refused():
@@ -105,6 +111,11 @@ def test_a_successful_post_commits(routes, client, session) -> None:
 def test_a_get_never_commits_whatever_it_flushes(routes, client, session) -> None:
     assert client.get("/t/read").status_code == 200
     assert not _exists(session, "read")
+
+
+def test_a_post_declared_read_only_never_commits(routes, client, session) -> None:
+    assert client.post("/t/read-post").status_code == 200
+    assert not _exists(session, "read-post")
 
 
 def test_an_error_response_rolls_back(routes, client, session) -> None:

@@ -83,7 +83,35 @@ def test_suspended(app, client, session, certificate) -> None:
     body = api(client, certificate.credential).json
     assert body["verdict"] == "suspended"
     page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
-    assert "Suspended" in page and "major nonconformity" in page and "No grievance log" in page
+    assert "Suspended" in page and "major nonconformity" in page
+
+
+REASON = "Told by Jane Roe (payroll clerk) about unpaid wages - see ticket 4471"
+
+
+@pytest.mark.parametrize("change", ["suspend", "withdraw"])
+def test_the_free_text_reason_never_reaches_the_public(
+    app, client, session, certificate, change
+) -> None:
+    """Like the registry and its API, verification shows only the reason's category: the
+    admin's own words may name people (issue 25, finding 4)."""
+    import io
+
+    operation = suspend_certificate if change == "suspend" else withdraw_certificate
+    with app.app_context():
+        operation(session, certificate, ADMIN, "major_nonconformity", REASON)
+        session.commit()
+    serial_page = client.get(f"/verify/{certificate.serial}").get_data(as_text=True)
+    upload_page = client.post(
+        "/verify",
+        data={"file": (io.BytesIO(certificate.credential), "cert.json")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    api_answer = api(client, certificate.credential).get_data(as_text=True)
+    for answer in (serial_page, upload_page, api_answer):
+        assert "major nonconformity" in answer
+        assert "Jane Roe" not in answer and "4471" not in answer
+        assert "unpaid wages" not in answer
 
 
 def test_withdrawn(app, client, session, certificate) -> None:

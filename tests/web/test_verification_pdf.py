@@ -158,22 +158,18 @@ def keys_for(client) -> RegistryKeys:
 
 def test_thousands_of_mutations_never_pass(issued_pdf, keys) -> None:
     """Random mutations (flips, cuts, insertions, appended junk): never `valid`, never an
-    exception other than 'not a document'."""
+    exception other than 'not a document'. Changes inside the signature's /Contents count
+    too: a genuine certificate is byte-exact (issue 25)."""
     _certificate, pdf = issued_pdf
-    signed = _signed_ranges(pdf)
     rng = random.Random(1128)
     now = dt.datetime.now(dt.UTC)
     for _ in range(1000):
         data = bytearray(pdf)
         kind = rng.random()
-        benign = False
         if kind < 0.5:
             spots = {rng.randrange(len(data)) for _ in range(rng.randint(1, 4))}
             for spot in spots:
                 data[spot] ^= rng.randrange(1, 256)  # always a different byte
-            # Same-length changes only inside the signature's own hex padding leave every
-            # signed byte and the CMS signature as they were: still the original document.
-            benign = not any(spot in r for spot in spots for r in signed)
         elif kind < 0.7:
             start = rng.randrange(len(data))
             del data[start : start + rng.randint(1, 64)]
@@ -185,8 +181,7 @@ def test_thousands_of_mutations_never_pass(issued_pdf, keys) -> None:
             result = verify_document(bytes(data), keys, now=now)
         except NotADocument:
             continue
-        if not benign:
-            assert result.verdict != "valid", kind
+        assert result.verdict != "valid", kind
 
 
 def test_log_inclusion_is_checked_online_and_offline(client, issued_pdf, keys, tmp_path) -> None:

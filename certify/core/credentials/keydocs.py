@@ -70,25 +70,27 @@ def key_export(
     root_ca_pem: str | bytes,
     keys: Iterable[CredentialKey],
     log_key: str | None,
+    signing_certs_pem: str | bytes | None = None,
 ) -> dict[str, Any]:
     """Return the key export a verifier pins (DESIGN.md "Key export").
 
     ``{"registry": <public url>, "root_ca_pem": <PEM text>, "credential_keys": [{"id":
     "did:web:<host>#<key id>", "publicKeyMultibase", "valid_from", "valid_until"}],
-    "log_key": <signed-note verifier key or null>}``. ``id`` is the full verification method
-    so a verifier can match a proof's ``verificationMethod`` directly; times are RFC 3339
-    UTC (``valid_until`` null while the key is current).
+    "log_key": <signed-note verifier key or null>}``, plus ``"signing_certs_pem"`` (every
+    document-signing certificate the root issued, PEM, oldest first) when
+    *signing_certs_pem* is given: a verifier requires the certificates in a PDF signature to
+    be byte for byte these and the root. ``id`` is the full verification method so a
+    verifier can match a proof's ``verificationMethod`` directly; times are RFC 3339 UTC
+    (``valid_until`` null while the key is current).
 
     Raises:
         CredentialError: for a bad URL, a PEM that is not a certificate, or duplicate keys.
     """
     base = normalise_public_url(public_url)
-    pem = root_ca_pem.decode("ascii") if isinstance(root_ca_pem, bytes) else root_ca_pem
-    if not isinstance(pem, str) or "-----BEGIN CERTIFICATE-----" not in pem:
-        raise CredentialError("root_ca_pem must be a PEM certificate")
+    pem = _pem_text(root_ca_pem, "root_ca_pem")
     if log_key is not None and (not isinstance(log_key, str) or not log_key):
         raise CredentialError("log_key must be a non-empty string or None")
-    return {
+    export = {
         "registry": base,
         "root_ca_pem": pem,
         "credential_keys": [
@@ -102,6 +104,16 @@ def key_export(
         ],
         "log_key": log_key,
     }
+    if signing_certs_pem is not None:
+        export["signing_certs_pem"] = _pem_text(signing_certs_pem, "signing_certs_pem")
+    return export
+
+
+def _pem_text(value: str | bytes, name: str) -> str:
+    text = value.decode("ascii") if isinstance(value, bytes) else value
+    if not isinstance(text, str) or "-----BEGIN CERTIFICATE-----" not in text:
+        raise CredentialError(f"{name} must be a PEM certificate")
+    return text
 
 
 def credential_keys_from_export(export: Mapping[str, Any]) -> list[CredentialKey]:

@@ -4,6 +4,8 @@
 - :mod:`~certify.core.pdf.signing`: :class:`~certify.core.pdf.signing.PdfSigner`.
 - :mod:`~certify.core.pdf.validation`: :func:`~certify.core.pdf.validation.validate_pdf`,
   which never raises on hostile input.
+- :mod:`~certify.core.pdf.container`: ``/Contents`` holds exactly the CMS certify writes
+  (the published certificates byte for byte) and zero padding.
 - :mod:`~certify.core.pdf.reading`: reading PDFs within size and decode limits, and the
   embedded files of the signed revision.
 - :mod:`~certify.core.pdf.pki`: the registry's root CA and document-signing certificates.

@@ -7,7 +7,9 @@ of the given roots, and does the signature cover the whole file with nothing app
 Why the checks are what they are (see ``shared/NOTES.md``): pyHanko's ``valid`` stays true on a
 file that had an unsigned incremental update appended (e.g. one that swaps the embedded JSON);
 only the coverage / modification analysis catches that. So a file is OK only when
-``bottom_line`` holds *and* the coverage is ``ENTIRE_FILE``.
+``bottom_line`` holds *and* the coverage is ``ENTIRE_FILE``. Neither looks inside
+``/Contents``, which the signature cannot cover: :mod:`certify.core.pdf.container` checks that
+it holds exactly the CMS certify writes and zero padding (``container_exact``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +30,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
+from certify.core.pdf.container import check_signature_container
 from certify.core.pdf.pki import der_fingerprint
 from certify.core.pdf.reading import (
     DEFAULT_MAX_ATTACHMENT_BYTES,
@@ -63,6 +66,9 @@ class PdfValidation:
     - ``trusted``: the signer's certificate chains to one of the trust roots, and is usable
       for signing documents at the validation time.
     - ``coverage_entire``: the signature covers the entire file and nothing was appended.
+    - ``container_exact``: ``/Contents`` holds exactly the signature container as written
+      (for the registry's own signature: the CMS certify writes, byte for byte) and zero
+      padding; ``container_problem`` says what is wrong when it does not.
     - ``bottom_line``: pyHanko's overall judgement (includes modification policy).
     - ``embedded_files``: attachments of the *signed* revision (empty when unsigned).
     """
@@ -73,6 +79,8 @@ class PdfValidation:
     valid: bool = False
     trusted: bool = False
     coverage_entire: bool = False
+    container_exact: bool = False
+    container_problem: str = ""
     bottom_line: bool = False
     summary: str = ""
     signer_subject: str | None = None
@@ -85,7 +93,7 @@ class PdfValidation:
     @property
     def ok(self) -> bool:
         """True only for a readable, signed, intact, valid, trusted, fully covering signature
-        that pyHanko also judges sound overall."""
+        in an exact container that pyHanko also judges sound overall."""
         return (
             self.readable
             and self.signed
@@ -93,6 +101,7 @@ class PdfValidation:
             and self.valid
             and self.trusted
             and self.coverage_entire
+            and self.container_exact
             and self.bottom_line
         )
 
@@ -101,11 +110,17 @@ def validate_pdf(
     pdf_bytes: bytes,
     trust_roots: Sequence[x509.Certificate],
     *,
+    signing_certificates: Sequence[x509.Certificate] | None = None,
     max_bytes: int = DEFAULT_MAX_PDF_BYTES,
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
     now: datetime | None = None,
 ) -> PdfValidation:
     """Validate the (first) signature of *pdf_bytes* against *trust_roots*.
+
+    *signing_certificates* are the registry's published document-signing certificates: the
+    certificates a registry signature carries must be byte for byte the roots and these
+    (None: none are published, as in older key exports; the signer's certificate is then
+    accepted when it chains to a root).
 
     Never raises for any input bytes: unreadable, oversized, unsigned, foreign-signed,
     tampered or appended-to files all yield a :class:`PdfValidation` with the matching flags
@@ -134,8 +149,13 @@ def validate_pdf(
     if len(signatures) > 1:
         errors.append(f"{len(signatures)} signatures; only the first is checked")
     embedded = signatures[0]
+    roots = tuple(root.public_bytes(serialization.Encoding.DER) for root in trust_roots)
+    signing = (
+        None
+        if signing_certificates is None
+        else tuple(c.public_bytes(serialization.Encoding.DER) for c in signing_certificates)
+    )
     try:
-        roots = tuple(root.public_bytes(serialization.Encoding.DER) for root in trust_roots)
         context = ValidationContext(
             trust_manager=_trust_manager(roots), allow_fetching=False, moment=now
         )
@@ -149,7 +169,18 @@ def validate_pdf(
             errors=(*errors, f"signature cannot be validated: {type(exc).__name__}: {exc}"),
             summary="INVALID",
         )
-    return _judged(reader, embedded, status, errors, len(signatures), max_attachment_bytes)
+    container = check_signature_container(
+        bytes(pdf_bytes),
+        embedded.byte_range,
+        embedded.pkcs7_content,
+        roots=roots,
+        signing_certs=signing,
+        signer_trusted=bool(status.trusted),
+    )
+    if not container.exact:
+        errors.append(f"the signature container was altered: {container.problem}")
+    judged = _judged(reader, embedded, status, errors, len(signatures), max_attachment_bytes)
+    return replace(judged, container_exact=container.exact, container_problem=container.problem)
 
 
 def _judged(

@@ -15,12 +15,12 @@ the pinned log key:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from certify.core.canonical import CanonicalizationError, canonical_sha256
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.tlog.entry import LogEvent, log_entry
 from certify.core.tlog.errors import LogEntryError, NoteError
 from certify.core.tlog.proof import verify_tlog_proof
@@ -48,15 +48,15 @@ def issuance_entry(credential: Mapping[str, Any] | bytes) -> tuple[int, str | No
     Returns ``(index, origin or None, entry bytes)``.
 
     Raises:
-        LogProofError: the credential is not JSON, names no log index, or lacks a field
+        LogProofError: the credential is not strict JSON, names no log index, or lacks a field
             the entry needs (validFrom, serial, verificationMethod), or these are malformed.
     """
     document: Any = credential
     if isinstance(credential, bytes | bytearray):
-        try:
-            document = json.loads(bytes(credential))
-        except (ValueError, RecursionError) as exc:
-            raise LogProofError("the credential is not JSON") from exc
+        try:  # the credential bytes come from the document being verified: strict
+            document = parse_json(bytes(credential))
+        except JsonInputError as exc:
+            raise LogProofError(f"the credential is not strict JSON: {exc}") from exc
     if not isinstance(document, Mapping):
         raise LogProofError("the credential is not a JSON object")
     log = document.get("transparencyLog")

@@ -5,7 +5,6 @@ transparency-log proof. Each puts its named :class:`~certify.core.verification.m
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from certify.core.credentials.keys import CredentialKey
 from certify.core.credentials.proofs import verify_credential
 from certify.core.credentials.urls import did_web_from_url
 from certify.core.credentials.vocabulary import CredentialError
+from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.verification.model import (
     CLOCK_SKEW,
     Check,
@@ -48,6 +48,8 @@ class Document:
     credential: dict[str, Any] | None = None
     credential_bytes: bytes | None = None
     log_proof_text: str | None = None
+    credential_problem: str | None = None
+    sha256: str | None = None  # of the PDF's bytes, to compare with the file the registry issued
 
 
 def check_credential(doc: Document, keys: RegistryKeys, checks: Checks) -> None:
@@ -61,7 +63,11 @@ def check_credential(doc: Document, keys: RegistryKeys, checks: Checks) -> None:
             and checks.passed("pdf_coverage")
             and checks.passed("signer_trusted")
         ):
-            checks.put("credential_proof", False, "the PDF holds no readable certificate.json")
+            checks.put(
+                "credential_proof",
+                False,
+                doc.credential_problem or "the PDF holds no readable certificate.json",
+            )
         else:
             checks.put("credential_proof", None, "not checked: the PDF itself did not verify")
         return
@@ -122,13 +128,22 @@ def check_record(
         and doc.credential is not None
         and _same_json(record.credential_bytes, doc.credential)
     )
-    checks.put(
-        "record_match",
-        same,
+    detail = (
         "matches the registry's record"
         if same
-        else "differs from the registry's record of this serial",
+        else "differs from the registry's record of this serial"
     )
+    if same and doc.is_pdf and record.pdf_sha256 is not None:
+        # Genuine means byte-exact where that can be known: the registry keeps the PDF it
+        # issued, so any other byte sequence was changed, whatever its signature says.
+        same = doc.sha256 == record.pdf_sha256
+        detail = (
+            "matches the registry's record: byte for byte the PDF it issued"
+            if same
+            else "this PDF is not byte for byte the file this registry issued for the serial "
+            "(its SHA-256 differs), although its signature checks pass"
+        )
+    checks.put("record_match", same, detail)
     status = record.status or "unknown"
     checks.put("status", status == "active", record.status_detail or f"status: {status}")
     return record
@@ -186,9 +201,10 @@ def validity_check(credential: Mapping[str, Any], now: dt.datetime) -> tuple[Che
 
 
 def _same_json(stored: bytes, credential: Mapping[str, Any]) -> bool:
+    # The registry's bytes may come over the network (certify-verify --registry): strict.
     try:
-        return bool(json.loads(stored) == credential)
-    except ValueError:
+        return bool(parse_json(stored) == credential)
+    except JsonInputError:
         return False
 
 

@@ -4,10 +4,11 @@ runs every check in the contract's order and picks the verdict."""
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 from typing import Any
 
-from certify.core.pdf.validation import validate_pdf
+from certify.core.pdf.validation import PdfValidation, validate_pdf
+from certify.core.strict_json import DuplicateKeyError, JsonInputError, parse_json
 from certify.core.verification.checks import (
     Checks,
     Document,
@@ -54,8 +55,7 @@ def verify_document(
             "no certificate is that large."
         )
     checks = Checks()
-    is_pdf = data.lstrip()[:5] == b"%PDF-" or b"%PDF-" in data[:1024]
-    doc = _read_pdf(data, keys, now, checks) if is_pdf else _read_json(data, checks)
+    doc = _read_pdf(data, keys, now, checks) if _looks_like_pdf(data) else _read_json(data, checks)
     # The contract's order, after the document's own checks.
     check_credential(doc, keys, checks)
     serial = serial_of(doc.credential) if doc.credential else None
@@ -73,11 +73,24 @@ def verify_document(
     )
 
 
+def _looks_like_pdf(data: bytes) -> bool:
+    """A PDF, or what is left of one: its header, its end marker or a signature's traces. A
+    certificate with one damaged header byte is a damaged PDF (``tampered``), not 'neither a
+    PDF nor a credential'."""
+    if b"%PDF-" in data[:1024]:
+        return True
+    if data.lstrip()[:1] in (b"{", b"[", b"\xef"):
+        return False  # JSON (perhaps after a byte order mark)
+    return b"%%EOF" in data[-1024:] or any(marker in data for marker in SIGNATURE_MARKERS)
+
+
 def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks) -> Document:
     """``file_readable``, ``pdf_signature``, ``pdf_coverage`` and ``signer_trusted`` of a PDF;
     the credential inside counts only when the PDF verified."""
-    doc = Document(is_pdf=True)
-    pdf = validate_pdf(data, list(keys.root_certificates), now=now)
+    doc = Document(is_pdf=True, sha256=hashlib.sha256(data).hexdigest())
+    pdf = validate_pdf(
+        data, list(keys.root_certificates), signing_certificates=keys.signing_certificates, now=now
+    )
     checks.put(
         "file_readable",
         pdf.readable,
@@ -96,30 +109,7 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
             else "the PDF carries no digital signature",
         )
         return doc
-    sound = pdf.intact and pdf.valid
-    checks.put(
-        "pdf_signature",
-        sound,
-        "the signature matches the signed bytes"
-        if sound
-        else "the signed content was altered after signing",
-    )
-    checks.put(
-        "pdf_coverage",
-        pdf.coverage_entire,
-        "the signature covers the whole file"
-        if pdf.coverage_entire
-        else "content was added or changed after signing (the signature does not cover "
-        "the whole file)",
-    )
-    checks.put(
-        "signer_trusted",
-        pdf.trusted,
-        f"signed by {pdf.signer_subject}, issued by this registry's root ({keys.root_fingerprint})"
-        if pdf.trusted
-        else f"signed by {pdf.signer_subject or 'an unknown signer'}, which this "
-        "registry's root did not certify",
-    )
+    _signature_checks(pdf, keys, checks)
     doc.credential_bytes = pdf.embedded_files.get("certificate.json")
     proof = pdf.embedded_files.get("transparency-log-proof.txt")
     if proof is not None:
@@ -130,9 +120,46 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
     if doc.credential_bytes is not None and pdf.ok:
         try:
             doc.credential = parse_credential_json(doc.credential_bytes)
-        except NotADocument:
+        except NotADocument as exc:
             doc.credential = None
+            doc.credential_problem = f"the PDF's certificate.json cannot be used: {exc}"
     return doc
+
+
+def _signature_checks(pdf: PdfValidation, keys: RegistryKeys, checks: Checks) -> None:
+    """``pdf_signature``, ``pdf_coverage`` and ``signer_trusted`` of a signed PDF."""
+    sound = pdf.intact and pdf.valid
+    checks.put(
+        "pdf_signature",
+        sound,
+        "the signature matches the signed bytes"
+        if sound
+        else "the signed content was altered after signing",
+    )
+    if not pdf.coverage_entire:
+        coverage = "content was added or changed after signing (the signature does not cover "
+        coverage += "the whole file)"
+    elif not pdf.container_exact:
+        # The byte range leaves out /Contents; "covers the whole file" would be untrue here.
+        coverage = "bytes inside the signature container (/Contents) were changed after "
+        coverage += f"signing: {pdf.container_problem}"
+    else:
+        coverage = "the signature covers the whole file and its container holds only the "
+        coverage += "signature"
+    checks.put("pdf_coverage", pdf.coverage_entire and pdf.container_exact, coverage)
+    if not sound:
+        # A changed document breaks the signature before the signer can be judged: saying
+        # "not certified by this registry's root" would blame the wrong thing.
+        checks.put("signer_trusted", None, "not judged: the document was altered after signing")
+        return
+    checks.put(
+        "signer_trusted",
+        pdf.trusted,
+        f"signed by {pdf.signer_subject}, issued by this registry's root ({keys.root_fingerprint})"
+        if pdf.trusted
+        else f"signed by {pdf.signer_subject or 'an unknown signer'}, which this "
+        "registry's root did not certify",
+    )
 
 
 def _read_json(data: bytes, checks: Checks) -> Document:
@@ -145,14 +172,22 @@ def _read_json(data: bytes, checks: Checks) -> Document:
 
 
 def parse_credential_json(data: bytes) -> dict[str, Any]:
-    """Parse a credential document, refusing what cannot be one.
+    """Parse a credential document strictly (:func:`~certify.core.strict_json.parse_json`: a
+    leading byte order mark is skipped, a repeated key is refused), refusing what cannot be one.
 
     Raises:
-        NotADocument: not JSON, not an object, or absurdly nested.
+        NotADocument: not JSON, a key repeated in one object, not an object, or absurdly
+            nested.
     """
     try:
-        value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        value = parse_json(data)
+    except DuplicateKeyError as exc:
+        # Python would keep the last of two equal keys while a person reading the text may
+        # see the first: the document means different things to different readers.
+        raise NotADocument(
+            f"This credential is refused: {exc}, so it could be read in two ways."
+        ) from exc
+    except JsonInputError as exc:
         raise NotADocument("This is neither a PDF certificate nor a credential (JSON).") from exc
     if not isinstance(value, dict) or not _json_depth_ok(value):
         raise NotADocument("This JSON is not a credential: it must be one JSON object.")

@@ -79,6 +79,8 @@ class RegistryKeys:
     credential_keys: tuple[CredentialKey, ...]
     log_key: str | None
     root_fingerprint: str
+    #: the published document-signing certificates; None for an older export without them
+    signing_certificates: tuple[x509.Certificate, ...] | None = None
 
     @classmethod
     def from_export(cls, export: Mapping[str, Any]) -> RegistryKeys:
@@ -93,6 +95,12 @@ class RegistryKeys:
             registry = str(export["registry"]).rstrip("/")
             roots = tuple(x509.load_pem_x509_certificates(str(export["root_ca_pem"]).encode()))
             keys = tuple(credential_keys_from_export(export))
+            signing_pem = export.get("signing_certs_pem")
+            signing = (
+                None
+                if signing_pem is None
+                else tuple(x509.load_pem_x509_certificates(str(signing_pem).encode()))
+            )
         except (KeyError, TypeError, ValueError, CredentialError) as exc:
             raise ValueError(f"not a usable key export: {exc}") from exc
         if not roots:
@@ -104,6 +112,7 @@ class RegistryKeys:
             keys,
             log_key if isinstance(log_key, str) else None,
             cert_fingerprint(roots[0]),
+            signing,
         )
 
 
@@ -116,6 +125,8 @@ class RegistryRecord:
     status: str | None = None  # active | suspended | withdrawn | superseded | expired
     status_detail: str = ""
     certificate: Mapping[str, Any] | None = None
+    #: SHA-256 (hex) of the PDF the registry issued for the serial, when it keeps one
+    pdf_sha256: str | None = None
 
 
 @dataclass(frozen=True)
