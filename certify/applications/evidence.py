@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
@@ -67,6 +68,7 @@ def add_evidence(
             kind=blob.kind.kind,
             mime=blob.kind.mime,
             size=blob.size,
+            warnings_json=json.dumps(list(blob.warnings)) if blob.warnings else None,
             description=(description or "").strip() or None,
             uploaded_by_id=user.id,
         )
@@ -84,6 +86,7 @@ def add_evidence(
                 "sha256": blob.sha256,
                 "size": blob.size,
                 "kind": blob.kind.kind,
+                "warnings": list(blob.warnings),
             },
         )
     except BaseException:

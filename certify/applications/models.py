@@ -161,8 +161,16 @@ class Evidence(Base):
     description: Mapped[str | None] = mapped_column(Text)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    #: JSON list of warnings about active content (scripts, HTML) found at upload
+    warnings_json: Mapped[str | None] = mapped_column("warnings", Text)
 
     application: Mapped[Application] = relationship(back_populates="evidence")
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the auditor should know before opening the file (see core.filetypes.risks)."""
+        return json.loads(self.warnings_json) if self.warnings_json else []
+
     uploaded_by: Mapped[User] = relationship()
 
     def __repr__(self) -> str:

@@ -27,6 +27,7 @@ from certify.certificates.models import REASON_CATEGORIES, Certificate
 from certify.certificates.queries import certificate_by_serial
 from certify.core.credentials.dates import format_datetime
 from certify.core.serial import SerialError, normalise_serial
+from certify.core.text import for_terminal
 from certify.db import db_session
 from certify.operations import OperationError
 
@@ -183,7 +184,7 @@ def certificates_list(status: str | None) -> None:
         shown += 1
         click.echo(
             f"{c.serial}  {current:<10}  {c.level:<26}  {c.issued_at:%Y-%m-%d}.."
-            f"{c.valid_until:%Y-%m-%d}  {c.holder_name}"
+            f"{c.valid_until:%Y-%m-%d}  {for_terminal(c.holder_name)}"
         )
     if not shown:
         click.echo("no certificates")
@@ -271,7 +272,7 @@ def certificates_withdraw_lapsed(apply_: bool) -> None:
     for certificate in due:
         line = (
             f"{certificate.serial}  suspended until "
-            f"{certificate.suspended_until:%Y-%m-%d}  {certificate.holder_name}"
+            f"{certificate.suspended_until:%Y-%m-%d}  {for_terminal(certificate.holder_name)}"
         )
         if not apply_:
             click.echo(f"{line}  (to withdraw)")

@@ -69,6 +69,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from certify.core.filetypes.kinds import FileKind, FileTypeError
+from certify.core.filetypes.risks import active_content
 from certify.core.filetypes.sniffing import sniff
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,8 @@ class StoredBlob:
     size: int
     kind: FileKind
     created: bool
+    #: active content found in the file (scripts, HTML), for the people who open it
+    warnings: tuple[str, ...] = ()
 
 
 def format_size(num_bytes: int) -> str:
@@ -217,6 +220,7 @@ class EvidenceStore:
                     kind = sniff(out, filename=filename)
                 except FileTypeError as exc:
                     raise EvidenceRejected(exc.message) from exc
+                warnings = tuple(active_content(out, kind))
             final = self.path(digest)
             self._make_dirs(final.parent)
             created = self._link_into_place(temp, final, size)
@@ -227,7 +231,7 @@ class EvidenceStore:
         if created:
             self._fsync_dir(final.parent)
         log.info("evidence %s: %d bytes, %s, created=%s", digest, size, kind.kind, created)
-        return StoredBlob(sha256=digest, size=size, kind=kind, created=created)
+        return StoredBlob(sha256=digest, size=size, kind=kind, created=created, warnings=warnings)
 
     def _copy_limited(self, stream: BinaryIO, out: BinaryIO) -> tuple[str, int]:
         hasher = hashlib.sha256()

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from certify.core.text import for_terminal
 from certify.db import get_db
 
 
@@ -51,7 +52,7 @@ def jobs_status() -> None:
         f"{counts.get('failed', 0)} failed, {counts.get('skipped', 0)} not wanted by e-mail"
     )
     for row in failed:
-        click.echo(f"  failed: {row.kind} to {row.to_address}: {row.last_error}")
+        click.echo(f"  failed: {row.kind} to {for_terminal(row.to_address)}: {row.last_error}")
     for run in runs:
         click.echo(f"daily duty {run.name.removeprefix('daily:')} at {run.key}: {run.summary}")
     if not runs:

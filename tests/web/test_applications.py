@@ -440,3 +440,53 @@ def test_the_evidence_sweep_command_lists_then_removes(app, client, applicant) -
     assert removed.exit_code == 0 and "removed 1 unreferenced file(s)" in removed.output
     with app.test_request_context():
         assert not evidence_store().exists(orphan)
+
+
+def test_a_pdf_with_javascript_is_stored_with_a_warning_for_the_auditor(
+    app, client, applicant, session
+) -> None:
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter(stream_xrefs=True)
+    action = generic.DictionaryObject(
+        {
+            generic.NameObject("/S"): generic.NameObject("/JavaScript"),
+            generic.NameObject("/JS"): generic.TextStringObject("app.launchURL('http://x')"),
+        }
+    )
+    # hidden in a compressed object stream: a scan of the raw bytes would miss it
+    stream = writer.prepare_object_stream()
+    writer.root[generic.NameObject("/OpenAction")] = writer.add_object(action, obj_stream=stream)
+    writer.update_root()
+    out = io.BytesIO()
+    writer.write(out)
+    assert b"/JavaScript" not in out.getvalue()
+    public_id = start(client)
+    assert _upload(client, public_id, out.getvalue(), "form.pdf", "IH-1").status_code == 302
+    evidence = session.scalars(select(Evidence)).one()
+    assert any("JavaScript" in w for w in evidence.warnings)
+    page = client.get(f"/applications/{public_id}/evidence").get_data(as_text=True)
+    assert "Before you open it:" in page and "JavaScript" in page
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "application.evidence_added")
+    ).one()
+    assert "JavaScript" in event.after
+
+
+def test_an_image_that_is_also_a_web_page_is_flagged(app, client, applicant, session) -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+    png += chunk(b"tEXt", b"c\x00<html><script>alert(document.cookie)</script></html>")
+    png += chunk(b"IEND", b"")
+    public_id = start(client)
+    assert _upload(client, public_id, png, "photo.png").status_code == 302
+    evidence = session.scalars(select(Evidence)).one()
+    assert any("web page" in w for w in evidence.warnings)

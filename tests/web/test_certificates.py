@@ -470,3 +470,13 @@ def test_private_key_files_are_owner_only(app, make_application, issue) -> None:
     assert os.stat(folder).st_mode & 0o777 == 0o700
     for path in folder.glob("*.key"):
         assert os.stat(path).st_mode & 0o777 == 0o600, path
+
+
+def test_certificates_list_never_writes_terminal_escapes(app, make_application, issue):
+    # Forms refuse such names now; one stored before that, or by another tool, still cannot
+    # move the cursor or recolour the operator's terminal.
+    issue(make_application(org_name="Evil\x1b[31m Ltd\u202e"))
+    result = app.test_cli_runner().invoke(args=["certificates", "list"])
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "Evil\\u001b[31m Ltd\\u202e" in result.output
