@@ -343,3 +343,13 @@ def test_dashboards_show_what_is_asked(app, case, session) -> None:
     _submit(app, case)
     reviewer = _client(app, case["reviewer"])
     assert "review and decide" in reviewer.get("/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("version", ["abc", "1.5", "-1", "9" * 40, ""])
+def test_a_bad_version_in_the_section_form_is_a_400_not_a_500(app, case, session, version):
+    c = _client(app, case["auditor"])
+    section = case["rubric"].sections[0]
+    data = {**form_answers(case["rubric"], section), "version": version, "action": "save"}
+    response = c.post(_section_url(case, section.id), data=data)
+    assert response.status_code == 400
+    assert assessment_ops.audit_answers(session, case["application"]) == {}
