@@ -4,6 +4,7 @@ A feature that adds models adds its module here.
 """
 
 from certify.accounts.models import (
+    AccountToken,
     Invitation,
     Organisation,
     SignInThrottle,
@@ -34,6 +35,7 @@ from certify.standards import models as _standards_models  # noqa: F401
 from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
+    "AccountToken",
     "Application",
     "AssessmentSection",
     "AuditAnswer",

@@ -40,6 +40,8 @@ DEFAULT_RATES = {
     "search": "120/minute",
     "api": "300/minute",
     "verify": "30/minute",
+    # asking for password-reset mail and using its link: a few tries, not a mail cannon
+    "password_reset": "10/hour",
 }
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from certify.accounts.access import command_actor
 from certify.accounts.models import STAFF_ROLES, Role
 from certify.accounts.operations import create_staff_user
-from certify.accounts.passwords import MIN_PASSWORD_LENGTH, generate_password
+from certify.accounts.tokens import send_account_setup
 from certify.db import db_session
-from certify.operations import OperationError
+from certify.notifications.audiences import staff_with
+from certify.notifications.operations import path_for
+from certify.transaction import command_transaction
 
 
 @click.group("users")
@@ -31,48 +32,26 @@ def users_group() -> None:
     help="admin, auditor or reviewer; repeat for several (e.g. auditor and reviewer).",
 )
 @click.option("--name", "full_name", help="The person's full name (default: from the e-mail).")
-@click.option(
-    "--generate-password",
-    is_flag=True,
-    help="Generate a password and print it, instead of prompting for one.",
-)
 @with_appcontext
-def create_user(
-    email: str,
-    roles: tuple[str, ...],
-    full_name: str | None,
-    generate_password_flag: bool = False,
-    **kwargs: object,
-) -> None:
-    """Create a staff account for EMAIL. Prompts for the password unless --generate-password."""
-    generate = bool(kwargs.get("generate_password", generate_password_flag))
+def create_user(email: str, roles: tuple[str, ...], full_name: str | None) -> None:
+    """Create a staff account for EMAIL and e-mail the person a link to choose a password.
+
+    Nobody else ever sees that password. For the very first administrator, made before any
+    mail is set up, the one-time link is also printed here, for the operator to open.
+    """
     if "@" not in email or email.startswith("@") or email.endswith("@"):
         raise click.BadParameter("not an e-mail address", param_hint="EMAIL")
-    if generate:
-        password = generate_password()
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if len(password) < MIN_PASSWORD_LENGTH:
-            raise click.BadParameter(
-                f"use at least {MIN_PASSWORD_LENGTH} characters", param_hint="password"
-            )
     name = full_name or email.split("@", 1)[0].replace(".", " ").title()
-    session = db_session()
-    try:
+    actor = command_actor()
+    with command_transaction(db_session()) as session:
+        first_admin = "admin" in roles and not staff_with(session, Role.ADMIN)
         user = create_staff_user(
-            session,
-            command_actor(),
-            email=email,
-            full_name=name,
-            password=password,
-            roles={Role(r) for r in roles},
+            session, actor, email=email, full_name=name, roles={Role(r) for r in roles}
         )
-    except OperationError as error:
-        session.rollback()
-        click.echo(f"Error: {error.message}", err=True)
-        sys.exit(1)
-    session.commit()
+        token = send_account_setup(session, user, actor)
     click.echo(f"created {user.email} ({', '.join(sorted(roles))})")
-    if generate:
-        click.echo(f"password: {password}")
-        click.echo("Give it to the person and ask them to change it after signing in.")
+    click.echo(f"a link to choose a password was e-mailed to {user.email}")
+    if first_admin:
+        url = current_app.config["PUBLIC_URL"] + path_for("accounts.reset_password", token=token)
+        click.echo("This is the first administrator: the link, for you to open (once, 7 days):")
+        click.echo(f"  {url}")

@@ -152,7 +152,31 @@ class PasswordChangeForm(Form):
 
 
 class InviteForm(Form):
-    """Just the CSRF token: creating a link needs no input."""
+    """The colleague's e-mail address: the one-time link goes there, and only there."""
+
+    email = EmailField(
+        "Your colleague's e-mail address",
+        validators=[
+            InputRequired("Enter your colleague's e-mail address."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+
+
+class ForgotPasswordForm(Form):
+    email = EmailField(
+        "Your e-mail address",
+        validators=[
+            InputRequired("Enter the e-mail address you sign in with."),
+            Email("Enter a valid e-mail address."),
+            Length(max=254),
+        ],
+    )
+
+
+class ResetPasswordForm(Form):
+    password, password_confirm = new_password_fields("New password")
 
 
 class StaffForm(Form):
@@ -176,16 +200,4 @@ class StaffForm(Form):
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
         description="A person may be both auditor and reviewer; never on the same case.",
-    )
-    password = PasswordField(
-        "Initial password",
-        validators=[
-            Optional(),
-            Length(
-                min=MIN_PASSWORD_LENGTH,
-                max=200,
-                message=f"Use at least {MIN_PASSWORD_LENGTH} characters.",
-            ),
-        ],
-        description="Leave empty to generate one; it is shown once, to give to the person.",
     )

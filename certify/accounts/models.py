@@ -130,7 +130,8 @@ class UserRole(Base):
 
 
 class Invitation(Base):
-    """A one-time link an organisation member shows a colleague. Only the token's hash is kept."""
+    """A one-time link e-mailed to a colleague of an organisation's member. Only the token's
+    hash is kept."""
 
     __tablename__ = "invitation"
 
@@ -142,11 +143,35 @@ class Invitation(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    #: the invited address (normalised): only that mailbox receives the link, and the account
+    #: made with it must use it
+    email_normalised: Mapped[str | None] = mapped_column(String(254))
 
     organisation: Mapped[Organisation] = relationship()
 
     def __repr__(self) -> str:
         return f"<Invitation {self.id} org={self.organisation_id} used={self.used_at is not None}>"
+
+
+class AccountToken(Base):
+    """A single-use, expiring link sent by e-mail to reset a password or to set the first one
+    of an account staff made. Only the token's SHA-256 is kept."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: "reset" (forgotten password) or "setup" (an account made by staff or on the command line)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<AccountToken {self.purpose} user={self.user_id} used={self.used_at is not None}>"
 
 
 class SignInThrottle(Base):

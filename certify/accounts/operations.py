@@ -4,7 +4,6 @@ never commits: the request or command commits once."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import math
 import secrets
 from dataclasses import dataclass, replace
@@ -16,7 +15,6 @@ from sqlalchemy.orm import Session
 from certify import clock
 from certify.accounts.models import (
     STAFF_ROLES,
-    Invitation,
     Organisation,
     Role,
     SessionEnd,
@@ -26,6 +24,7 @@ from certify.accounts.models import (
     UserSession,
     normalise_email,
 )
+from certify.accounts.notices import notify_password_changed, notify_throttled
 from certify.accounts.passwords import burn_time, check_password, hash_password
 from certify.accounts.sessions import end_other_sessions
 from certify.accounts.throttle import (
@@ -40,8 +39,6 @@ from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.lockout import Counter, SignInPolicy, Throttle, crossed_limit, waiting_until
 from certify.operations import OperationError
-
-INVITATION_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -58,14 +55,20 @@ def _email_taken(session: Session, email: str) -> bool:
     )
 
 
-def _new_user(
+def new_user(
     session: Session,
     email: str,
     full_name: str,
-    password: str,
+    password: str | None,
     roles: set[Role],
     organisation: Organisation | None = None,
 ) -> User:
+    """A new account; with *password* None it has no usable password until its owner sets
+    one from the link e-mailed to them.
+
+    Raises:
+        OperationError: the e-mail address already has an account.
+    """
     if _email_taken(session, email):
         raise OperationError(
             "An account with this e-mail address already exists (addresses are the same "
@@ -77,7 +80,8 @@ def _new_user(
         email=email.strip(),
         email_normalised=normalise_email(email),
         full_name=full_name.strip(),
-        password_hash=hash_password(password),
+        # no password yet: a hash of 32 random bytes nobody knows, never matched
+        password_hash=hash_password(password or secrets.token_urlsafe(32)),
         organisation=organisation,
         role_rows=[UserRole(role=r.value) for r in sorted(roles)],
     )
@@ -112,7 +116,7 @@ def register_issp(
         ],
     )
     session.add(org)
-    user = _new_user(session, email, full_name, password, {Role.ISSP}, org)
+    user = new_user(session, email, full_name, password, {Role.ISSP}, org)
     record_event(
         session,
         Actor.user(user.public_id),
@@ -137,10 +141,12 @@ def create_staff_user(
     *,
     email: str,
     full_name: str,
-    password: str,
     roles: set[Role],
+    password: str | None = None,
 ) -> User:
-    """Create a certification-body staff account (admin, auditor and/or reviewer)."""
+    """Create a certification-body staff account (admin, auditor and/or reviewer). Without a
+    *password* (the normal case) the caller sends the person a link to choose one
+    (:func:`certify.accounts.tokens.send_account_setup`); demo accounts pass theirs."""
     if not roles:
         raise OperationError("Choose at least one role.", field="roles")
     if not roles <= set(STAFF_ROLES):
@@ -149,7 +155,7 @@ def create_staff_user(
             "members register or are invited by their organisation.",
             field="roles",
         )
-    user = _new_user(session, email, full_name, password, roles)
+    user = new_user(session, email, full_name, password, roles)
     record_event(
         session,
         actor,
@@ -180,6 +186,7 @@ def change_password(
         user.public_id,
         after={"other_sessions_ended": ended},
     )
+    notify_password_changed(session, user)
 
 
 # -- signing in ------------------------------------------------------------------------------
@@ -300,80 +307,4 @@ def _record_throttled(session: Session, user: User, throttle: Throttle) -> None:
         ),
         after={"alert_limit": throttle.limit},
     )
-
-
-# -- invitations -------------------------------------------------------------------------------
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_invitation(session: Session, user: User) -> str:
-    """A one-time link token for a colleague to join *user*'s organisation (valid 7 days).
-
-    Only the token's hash is stored: the link is shown once, to the person who made it.
-    """
-    if user.organisation is None or not user.has_role(Role.ISSP):
-        raise OperationError("Only members of an organisation can invite colleagues to it.")
-    token = secrets.token_urlsafe(24)
-    invitation = Invitation(
-        organisation=user.organisation,
-        token_hash=_token_hash(token),
-        created_by_id=user.id,
-        expires_at=clock.now() + dt.timedelta(days=INVITATION_DAYS),
-    )
-    session.add(invitation)
-    session.flush()
-    record_event(
-        session,
-        Actor.user(user.public_id),
-        "invitation.created",
-        "organisation",
-        user.organisation.public_id,
-        after={"expires_at": invitation.expires_at.isoformat()},
-    )
-    return token
-
-
-def find_invitation(session: Session, token: str) -> Invitation:
-    """The usable invitation for *token*; OperationError when unknown, used or expired."""
-    invitation = session.scalar(
-        select(Invitation).where(Invitation.token_hash == _token_hash(token))
-    )
-    if invitation is None:
-        raise OperationError(
-            "This invitation link is not valid. Ask your colleague for a new one.",
-            code="invalid_invitation",
-        )
-    if invitation.used_at is not None:
-        raise OperationError(
-            "This invitation link has already been used. Ask your colleague for a new one.",
-            code="invalid_invitation",
-        )
-    if invitation.expires_at <= clock.now():
-        raise OperationError(
-            "This invitation link has expired. Ask your colleague for a new one.",
-            code="invalid_invitation",
-        )
-    return invitation
-
-
-def accept_invitation(
-    session: Session, token: str, *, full_name: str, email: str, password: str
-) -> User:
-    """Create the invited colleague's account in the inviting organisation; the link is spent."""
-    invitation = find_invitation(session, token)
-    user = _new_user(session, email, full_name, password, {Role.ISSP}, invitation.organisation)
-    invitation.used_at = clock.now()
-    invitation.used_by_id = user.id
-    session.flush()
-    record_event(
-        session,
-        Actor.user(user.public_id),
-        "organisation.member_joined",
-        "organisation",
-        invitation.organisation.public_id,
-        after={"member": user.public_id},
-    )
-    return user
+    notify_throttled(session, user, throttle.limit)

@@ -29,28 +29,39 @@ from certify.accounts.access import (
     roles_required,
 )
 from certify.accounts.forms import (
+    ForgotPasswordForm,
     InviteForm,
     JoinForm,
     LoginForm,
     PasswordChangeForm,
     RegisterForm,
+    ResetPasswordForm,
     StaffForm,
 )
 from certify.accounts.models import STAFF_ROLES, Organisation, Role, SessionEnd, User, UserRole
 from certify.accounts.operations import (
     SiteData,
-    accept_invitation,
     change_password,
-    create_invitation,
     create_staff_user,
-    find_invitation,
     register_issp,
     sign_in,
 )
-from certify.accounts.passwords import generate_password
 from certify.accounts.sessions import end_session, start_session
+from certify.accounts.tokens import (
+    INVITATION_DAYS,
+    RESET_MINUTES,
+    SETUP_DAYS,
+    accept_invitation,
+    find_invitation,
+    find_token,
+    request_password_reset,
+    send_account_setup,
+    send_invitation,
+    set_password_with_token,
+)
 from certify.db import db_session
 from certify.operations import OperationError
+from certify.ratelimit import public_limit
 from certify.transaction import attempt, keep_changes
 
 bp = Blueprint("accounts", __name__)
@@ -207,12 +218,7 @@ def organisation() -> Any:
     assert user is not None
     if user.organisation is None:
         abort(404)
-    return render_template(
-        "accounts/organisation.html",
-        org=user.organisation,
-        invite_form=InviteForm(),
-        invite_url=None,
-    )
+    return render_template("accounts/organisation.html", org=user.organisation, form=InviteForm())
 
 
 @bp.post("/organisation/invitations")
@@ -220,23 +226,58 @@ def organisation() -> Any:
 def invite() -> Any:
     user = current_user()
     assert user is not None
+    if user.organisation is None:
+        abort(404)
     form = InviteForm()
-    if not form.validate_on_submit() or user.organisation is None:
-        abort(400)
-    token = create_invitation(db_session(), user)
-    invite_url = url_for("accounts.join", token=token, _external=False)
-    invite_url = current_app.config["PUBLIC_URL"] + invite_url
-    flash(
-        "Invitation link created. Copy it now and send it to your colleague: it is shown only "
-        "once, works once and expires in 7 days.",
-        "success",
-    )
-    return render_template(
-        "accounts/organisation.html",
-        org=user.organisation,
-        invite_form=InviteForm(),
-        invite_url=invite_url,
-    )
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            send_invitation(db_session(), user, form.email.data)
+        if done:
+            flash(
+                f"Invitation sent to {form.email.data}. The link works once, for "
+                f"{INVITATION_DAYS} days.",
+                "success",
+            )
+            return redirect(url_for("accounts.organisation"))
+    return render_template("accounts/organisation.html", org=user.organisation, form=form), 400
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public_limit("password_reset")
+@public
+def forgot_password() -> Any:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(db_session(), form.email.data)
+        # The same answer whether or not the address has an account: no one learns who does.
+        flash(
+            f"If an account uses {form.email.data}, a link to choose a new password is on its "
+            f"way there. It works once, for {RESET_MINUTES} minutes.",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public_limit("password_reset")
+@public
+def reset_password(token: str) -> Any:
+    try:
+        find_token(db_session(), token)
+    except OperationError as error:
+        return render_template("accounts/link_invalid.html", message=error.message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            set_password_with_token(db_session(), token, form.password.data)
+        if done:
+            session.clear()
+            flash("Your new password is set. Sign in with it.", "success")
+            return redirect(url_for("accounts.login"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/reset.html", form=form), status
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -250,6 +291,8 @@ def join(token: str) -> Any:
     except OperationError as error:
         return render_template("accounts/invitation_invalid.html", message=error.message), 404
     form = JoinForm()
+    if request.method == "GET" and invitation.email_normalised:
+        form.email.data = invitation.email_normalised
     if form.validate_on_submit():
         with attempt(form) as done:
             user = accept_invitation(
@@ -276,23 +319,23 @@ def staff() -> Any:
     admin = current_user()
     assert admin is not None
     form = StaffForm()
-    generated: tuple[str, str] | None = None
     if form.validate_on_submit():
-        password = form.password.data or generate_password()
         with attempt(form) as done:
             created = create_staff_user(
                 db_session(),
                 actor_of(admin),
                 email=form.email.data,
                 full_name=form.full_name.data,
-                password=password,
                 roles={Role(r) for r in form.roles.data},
             )
+            send_account_setup(db_session(), created, actor_of(admin))
         if done:
-            flash(f"Account created for {created.email}.", "success")
-            if not form.password.data:
-                generated = (created.email, password)
-            form = StaffForm(formdata=None)
+            flash(
+                f"Account created for {created.email}. A link to choose a password was sent "
+                f"to that address; it works once, for {SETUP_DAYS} days.",
+                "success",
+            )
+            return redirect(url_for("accounts.staff"))
     people = (
         db_session()
         .scalars(
@@ -304,10 +347,8 @@ def staff() -> Any:
         )
         .all()
     )
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render_template(
-        "accounts/staff.html", form=form, people=people, generated=generated
-    ), status
+    status = 400 if request.method == "POST" else 200
+    return render_template("accounts/staff.html", form=form, people=people), status
 
 
 def inject_user() -> dict[str, Any]:

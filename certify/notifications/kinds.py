@@ -34,6 +34,12 @@ KINDS: dict[str, Kind] = {
             secret=True,
         ),
         Kind("account.password_reset", "Reset your password", "Password resets", secret=True),
+        Kind(
+            "account.setup",
+            "Your account on {{ registry_name }}: choose a password",
+            "New accounts",
+            secret=True,
+        ),
         Kind("account.password_changed", "Your password was changed", "Password changes"),
         Kind("account.throttled", "Repeated failed sign-ins to your account", "Sign-in alerts"),
         # the certification workflow

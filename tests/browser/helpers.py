@@ -96,3 +96,28 @@ def outside_browser_loop(function: Callable[..., T], *args: Any, **kwargs: Any) 
     """
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(function, *args, **kwargs).result()
+
+
+def mailed_link(app: Any, to: str, kind: str) -> str:
+    """The link in the newest message of *kind* to *to*: what the person finds in their mail
+    (the live server writes mail to its instance's outbox and ``mail/`` folder)."""
+    import re
+
+    from sqlalchemy import select
+
+    from certify.db import get_db
+    from certify.notifications.models import Notification
+
+    def read() -> str:
+        with get_db(app).new_session(writer=False) as session:
+            message = session.scalar(
+                select(Notification)
+                .where(Notification.to_address == to, Notification.kind == kind)
+                .order_by(Notification.id.desc())
+            )
+            assert message is not None, f"no {kind} message to {to}"
+            found = re.search(r"https?://\S+", message.body_text)
+            assert found, "the message has no link"
+            return found.group(0)
+
+    return outside_browser_loop(read)

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import login, logout
+from tests.browser.helpers import login, logout, mailed_link
 
 PASSWORD = "Lakeside-passphrase-2026"
 
@@ -16,7 +16,7 @@ def _fill(page, label: str, value: str) -> None:
     page.get_by_label(label, exact=True).fill(value)
 
 
-def test_issp_registers_and_invites_a_colleague_who_joins(page, new_page) -> None:
+def test_issp_registers_and_invites_a_colleague_who_joins(page, new_page, live_server) -> None:
     token = secrets.token_hex(3)
     organisation = f"Lakeside Impact Data {token}"
     founder = ("Wanjiru Otieno", f"wanjiru.{token}@lakeside-impact.demo")
@@ -51,11 +51,12 @@ def test_issp_registers_and_invites_a_colleague_who_joins(page, new_page) -> Non
     with page.expect_navigation():
         page.locator("header").get_by_role("link", name="My organisation").click()
     assert urlsplit(page.url).path == "/organisation"
-    page.get_by_role("button", name="Create invitation link").click()
-    invite = page.locator("#invite-link")
-    expect(invite).to_be_visible()
-    link = invite.evaluate("el => (el.value !== undefined ? el.value : el.textContent).trim()")
-    assert link, "the invitation link is empty"
+    _fill(page, "Your colleague's e-mail address", colleague[1])
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send the invitation").click()
+    expect(page.locator("main")).to_contain_text(f"Invitation sent to {colleague[1]}")
+    expect(page.locator("main")).not_to_contain_text("/invite/")  # the link is in the mail only
+    link = mailed_link(live_server.app, colleague[1], "account.invitation")
 
     # The colleague opens the link in a browser of their own and joins.
     other = new_page()

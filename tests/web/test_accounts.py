@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
 
 from certify.accounts.models import Invitation, Organisation, Role, User
 from certify.audit.models import AuditEvent
+from certify.notifications.models import Notification
 from tests.web.conftest import PASSWORD, login
 
 REGISTRATION = {
@@ -178,15 +180,29 @@ def test_password_change_needs_the_current_password(client, login_as) -> None:
     assert "current password is not correct" in response.get_data(as_text=True)
 
 
-def _invite(client) -> str:
-    body = client.post("/organisation/invitations").get_data(as_text=True)
-    start = body.index('id="invite-link" value="') + len('id="invite-link" value="')
-    return body[start : body.index('"', start)]
+def _mailed_link(session, to: str, kind: str) -> str:
+    """The link in the newest message of *kind* to *to* (what the person reads in the mail)."""
+    session.expire_all()
+    message = session.scalar(
+        select(Notification)
+        .where(Notification.to_address == to, Notification.kind == kind)
+        .order_by(Notification.id.desc())
+    )
+    assert message is not None, f"no {kind} message to {to}"
+    return re.search(r"http://registry\.test/\S+", message.body_text).group(0)
+
+
+def _invite(client, session, email: str = "sita@example.org") -> str:
+    response = client.post("/organisation/invitations", data={"email": email})
+    assert response.status_code == 302
+    page = client.get("/organisation").get_data(as_text=True)
+    assert f"Invitation sent to {email}" in page and "/invite/" not in page
+    return _mailed_link(session, email, "account.invitation")
 
 
 def test_invitation_joins_a_colleague_once(app, client, login_as, session) -> None:
     inviter = login_as("issp", org_name="Patan Works")
-    link = _invite(client)
+    link = _invite(client, session)
     assert link.startswith("http://registry.test/invite/")
     path = link.removeprefix("http://registry.test")
     stranger = app.test_client()
@@ -212,7 +228,7 @@ def test_invitation_joins_a_colleague_once(app, client, login_as, session) -> No
 
 def test_expired_and_unknown_invitations_are_refused(app, client, login_as, session) -> None:
     login_as("issp")
-    path = _invite(client).removeprefix("http://registry.test")
+    path = _invite(client, session).removeprefix("http://registry.test")
     invitation = session.scalars(select(Invitation)).all()[-1]
     invitation.expires_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     session.commit()
@@ -222,13 +238,13 @@ def test_expired_and_unknown_invitations_are_refused(app, client, login_as, sess
 
 def test_only_the_token_hash_is_stored(client, login_as, session) -> None:
     login_as("issp")
-    link = _invite(client)
+    link = _invite(client, session)
     token = link.rsplit("/", 1)[1]
     stored = session.scalars(select(Invitation)).all()[-1]
     assert token not in stored.token_hash
 
 
-def test_admin_creates_staff_with_a_generated_password(client, login_as, session) -> None:
+def test_admin_creates_staff_who_choose_their_own_password(app, client, login_as, session) -> None:
     login_as("admin")
     response = client.post(
         "/admin/staff",
@@ -238,11 +254,17 @@ def test_admin_creates_staff_with_a_generated_password(client, login_as, session
             "roles": ["auditor", "reviewer"],
         },
     )
-    assert response.status_code == 200
-    body = response.get_data(as_text=True)
-    assert "Account created for new@cb.example" in body and 'id="generated-password"' in body
+    assert response.status_code == 302
+    body = client.get("/admin/staff").get_data(as_text=True)
+    assert "Account created for new@cb.example" in body and "/password/reset/" not in body
     user = session.scalar(select(User).where(User.email_normalised == "new@cb.example"))
     assert user.roles == {Role.AUDITOR, Role.REVIEWER}
+    link = _mailed_link(session, "new@cb.example", "account.setup")
+    newcomer = app.test_client()
+    path = link.removeprefix("http://registry.test")
+    chosen = {"password": "my own long password", "password_confirm": "my own long password"}
+    assert newcomer.post(path, data=chosen).status_code == 302
+    assert login(newcomer, "new@cb.example", "my own long password").status_code == 302
 
 
 def test_staff_roles_are_checked(client, login_as) -> None:
@@ -255,19 +277,16 @@ def test_staff_roles_are_checked(client, login_as) -> None:
 
 def test_cli_users_create(app, session) -> None:
     runner = app.test_cli_runner()
-    result = runner.invoke(
-        args=["users", "create", "cli@cb.example", "--role", "admin", "--generate-password"]
-    )
+    result = runner.invoke(args=["users", "create", "cli@cb.example", "--role", "admin"])
     assert result.exit_code == 0, result.output
-    assert "password: " in result.output
-    prompted = runner.invoke(
-        args=["users", "create", "p@cb.example", "--role", "auditor"],
-        input="a typed password\na typed password\n",
-    )
-    assert prompted.exit_code == 0, prompted.output
-    duplicate = runner.invoke(
-        args=["users", "create", "CLI@cb.example", "--role", "auditor", "--generate-password"]
-    )
+    # the very first administrator gets the one-time link on the terminal too
+    assert "first administrator" in result.output and "/password/reset/" in result.output
+    assert "password:" not in result.output
+    second = runner.invoke(args=["users", "create", "p@cb.example", "--role", "auditor"])
+    assert second.exit_code == 0, second.output
+    assert "/password/reset/" not in second.output  # by mail only
+    assert _mailed_link(session, "p@cb.example", "account.setup")
+    duplicate = runner.invoke(args=["users", "create", "CLI@cb.example", "--role", "auditor"])
     assert duplicate.exit_code == 1 and "already exists" in duplicate.output
     bad_role = runner.invoke(args=["users", "create", "z@cb.example", "--role", "issp"])
     assert bad_role.exit_code == 2
