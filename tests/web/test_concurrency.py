@@ -74,7 +74,7 @@ class Browser:
         )
 
     def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data).encode()
+        body = urllib.parse.urlencode(data, doseq=True).encode()
         request = urllib.request.Request(self.base + path, data=body, method="POST")
         try:
             with self.opener.open(request, timeout=60) as response:
