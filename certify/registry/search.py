@@ -24,6 +24,9 @@ from certify.registry.models import RegistryEntry, RegistryTerm
 STATUSES = tuple(s.value for s in CertificateStatus)
 LEVELS = ("certified", "certified_with_distinction")
 MAX_PER_PAGE = 200
+#: How results can be ordered: name (the default, then serial), country, end of validity;
+#: a leading "-" reverses.
+SORTS = ("name", "-name", "country", "-country", "valid_until", "-valid_until")
 DEFAULT_PER_PAGE = 25
 MAX_TERM = 64
 MAX_QUERY_WORDS = 8
@@ -53,6 +56,8 @@ class Filters:
     level: str | None = None
     standard_id: str | None = None
     standard_version: str | None = None
+    #: one of :data:`SORTS` (the registry page's column headers)
+    sort: str = "name"
 
     @property
     def standard(self) -> str | None:
@@ -68,6 +73,7 @@ class Filters:
             "status": self.status or "",
             "level": self.level or "",
             "standard": self.standard or "",
+            "sort": "" if self.sort == "name" else self.sort,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -197,6 +203,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     level = (args.get("level") or "").strip().lower()
     if level and level not in LEVELS:
         raise FilterError("Level must be one of: " + ", ".join(LEVELS) + ".")
+    sort = (args.get("sort") or "name").strip()
+    if sort not in SORTS:
+        raise FilterError("Sort must be one of: " + ", ".join(SORTS) + ".")
     standard = (args.get("standard") or "").strip()
     standard_id = standard_version = None
     if standard:
@@ -212,6 +221,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         level=level or None,
         standard_id=standard_id,
         standard_version=standard_version,
+        sort=sort,
     )
 
 
@@ -368,8 +378,18 @@ def row_dict(row: Row[Any], now: dt.datetime) -> dict[str, Any]:
     return data
 
 
-def _ordered(statement: Select[Any]) -> Select[Any]:
-    return statement.order_by(cert.c.holder_name, cert.c.serial)
+_SORT_COLUMNS = {
+    "name": (cert.c.holder_name, cert.c.serial),
+    "country": (cert.c.holder_country, cert.c.holder_name, cert.c.serial),
+    "valid_until": (cert.c.valid_until, cert.c.holder_name, cert.c.serial),
+}
+
+
+def _ordered(statement: Select[Any], sort: str = "name") -> Select[Any]:
+    columns = _SORT_COLUMNS[sort.lstrip("-")]
+    if sort.startswith("-"):
+        return statement.order_by(*(c.desc() for c in columns))
+    return statement.order_by(*columns)
 
 
 def search(
@@ -387,7 +407,7 @@ def search(
     """
     offset = (page - 1) * per_page
     matches = _text_matches(filters.q, session=session) if filters.q else None
-    if matches is not None and not _filter_conditions(filters, now):
+    if matches is not None and filters.sort == "name" and not _filter_conditions(filters, now):
         # Text only (the common case): count and sort the matches from the terms' covering
         # index, then read the registry rows of one page.
         found = matches.subquery()
@@ -415,7 +435,9 @@ def search(
             select(func.count()).select_from(cert).where(*conditions)
         ).scalar_one()
         rows = session.execute(
-            _ordered(select(*COLUMNS).where(*conditions)).limit(per_page).offset(offset)
+            _ordered(select(*COLUMNS).where(*conditions), filters.sort)
+            .limit(per_page)
+            .offset(offset)
         ).all()
     return Result([row_dict(r, now) for r in rows], total, page, per_page, now)
 
@@ -424,9 +446,27 @@ def search_all(
     session: Session, filters: Filters, *, now: dt.datetime, limit: int
 ) -> Iterable[dict[str, Any]]:
     """Every certificate matching *filters* (at most *limit*), for the CSV export."""
-    statement = _ordered(select(*COLUMNS).where(*_conditions(filters, now))).limit(limit)
+    statement = _ordered(select(*COLUMNS).where(*_conditions(filters, now)), filters.sort)
+    statement = statement.limit(limit)
     for row in session.execute(statement):
         yield row_dict(row, now)
+
+
+def countries_in_registry(session: Session) -> list[str]:
+    """The countries of the holders of at least one certificate (for the country filter)."""
+    return list(session.scalars(select(cert.c.holder_country).distinct()))
+
+
+def standards_in_registry(session: Session) -> list[tuple[str, str]]:
+    """``(standard id, version)`` pairs that certificates name, for the standard filter."""
+    return [
+        (row.standard_id, row.standard_version)
+        for row in session.execute(
+            select(cert.c.standard_id, cert.c.standard_version)
+            .distinct()
+            .order_by(cert.c.standard_id, cert.c.standard_version)
+        )
+    ]
 
 
 def csv_cell(value: Any) -> str:

@@ -69,13 +69,20 @@ def index() -> Any:
             result=result,
             error=error,
             now=now,
-            countries=country_choices(),
+            countries=_countries(),
+            standards=s.standards_in_registry(db_session()),
             statuses=s.STATUSES,
             levels=s.LEVELS,
             args=filters.as_args(),
         ),
         400 if error else 200,
     )
+
+
+def _countries() -> list[tuple[str, str]]:
+    """The countries with at least one certificate, by name (not the ~250 of the world)."""
+    present = set(s.countries_in_registry(db_session()))
+    return [(code, name) for code, name in country_choices() if code in present]
 
 
 @bp.get("/registry/export.csv")

@@ -8,6 +8,7 @@ listing each rule, its help text and the elements at fault.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,17 +81,18 @@ def signed_in_states() -> dict[str, Any]:
     return {}
 
 
-def _page_as(new_page, states: dict[str, Any], role: str | None, path: str) -> Any:
-    """A CSP-bypassing page opened on *path* as *role* (None: anonymous), and its response."""
+def _page_as(new_page, states: dict[str, Any], role: str | None, path: str, **options: Any) -> Any:
+    """A CSP-bypassing page opened on *path* as *role* (None: anonymous), and its response;
+    *options* go to the browser context (a viewport, say)."""
     _skip_without_axe()
     if role is not None and role in states:
-        page = new_page(bypass_csp=True, storage_state=states[role])
+        page = new_page(bypass_csp=True, storage_state=states[role], **options)
         response = page.goto(path)
         if urlsplit(page.url).path != "/login":
             return page, response
         # The saved sign-in no longer holds (a test signed out everywhere): sign in anew.
         del states[role]
-    page = new_page(bypass_csp=True)
+    page = new_page(bypass_csp=True, **options)
     if role is not None:
         login(page, *ROLE_ACCOUNTS[role])
         assert urlsplit(page.url).path != "/login", f"{role} could not sign in"
@@ -176,6 +178,43 @@ def test_page_has_no_serious_accessibility_violations(
         f"{path} as {role or 'anonymous'}: {len(violations)} serious or critical "
         f"accessibility violation(s):\n{describe_violations(violations)}"
     )
+
+
+#: Where the phone test leaves its screenshots (not committed: /artifacts/ is ignored).
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+PHONE, DESKTOP = 390, 1280
+
+
+def _shot_name(role: str | None, path: str) -> str:
+    return f"{role or 'anonymous'}{re.sub(r'[^A-Za-z0-9]+', '_', path)}".rstrip("_") + ".png"
+
+
+@pytest.mark.parametrize(
+    ("role", "path"), PAGES, ids=[f"{role or 'anonymous'}:{path}" for role, path in PAGES]
+)
+def test_page_fits_a_phone_screen(new_page, signed_in_states, live_server, role, path) -> None:
+    """At 390 px nothing makes the page scroll sideways (wide tables scroll inside their own
+    box); screenshots at 390 and 1280 px go to artifacts/screenshots/<width>/."""
+    resolved = _resolve(live_server.app, path)
+    for width in (PHONE, DESKTOP):
+        page, response = _page_as(
+            new_page, signed_in_states, role, resolved, viewport={"width": width, "height": 900}
+        )
+        assert response is not None and response.status == 200, f"{resolved}: {response}"
+        folder = SCREENSHOTS / str(width)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / _shot_name(role, path)), full_page=True)
+        if width == PHONE:
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            offenders = page.evaluate(_WIDE_ELEMENTS, PHONE)
+            assert wide <= PHONE, f"{path} is {wide} px wide at {PHONE} px: {offenders}"
+
+
+# The elements that stick out past the viewport (for the failure message).
+_WIDE_ELEMENTS = """(limit) => Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > limit + 1 && !e.closest('.table-scroll'))
+  .slice(0, 6).map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+    + ' ' + Math.round(e.getBoundingClientRect().right) + 'px')"""
 
 
 def test_the_check_finds_violations(axe_page) -> None:

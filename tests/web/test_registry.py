@@ -374,3 +374,45 @@ def test_status_follows_the_certificate_through_the_trigger(session, certified) 
     )
     result = s.search(session, s.Filters(q="live"), now=dt.datetime.now(dt.UTC))
     assert result.rows[0]["status"].value == "withdrawn"
+
+
+# ------------------------------------------------------------------------- the page people use
+
+
+def test_columns_sort_both_ways(client, certified, session) -> None:
+    from sqlalchemy import update
+
+    from certify.registry.models import RegistryEntry
+
+    a, b = certified("Alpha Annotation"), certified("Beta Bookkeeping")
+    session.execute(
+        update(RegistryEntry).where(RegistryEntry.serial == a.serial).values(holder_country="UG")
+    )
+    session.commit()
+    assert _serials(client, "?sort=name") == [a.serial, b.serial]
+    assert _serials(client, "?sort=-name") == [b.serial, a.serial]
+    assert _serials(client, "?sort=country") == [b.serial, a.serial]  # KE before UG
+    page = client.get("/registry?sort=-name").get_data(as_text=True)
+    assert 'aria-sort="descending"' in page and "sort=name" in page  # the header turns it back
+    assert client.get("/registry?sort=holder").status_code == 400
+    assert client.get("/api/v1/certificates?sort=-valid_until").status_code == 200
+
+
+def test_filters_offer_only_what_the_registry_holds(client, certified) -> None:
+    certified("Kisumu Keyers")  # the fixture's organisations are in Kenya
+    page = client.get("/registry").get_data(as_text=True)
+    assert '<option value="KE">Kenya</option>' in page
+    assert "Antarctica" not in page and '<option value="FR">' not in page
+    assert '<option value="isrps@1.0">ISRPS 1.0</option>' in page
+
+
+def test_organisation_names_link_to_their_certificates(client, certified) -> None:
+    certified("Thika Transcripts")
+    page = client.get("/registry").get_data(as_text=True)
+    assert 'href="/registry?q=Thika+Transcripts"' in page
+
+
+def test_a_page_past_the_end_says_so(client, certified) -> None:
+    certified("Only One Ltd")
+    page = client.get("/registry?page=99").get_data(as_text=True)
+    assert "past the last page" in page and "No certificate matches" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from certify.api.openapi.schemas import STATUSES, VERDICTS, ref
+from certify.registry.search import SORTS
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -107,6 +108,11 @@ FILTERS = [
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": 200},
         "Items per page (default 25, at most 200).",
+    ),
+    _query(
+        "sort",
+        {"type": "string", "enum": list(SORTS)},
+        "Order: name (the default, then serial), country or valid_until; a leading - reverses.",
     ),
 ]
 
