@@ -3,19 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from flask import Flask, current_app
 
+from certify.core import labels
 from certify.core.certificate_status import CertificateStatus
 from certify.core.countries import country_name
 
 
-def format_datetime(value: dt.datetime | None, with_time: bool = True) -> str:
-    """Show a time in UTC with its zone, e.g. ``28 Nov 2026, 04:05 UTC``."""
-    if value is None:
+def format_datetime(value: dt.datetime | dt.date | str | None, with_time: bool = True) -> str:
+    """The one date format of every page: ``4 Dec 2026``, and ``4 Dec 2026, 04:05 UTC`` where
+    the time matters. Takes a datetime (shown in UTC), a date or an ISO 8601 text (a
+    certificate's record keeps its dates as text); anything else is shown as it is."""
+    if value is None or value == "":
         return "—"
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%-d %b %Y, %H:%M UTC") if with_time else value.strftime("%-d %b %Y")
+    if isinstance(value, str):
+        try:
+            parsed: dt.date = (
+                dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                if "T" in value
+                else dt.date.fromisoformat(value)
+            )
+        except ValueError:
+            return value
+        value = parsed
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        if with_time:
+            return value.strftime("%-d %b %Y, %H:%M UTC")
+    return value.strftime("%-d %b %Y")
+
+
+def _number(value: object) -> Fraction | None:
+    """A score, weight or count as an exact number (text such as ``"18.75"`` included)."""
+    if isinstance(value, (int, Fraction, Decimal)):
+        return Fraction(value)
+    try:
+        return Fraction(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def share(part: object, whole: object) -> Fraction:
+    """*part* as a fraction of *whole*, between 0 and 1 (0 when either is missing)."""
+    top, bottom = _number(part), _number(whole)
+    if top is None or not bottom:
+        return Fraction(0)
+    return min(Fraction(1), max(Fraction(0), top / bottom))
+
+
+def bar_class(part: object, whole: object) -> str:
+    """The CSS class giving a bar its length (``w-0`` … ``w-100``, steps of 5): *part* of *whole*,
+    e.g. a section's score out of the section's weight, never out of 100 for every section."""
+    return f"w-{int(share(part, whole) * 20) * 5}"
+
+
+def percent(part: object, whole: object) -> str:
+    """*part* of *whole* as a whole percentage for people, e.g. ``"92%"``."""
+    return f"{round(share(part, whole) * 100)}%"
 
 
 #: Header links for everyone, in order: (endpoint, label).
@@ -23,6 +72,7 @@ NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
     ("registry.index", "Registry"),
     ("translog.log_page", "Transparency log"),
     ("verify.index", "Verify a certificate"),
+    ("standards.index", "Standards"),
 )
 
 #: Header links for signed-in users holding one of the roles, in order: (endpoint, label, roles).
@@ -40,6 +90,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.globals["CertificateStatus"] = CertificateStatus
+    app.jinja_env.globals["bar_class"] = bar_class
+    app.jinja_env.filters["outcome_label"] = labels.outcome
+    app.jinja_env.filters["reason_label"] = labels.reason_category
+    app.jinja_env.filters["status_label"] = labels.status
+    app.jinja_env.filters["standard_label"] = labels.standard
+    app.jinja_env.filters["words"] = labels.words
+    app.jinja_env.globals["percent"] = percent
 
     @app.context_processor
     def registry_globals() -> dict[str, object]:

@@ -244,9 +244,25 @@ def evidence(public_id: str) -> Any:
         "applications/evidence.html",
         application=application,
         form=form,
-        confirm=ConfirmForm(),
         rubric=rubric,
     ), status
+
+
+@bp.get("/applications/<public_id>/evidence/<evidence_id>/remove")
+@roles_required(Role.ISSP)
+def confirm_remove_evidence(public_id: str, evidence_id: str) -> Any:
+    """The confirmation step: removing a file cannot be undone, so it takes a second click."""
+    application = applicant_application(public_id)
+    item = get_evidence_or_404(application, evidence_id)
+    if application.state not in ("draft", "returned_to_applicant"):
+        flash("Files can only be removed while the application is with you.", "error")
+        return redirect(url_for("applications.evidence", public_id=public_id))
+    return render_template(
+        "applications/evidence_remove.html",
+        application=application,
+        item=item,
+        form=ConfirmForm(),
+    )
 
 
 @bp.post("/applications/<public_id>/evidence/<evidence_id>/remove")
@@ -256,10 +272,19 @@ def remove_evidence_view(public_id: str, evidence_id: str) -> Any:
     item = get_evidence_or_404(application, evidence_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    if request.form.get("confirmed") != "yes":
+        # Not from the confirmation page: show it rather than remove at once.
+        return redirect(
+            url_for(
+                "applications.confirm_remove_evidence",
+                public_id=public_id,
+                evidence_id=evidence_id,
+            )
+        )
     with attempt() as done:
         remove_evidence(db_session(), item, me())
     if done:
-        flash("File removed from the application.", "success")
+        flash(f"{item.filename} was removed from the application.", "success")
     return redirect(url_for("applications.evidence", public_id=public_id))
 
 

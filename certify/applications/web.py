@@ -20,12 +20,14 @@ from sqlalchemy import select
 
 from certify.accounts.access import current_user
 from certify.accounts.models import User
+from certify.accounts.people import actor_names
 from certify.applications.access import (
     get_application_or_404,
     is_applicant,
 )
 from certify.applications.models import Application
 from certify.audit.models import AuditEvent
+from certify.core import labels
 from certify.core.rubric.model import Rubric
 from certify.db import db_session
 from certify.evidence.store import EvidenceStore
@@ -94,30 +96,13 @@ def history(application: Application) -> list[dict[str, Any]]:
         )
         .all()
     )
-    ids = {e.actor.split(":", 1)[1] for e in events if e.actor.startswith("user:")}
-    names = (
-        dict(
-            db_session()
-            .execute(select(User.public_id, User.full_name).where(User.public_id.in_(ids)))
-            .all()
-        )
-        if ids
-        else {}
-    )
-    rows = []
-    for e in events:
-        kind, _, ident = e.actor.partition(":")
-        who = (
-            names.get(ident, "a former user")
-            if kind == "user"
-            else ("certify" if kind == "system" else "an administrator (command line)")
-        )
-        rows.append(
-            {
-                "at": e.occurred_at,
-                "action": e.action.removeprefix("application.").replace("_", " "),
-                "who": who,
-                "reason": e.reason,
-            }
-        )
-    return rows
+    names = actor_names(db_session(), (e.actor for e in events))
+    return [
+        {
+            "at": e.occurred_at,
+            "action": labels.event(e.action),
+            "who": names[e.actor],
+            "reason": e.reason,
+        }
+        for e in events
+    ]

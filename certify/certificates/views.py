@@ -31,6 +31,7 @@ from certify import clock, lifecycle
 from certify.access import public
 from certify.accounts.access import actor_of, current_user, roles_required
 from certify.accounts.models import Role, User
+from certify.accounts.people import actor_names
 from certify.certificates import statuslists
 from certify.certificates.forms import ReinstateForm, SuspendForm, WithdrawForm
 from certify.certificates.keys import KeyStoreError, get_keystore
@@ -186,6 +187,7 @@ def _show(certificate: Certificate, forms: dict[str, Form], status: int = 200) -
             snapshot=certificate.snapshot_data,
             status=certificate.current_status,
             now=clock.now(),
+            actors=actor_names(db_session(), (ch.actor for ch in certificate.changes)),
             **forms,
         ),
         status,
@@ -199,6 +201,13 @@ def admin_show(serial: str) -> Any:
     if certificate.serial != serial:
         return redirect(url_for("certificates.admin_show", serial=certificate.serial))
     return _show(certificate, _forms())
+
+
+_DONE = {
+    "suspend": "is suspended: the registry, the status list and the log say so now.",
+    "reinstate": "is valid again.",
+    "withdraw": "is withdrawn for good.",
+}
 
 
 def _act(serial: str, name: str) -> Any:
@@ -227,7 +236,7 @@ def _act(serial: str, name: str) -> Any:
             )
     if not done:
         return _show(get_certificate_or_404(serial), forms, 400)
-    flash(f"Certificate {certificate.serial} is now {certificate.status}.", "success")
+    flash(f"Certificate {certificate.serial} {_DONE[name]}", "success")
     return redirect(url_for("certificates.admin_show", serial=certificate.serial))
 
 

@@ -30,6 +30,8 @@ import enum
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
+from certify.core import labels
+
 
 class CertificateStatus(enum.StrEnum):
     """Stored statuses, and ``expired`` (never stored: it follows from the date)."""
@@ -42,7 +44,7 @@ class CertificateStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return labels.status(self.value)
 
 
 _S = CertificateStatus

@@ -212,16 +212,6 @@ def next_surveillance(due: list[str], now: dt.datetime) -> str | None:
     return min(upcoming) if upcoming else None
 
 
-def score_class(score: str) -> str:
-    """The CSS width class (``w-0`` … ``w-100``, steps of 5) of a 0-100 score."""
-    try:
-        value = float(score)
-    except ValueError:
-        return "w-0"
-    value = min(100.0, max(0.0, value))
-    return f"w-{int(value // 5) * 5}"
-
-
 @bp.get("/registry/<serial>")
 @public_limit("search")
 @public
@@ -242,6 +232,5 @@ def show(serial: str) -> Any:
         changes=sorted(certificate.changes, key=lambda c: (c.changed_at, c.id), reverse=True),
         change_word=change_word,
         next_due=next_surveillance(snapshot.get("surveillanceDue", []), now),
-        score_class=score_class,
         now=now,
     )

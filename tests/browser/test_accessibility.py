@@ -243,3 +243,33 @@ def test_the_check_passes_a_clean_page(axe_page) -> None:
         </main></body></html>"""
     )
     assert axe_violations(axe_page) == []
+
+
+@pytest.mark.parametrize("role", [None, "admin"])
+def test_phones_get_a_compact_menu(new_page, signed_in_states, role) -> None:
+    """At 390 px the header is one row (the brand and a "Menu" button) so content starts near
+    the top; opening the menu shows every link, keyboard included; wide screens show the links."""
+    page, _ = _page_as(
+        new_page, signed_in_states, role, "/registry", viewport={"width": PHONE, "height": 800}
+    )
+    header = page.locator(".site-header").bounding_box()
+    assert header is not None and header["height"] <= 80, header
+    assert page.locator("nav.nav-wide").is_hidden()
+    menu = page.locator("details.nav-compact > summary")
+    assert menu.is_visible()
+    registry = page.locator("details.nav-compact a", has_text="Standards")
+    assert registry.is_hidden()
+    menu.focus()
+    page.keyboard.press("Enter")
+    assert registry.is_visible()
+    (SCREENSHOTS / str(PHONE)).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / str(PHONE) / _shot_name(role, "/menu-open")))
+    if role == "admin":
+        assert page.locator("details.nav-compact button", has_text="Sign out").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE
+
+    wide, _ = _page_as(
+        new_page, signed_in_states, role, "/registry", viewport={"width": DESKTOP, "height": 800}
+    )
+    assert wide.locator("details.nav-compact").is_hidden()
+    assert wide.locator("nav.nav-wide a", has_text="Standards").is_visible()

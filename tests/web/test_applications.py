@@ -208,7 +208,8 @@ def test_the_whole_review_and_assignment_path(
     ).all()
     assert actions[-1] == "application.start_audit"
     history = client.get(f"/applications/{public_id}").get_data(as_text=True)
-    assert "return to applicant" in history and "Add the Mombasa site." in history
+    assert "Returned to the applicant" in history and "Add the Mombasa site." in history
+    assert "return_to_applicant" not in history and "user:" not in history
 
 
 def _accepted_case(app, client, applicant, create_user, session, rubric):

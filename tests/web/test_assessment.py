@@ -353,3 +353,12 @@ def test_a_bad_version_in_the_section_form_is_a_400_not_a_500(app, case, session
     response = c.post(_section_url(case, section.id), data=data)
     assert response.status_code == 400
     assert assessment_ops.audit_answers(session, case["application"]) == {}
+
+
+def test_the_score_panel_names_each_section(app, case) -> None:
+    """The score panel's rows are headed by the sections' titles (they were blank)."""
+    c = _client(app, case["auditor"])
+    body = c.get(f"/applications/{case['application'].public_id}/assessment").get_data(as_text=True)
+    panel = body[body.index('class="section-scores"') :]
+    for section in case["rubric"].sections:
+        assert f'<th scope="row">{section.title}</th>' in panel

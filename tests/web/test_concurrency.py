@@ -263,8 +263,16 @@ def test_a_withdrawal_racing_a_suspension_stays_withdrawn(live) -> None:
     for _ in range(ROUNDS):
         serial, admin = _certificate(live)
         one, two = live.browser(admin), live.browser(admin)
-        withdraw = {"withdraw-category": "fraud", "withdraw-reason": "Forged payroll"}
-        suspend = {"suspend-category": "major_nonconformity", "suspend-reason": "Wages late"}
+        withdraw = {
+            "withdraw-category": "fraud",
+            "withdraw-reason": "Forged payroll",
+            "withdraw-confirm": "y",
+        }
+        suspend = {
+            "suspend-category": "major_nonconformity",
+            "suspend-reason": "Wages late",
+            "suspend-confirm": "y",
+        }
         results = at_once(
             (one, f"/admin/certificates/{serial}/withdraw", withdraw),
             (two, f"/admin/certificates/{serial}/suspend", suspend),
@@ -292,7 +300,11 @@ def test_two_suspensions_at_once_suspend_once(live) -> None:
     for _ in range(ROUNDS):
         serial, admin = _certificate(live)
         one, two = live.browser(admin), live.browser(admin)
-        suspend = {"suspend-category": "major_nonconformity", "suspend-reason": "Wages late"}
+        suspend = {
+            "suspend-category": "major_nonconformity",
+            "suspend-reason": "Wages late",
+            "suspend-confirm": "y",
+        }
         path = f"/admin/certificates/{serial}/suspend"
         results = at_once((one, path, suspend), (two, path, suspend))
         assert sorted(status for status, _ in results) == [302, 400], results

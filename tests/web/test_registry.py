@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, update
@@ -288,7 +290,7 @@ def test_certificate_page_status_history_shows_category_not_reason(
         session.commit()
     html = client.get(f"/registry/{certificate.serial}").get_data(as_text=True)
     assert 'badge badge-warn">Suspended' in html
-    assert "fraud" in html
+    assert "<td>Fraud</td>" in html
     assert "Jane Doe" not in html
 
 
@@ -416,3 +418,24 @@ def test_a_page_past_the_end_says_so(client, certified) -> None:
     certified("Only One Ltd")
     page = client.get("/registry?page=99").get_data(as_text=True)
     assert "past the last page" in page and "No certificate matches" not in page
+
+
+def test_section_bars_are_scaled_to_each_sections_weight(client, certified) -> None:
+    """A section's bar is its score out of its own weight (a full section is a full bar, as on
+    the PDF), with the percentage printed; never out of 100 points for every section."""
+    certificate = certified("Nairobi DataWorks")
+    html = client.get(f"/registry/{certificate.serial}").get_data(as_text=True)
+    rows = re.findall(
+        r'<th scope="row">([^<]+)</th><td>[^<]+</td><td>[^<]+ <span class="muted">\((\d+)%\)'
+        r'</span></td>\s*<td><span class="bar" aria-hidden="true"><span class="w-(\d+)">',
+        html,
+    )
+    sections = certificate.snapshot_data["sectionScores"]
+    assert len(rows) == len(sections)
+    for (title, shown_percent, width), section in zip(rows, sections, strict=True):
+        exact = Decimal(section["score"]) / Decimal(section["weight"]) * 100
+        assert title == section["title"]
+        assert int(shown_percent) == round(exact)
+        assert int(width) == int(exact // 5) * 5
+    # Weights are 10-25 points: bars out of 100 would all be a quarter full at best.
+    assert max(int(width) for *_, width in rows) > 25

@@ -254,7 +254,11 @@ def test_admin_pages_list_show_and_suspend(app, client, session, login_as, make_
     assert typed.status_code == 302
     response = client.post(
         f"/admin/certificates/{certificate.serial}/suspend",
-        data={"suspend-category": "fraud", "suspend-reason": "Investigating"},
+        data={
+            "suspend-category": "fraud",
+            "suspend-reason": "Investigating",
+            "suspend-confirm": "y",
+        },
     )
     assert response.status_code == 302
     assert bits(client, certificate)["suspension"] is True
@@ -276,7 +280,11 @@ def test_admin_pages_list_show_and_suspend(app, client, session, login_as, make_
     assert refused.status_code == 400 and b"only a suspended" in refused.data
     response = client.post(
         f"/admin/certificates/{certificate.serial}/withdraw",
-        data={"withdraw-category": "fraud", "withdraw-reason": "Confirmed"},
+        data={
+            "withdraw-category": "fraud",
+            "withdraw-reason": "Confirmed",
+            "withdraw-confirm": "y",
+        },
     )
     assert response.status_code == 302
     assert bits(client, certificate) == {"revocation": True, "suspension": False}

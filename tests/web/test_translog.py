@@ -302,7 +302,7 @@ def test_suspending_adds_exactly_one_entry_seen_in_the_page_and_the_history(
     assert entry["reason_category"] == "major_nonconformity"
     assert "Audit found X" not in row.entry.decode()
     page = client.get("/log").text
-    assert certificate.serial in page and "suspended" in page
+    assert certificate.serial in page and "Suspended" in page
     today = clock.now().date().isoformat()
     body = client.get(f"/api/v1/certificates/{certificate.serial}/status?at={today}").json
     assert body["status"] == "suspended" and body["serial"] == certificate.serial

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4
 
+from certify.core.labels import OUTCOMES
 from certify.core.pdf.certificate.fonts import Fonts, missing_glyphs
 
 LEVEL_WORDS: Mapping[str, str] = {
-    "certified": "Certified",
-    "certified_with_distinction": "Certified with distinction",
+    level: OUTCOMES[level] for level in ("certified", "certified_with_distinction")
 }
 
 
