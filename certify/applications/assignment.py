@@ -8,10 +8,12 @@ for that assignment, that they have no conflict (a declared conflict sends the c
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from certify import clock
 from certify.accounts.models import Role, User
 from certify.applications.models import (
     Application,
@@ -27,32 +29,45 @@ from certify.operations import OperationError
 CONFLICT_LOOKBACK_YEARS = 2
 
 
-def register_conflicts(
-    session: Session, user: User, application: Application, today: dt.date
-) -> list[ConflictRegisterEntry]:
-    """Register entries of *user* that conflict with *application*'s organisation: the same
-    organisation (linked, or by name) with a link that has not ended or ended within two years."""
+def _conflicting_entries(application: Application, today: dt.date) -> Select[Any]:
+    """Register entries that conflict with *application*'s organisation: the same organisation
+    (linked, or by name) with a link that has not ended or ended within two years."""
     org = application.organisation
     cutoff = (
         today.replace(year=today.year - CONFLICT_LOOKBACK_YEARS)
         if not (today.month == 2 and today.day == 29)
         else today.replace(year=today.year - CONFLICT_LOOKBACK_YEARS, day=28)
     )
-    return list(
-        session.scalars(
-            select(ConflictRegisterEntry).where(
-                ConflictRegisterEntry.user_id == user.id,
-                or_(
-                    ConflictRegisterEntry.organisation_id == org.id,
-                    func.lower(ConflictRegisterEntry.organisation_name) == org.legal_name.lower(),
-                ),
-                or_(
-                    ConflictRegisterEntry.ended_on.is_(None),
-                    ConflictRegisterEntry.ended_on >= cutoff,
-                ),
-            )
-        )
+    return select(ConflictRegisterEntry).where(
+        or_(
+            ConflictRegisterEntry.organisation_id == org.id,
+            func.lower(ConflictRegisterEntry.organisation_name) == org.legal_name.lower(),
+        ),
+        or_(
+            ConflictRegisterEntry.ended_on.is_(None),
+            ConflictRegisterEntry.ended_on >= cutoff,
+        ),
     )
+
+
+def register_conflicts(
+    session: Session, user: User, application: Application, today: dt.date
+) -> list[ConflictRegisterEntry]:
+    """Register entries of *user* that conflict with *application*'s organisation."""
+    statement = _conflicting_entries(application, today)
+    return list(session.scalars(statement.where(ConflictRegisterEntry.user_id == user.id)))
+
+
+def conflicts_on_record(
+    session: Session, application: Application, today: dt.date
+) -> dict[int, list[ConflictRegisterEntry]]:
+    """Everyone's register entries that conflict with *application*'s organisation, by user
+    id (declarations made on earlier cases included: they go into the register)."""
+    found: dict[int, list[ConflictRegisterEntry]] = {}
+    statement = _conflicting_entries(application, today).order_by(ConflictRegisterEntry.id)
+    for entry in session.scalars(statement):
+        found.setdefault(entry.user_id, []).append(entry)
+    return found
 
 
 def assign_case(
@@ -159,6 +174,21 @@ def declare_conflict(
         after={"role": role, "has_conflict": has_conflict, "round": application.assignment_round},
     )
     if has_conflict:
+        # The declaration goes into the person's register for this organisation, so that no
+        # later assignment to its cases forgets it.
+        org = application.organisation
+        add_register_entry(
+            session,
+            user,
+            organisation_name=org.legal_name,
+            organisation_id=org.id,
+            relationship=(
+                f"Declared a conflict of interest when assigned as {role} "
+                f"(application {application.public_id}): {statement.strip()}"
+            ),
+            started_on=clock.now().date(),
+            ended_on=None,
+        )
         if role == "auditor":
             application.auditor_id = None
         else:

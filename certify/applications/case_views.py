@@ -25,6 +25,7 @@ from certify.applications.assignment import (
     add_register_entry,
     assign_case,
     assignee_role,
+    conflicts_on_record,
     declare_conflict,
 )
 from certify.applications.forms import (
@@ -100,11 +101,20 @@ def assign(public_id: str) -> Any:
     application = get_application_or_404(public_id)
     form = AssignForm()
     auditors, reviewers = _staff_with(Role.AUDITOR), _staff_with(Role.REVIEWER)
-    form.auditor.choices = [("", "Choose an auditor")] + [
-        (u.public_id, u.full_name) for u in auditors
-    ]
-    form.reviewer.choices = [("", "Choose a reviewer")] + [
-        (u.public_id, u.full_name) for u in reviewers
+    on_record = conflicts_on_record(db_session(), application, clock.now().date())
+
+    def choice(user: User) -> tuple[str, str]:
+        flag = " (conflict on record: cannot be chosen)" if user.id in on_record else ""
+        return user.public_id, user.full_name + flag
+
+    form.auditor.choices = [("", "Choose an auditor")] + [choice(u) for u in auditors]
+    form.reviewer.choices = [("", "Choose a reviewer")] + [choice(u) for u in reviewers]
+    staff = {u.id: u for u in auditors + reviewers}
+    conflicts = [
+        (staff[user_id], entry)
+        for user_id, entries in on_record.items()
+        if user_id in staff
+        for entry in entries
     ]
     if form.validate_on_submit():
         people = {u.public_id: u for u in auditors + reviewers}
@@ -121,7 +131,9 @@ def assign(public_id: str) -> Any:
             )
             return redirect(url_for("applications.show", public_id=public_id))
     status = 400 if request.method == "POST" else 200
-    return render_template("applications/assign.html", application=application, form=form), status
+    return render_template(
+        "applications/assign.html", application=application, form=form, conflicts=conflicts
+    ), status
 
 
 # -- assignees ----------------------------------------------------------------------------------

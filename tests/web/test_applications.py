@@ -275,6 +275,23 @@ def test_a_declared_conflict_sends_the_case_back(
     assert application.state == "accepted" and application.auditor_id is None
     assert c.get(f"/applications/{public_id}").status_code == 404
 
+    # The declaration is in the auditor's register for that organisation...
+    register = c.get("/conflicts").get_data(as_text=True)
+    assert "My sister works there" in register and "Kibera Keystrokes" in register
+    # ...the assignment page names it and marks the person...
+    page = admin.get(f"/applications/{public_id}/assign").get_data(as_text=True)
+    assert "Conflicts on record with Kibera Keystrokes" in page and "My sister works there" in page
+    assert f"{auditor.full_name} (conflict on record: cannot be chosen)" in page
+    # ...and the same person cannot be assigned to the case again.
+    again = admin.post(
+        f"/applications/{public_id}/assign",
+        data={"auditor": auditor.public_id, "reviewer": reviewer.public_id},
+    )
+    assert again.status_code == 400
+    assert "My sister works there" in again.get_data(as_text=True)
+    session.refresh(application)
+    assert application.state == "accepted" and application.auditor_id is None
+
 
 def test_other_organisations_see_nothing(
     app, client, applicant, create_user, session, rubric
