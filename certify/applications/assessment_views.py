@@ -305,7 +305,8 @@ def review(public_id: str) -> Any:
                 }[form.outcome.data],
                 "success",
             )
-            return redirect(url_for("accounts.dashboard"))
+            # Back to the case, which shows the decision and the certificate just issued.
+            return redirect(url_for("applications.show", public_id=public_id))
     audit = audit_answers(session, application)
     result = current_score(session, application, rubric)
     return render_template(

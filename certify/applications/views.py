@@ -57,6 +57,7 @@ from certify.applications.web import (
     rubric_of,
     section_progress,
 )
+from certify.certificates.queries import certificates_of_application
 from certify.core.workflow import AppState
 from certify.db import db_session
 from certify.transaction import attempt
@@ -121,6 +122,7 @@ def show(public_id: str) -> Any:
         answers=application.answer_map(),
         AppState=AppState,
         role_in_case=assignee_role(application, user),
+        certificates=certificates_of_application(db_session(), application.id),
     )
 
 

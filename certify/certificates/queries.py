@@ -41,6 +41,17 @@ def change_word(previous: str | None, new: str) -> str:
     return CHANGE_WORDS.get(new, new)
 
 
+def certificates_of_application(session: Session, application_id: int) -> list[Certificate]:
+    """The certificates issued on an application's decision, newest first."""
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.application_id == application_id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
 def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
     """The certificate with exactly this (canonical) serial, or None."""
     return session.scalar(select(Certificate).where(Certificate.serial == serial))

@@ -20,6 +20,7 @@ from certify.applications.operations import (
     start_application,
     submit_application,
 )
+from certify.certificates.models import Certificate
 from certify.core.rubric.samples import sample_answers
 from certify.standards.operations import get_rubric
 from tests.web.conftest import login
@@ -210,6 +211,14 @@ def test_reviewer_certifies(app, case, session) -> None:
     application = session.get(Application, case["application"].id)
     session.refresh(application)
     assert application.state == "decided" and application.decision == "certified"
+    # The reviewer lands on the case, which names the certificate just issued (not a dashboard
+    # saying "no cases are assigned to you").
+    assert response.headers["Location"].endswith(f"/applications/{application.public_id}")
+    page = reviewer.get(response.headers["Location"]).get_data(as_text=True)
+    certificate = session.scalars(
+        select(Certificate).where(Certificate.application_id == application.id)
+    ).one()
+    assert "Certificate issued" in page and f"/registry/{certificate.serial}" in page
 
 
 def test_reviewer_cannot_certify_a_not_certified_outcome(app, case, session) -> None:
