@@ -18,16 +18,16 @@ from certify.db import db_session
 from certify.followup import queries
 from certify.followup.views import bp
 
-STATUS_FILTERS = ("open", "all", *(s.value for s in NcState))
+STATUS_FILTERS = ("not_closed", "all", *(s.value for s in NcState))
 GRADES = ("critical", "major", "minor")
 
 
 def _filters() -> queries.Filters:
     """The list's filters from the query string; unknown values fall back to the defaults."""
-    status = request.args.get("status", "open")
+    status = request.args.get("status", "not_closed")
     grade = request.args.get("grade", "")
     return queries.Filters(
-        status=status if status in STATUS_FILTERS else "open",
+        status=status if status in STATUS_FILTERS else "not_closed",
         grade=grade if grade in GRADES else "",
         organisation=request.args.get("organisation", "").strip()[:200],
         overdue=request.args.get("overdue") == "1",
@@ -64,11 +64,7 @@ def dashboard_context(_app: Any, user: User) -> dict[str, Any]:
         context["nc_asks"] = queries.holder_asks(session, user.organisation_id, today)
         context["suspensions"] = queries.holder_suspensions(session, user.organisation_id)
     if user.has_role(Role.ADMIN):
-        every_open = queries.registry_nonconformities(session, queries.Filters(), today)
-        context["nc_counts"] = {
-            "open": len(every_open),
-            "overdue": sum(1 for nc, _a in every_open if nc.due_on < today),
-        }
+        context["nc_counts"] = queries.open_counts(session, today)
         context["nc_proposals"] = queries.suspension_proposals(session)
         context["nc_ready"] = queries.ready_for_reinstatement(session)
     if user.has_role(Role.AUDITOR):

@@ -161,10 +161,21 @@ def ready_for_reinstatement(session: Session) -> list[Suspension]:
 class Filters:
     """The admin list's filters (already checked against the known values)."""
 
-    status: str = "open"  # "open" (not closed), "all", or a stored state
+    status: str = "not_closed"  # "not_closed", "all", or a stored state
     grade: str = ""
     organisation: str = ""
     overdue: bool = False
+
+
+def open_counts(session: Session, today: dt.date) -> dict[str, int]:
+    """How many non-conformities across the registry are not closed, and how many of those
+    are past their due date."""
+    open_ = NonConformity.status != CLOSED
+    count = select(func.count()).select_from(NonConformity)
+    return {
+        "open": session.scalar(count.where(open_)) or 0,
+        "overdue": session.scalar(count.where(open_, NonConformity.due_on < today)) or 0,
+    }
 
 
 def registry_nonconformities(
@@ -172,7 +183,7 @@ def registry_nonconformities(
 ) -> list[tuple[NonConformity, Application]]:
     """Non-conformities across the registry, earliest due first, as the filters say."""
     query = select(NonConformity, Application).join(Application).join(Organisation)
-    if filters.status == "open":
+    if filters.status == "not_closed":
         query = query.where(NonConformity.status != CLOSED)
     elif filters.status != "all":
         query = query.where(NonConformity.status == filters.status)

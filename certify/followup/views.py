@@ -95,43 +95,42 @@ def _back(application: Application, nc: NonConformity) -> Any:
 @bp.get("/applications/<public_id>/report")
 @roles_required(*ANYONE_ON_A_CASE)
 def report(public_id: str) -> Any:
-    application = decided_case(public_id)
+    return _report_page(decided_case(public_id))
+
+
+def _nc_form(application: Application) -> NonConformityForm:
+    form = NonConformityForm(prefix="nc")
+    form.criterion.choices = [("", "Choose the criterion")] + [
+        (c.id, f"{c.id} {c.title}") for c in rubric_of(application).criteria
+    ]
+    return form
+
+
+def _auditor_form() -> FollowupAuditorForm:
+    form = FollowupAuditorForm()
+    form.auditor.choices = [("", "Choose an auditor")] + [
+        (u.public_id, u.full_name) for u in _auditors()
+    ]
+    return form
+
+
+def _report_page(application: Application, status: int = 200, **forms: Any) -> Any:
     session = db_session()
     try:
         data = build_report(session, application, rubric_of(application))
     except ReportUnavailable:
         abort(404)
-    user = me()
-    nc_form = NonConformityForm(prefix="nc")
-    nc_form.criterion.choices = [("", "Choose the criterion")] + [
-        (c.id, f"{c.id} {c.title}") for c in rubric_of(application).criteria
-    ]
-    auditor_form = FollowupAuditorForm()
-    auditor_form.auditor.choices = [("", "Choose an auditor")] + [
-        (u.public_id, u.full_name) for u in _auditors()
-    ]
     certificate = certificate_for(session, application)
     return render_template(
         "followup/report.html",
         application=application,
         report=data,
-        nonconformities={nc.public_id: nc for nc in application_ncs(application)},
-        parties=parties(user, application),
+        parties=parties(me(), application),
         followed_up=certificate is not None and certificate.status in FOLLOWED_UP,
-        nc_form=nc_form,
-        auditor_form=auditor_form,
+        nc_form=forms.get("nc_form") or _nc_form(application),
+        auditor_form=forms.get("auditor_form") or _auditor_form(),
         Party=Party,
-    )
-
-
-def application_ncs(application: Application) -> list[NonConformity]:
-    return list(
-        db_session().scalars(
-            select(NonConformity)
-            .where(NonConformity.application_id == application.id)
-            .order_by(NonConformity.id)
-        )
-    )
+    ), status
 
 
 def _auditors() -> list[User]:
@@ -316,43 +315,31 @@ def raise_nonconformity(public_id: str) -> Any:
     application = decided_case(public_id)
     if Party.AUDITOR not in parties(me(), application):
         abort(403)
-    rubric = rubric_of(application)
-    form = NonConformityForm(prefix="nc")
-    form.criterion.choices = [("", "Choose the criterion")] + [
-        (c.id, c.id) for c in rubric.criteria
-    ]
-    if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(str(message), "error")
-        return redirect(url_for("followup.report", public_id=public_id) + "#record")
-    with attempt() as done:
-        nc = deadlines.raise_after_decision(
-            db_session(), application, me(), rubric,
-            grade=form.grade.data or "", criterion_id=form.criterion.data or "",
-            description=form.description.data or "",
-            corrective_action=form.corrective_action.data or "", due_on=form.due_on.data,
-        )  # fmt: skip
-    if not done:
-        return redirect(url_for("followup.report", public_id=public_id) + "#record")
-    flash("Non-conformity recorded; the organisation is told.", "success")
-    return _back(application, nc)
+    form = _nc_form(application)
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            nc = deadlines.raise_after_decision(
+                db_session(), application, me(), rubric_of(application),
+                grade=form.grade.data or "", criterion_id=form.criterion.data or "",
+                description=form.description.data or "",
+                corrective_action=form.corrective_action.data or "", due_on=form.due_on.data,
+            )  # fmt: skip
+        if done:
+            flash("Non-conformity recorded; the organisation is told.", "success")
+            return _back(application, nc)
+    return _report_page(application, 400, nc_form=form)
 
 
 @bp.post("/applications/<public_id>/followup/auditor")
 @roles_required(Role.ADMIN)
 def name_auditor(public_id: str) -> Any:
     application = decided_case(public_id)
-    form = FollowupAuditorForm()
-    auditors = {u.public_id: u for u in _auditors()}
-    form.auditor.choices = [(k, u.full_name) for k, u in auditors.items()]
+    form = _auditor_form()
     if form.validate_on_submit():
+        auditor = next(u for u in _auditors() if u.public_id == form.auditor.data)
         with attempt(form) as done:
-            deadlines.name_followup_auditor(
-                db_session(), application, me(), auditors[form.auditor.data]
-            )
+            deadlines.name_followup_auditor(db_session(), application, me(), auditor)
         if done:
-            flash("Auditor named for the follow-up; they are told.", "success")
-    else:
-        flash("Choose an auditor from the list.", "error")
-    return redirect(url_for("followup.report", public_id=public_id))
+            flash(f"{auditor.full_name} now follows the non-conformities up.", "success")
+            return redirect(url_for("followup.report", public_id=public_id))
+    return _report_page(application, 400, auditor_form=form)

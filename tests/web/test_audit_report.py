@@ -151,6 +151,7 @@ def test_the_lagos_demo_case_shows_its_report_to_its_member_after_the_decision(
         .where(Organisation.legal_name == "Lagos Data Collective")
     )
     assert lagos.state == "in_audit"
+    _the_demo_shows_the_followup(session)
     auditor, reviewer, member = app.test_client(), app.test_client(), app.test_client()
     assert login(auditor, "auditor1@demo.certify.test", "demo-auditor-2026").status_code == 302
     assert login(reviewer, "reviewer1@demo.certify.test", "demo-reviewer-2026").status_code == 302
@@ -195,3 +196,28 @@ def test_findings_and_auditor_only_notes_are_saved_apart_from_the_form(app, sess
     assert (row.notes, row.private_notes) == ("Seen the policy.", "Owner seemed unsure.")
     form = auditor.get(f"/applications/{case['id']}/assessment/{section.id}")
     assert "Auditor-only notes (never shown to the ISSP)" in form.get_data(as_text=True)
+
+
+def _the_demo_shows_the_followup(session) -> None:
+    """RuralShore's major non-conformity has a plan waiting for the auditor; Himal Digital's
+    suspension rests on its overdue major non-conformity."""
+    from certify.applications.models import NonConformity
+    from certify.certificates.models import Certificate, CertificateStatusChange
+
+    def ncs(organisation: str) -> list[NonConformity]:
+        return list(
+            session.scalars(
+                select(NonConformity)
+                .join(Application)
+                .join(Organisation)
+                .where(Organisation.legal_name == organisation, NonConformity.grade == "major")
+            )
+        )
+
+    (ruralshore,) = ncs("RuralShore Services")
+    assert ruralshore.status == "plan_submitted"
+    (himal,) = ncs("Himal Digital")
+    suspension = session.get(CertificateStatusChange, himal.suspension_id)
+    certificate = session.get(Certificate, suspension.certificate_id)
+    assert (himal.status, certificate.status) == ("escalated", "suspended")
+    assert suspension.reason_category == "major_nonconformity"

@@ -306,3 +306,76 @@ def test_the_admin_list_filters_and_shrugs_off_bad_filters(app, session, certifi
     assert "No non-conformity matches" in minor_only
     for query in ("status=nope", "grade=%00", "overdue=yes&organisation=%25_", "status=closed"):
         assert admin.get(f"/admin/nonconformities?{query}").status_code in (200, 400), query
+
+
+def test_the_admin_confirms_a_proposed_suspension_with_one_click(
+    app, session, clock, certified, major_nc
+) -> None:
+    from certify.followup import deadlines
+    from certify.jobs.duties import SCHEDULER
+
+    clock.advance(dt.timedelta(days=91))
+    with app.app_context():
+        nc = session.get(NonConformity, major_nc.id)
+        assert deadlines.mark_overdue(session, nc, SCHEDULER, clock.now(), "propose") == (
+            "suspension proposed"
+        )
+        session.commit()
+    admin = client_for(app, certified["admin"])
+    listing = admin.get("/admin/nonconformities").get_data(as_text=True)
+    assert "Suspensions to confirm" in listing and "Major on FW-7" in listing
+    confirmed = admin.post(nc_url(major_nc, "/suspend"), data={"next": "list"})
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/admin/nonconformities")
+    session.expire_all()
+    certificate = session.get(Certificate, certified["certificate"].id)
+    (suspension,) = _suspensions(session, certificate)
+    assert certificate.status == "suspended"
+    assert suspension.actor == f"user:{certified['admin'].public_id}"
+    assert suspension.reason_category == "major_nonconformity"
+    assert state_of(session, major_nc) == ("escalated", "open")
+    again = admin.post(nc_url(major_nc, "/suspend"))  # a double click changes nothing more
+    assert again.status_code == 302
+    assert len(_suspensions(session, certificate)) == 1
+    assert "No suspension waits" in admin.get("/admin/nonconformities").get_data(as_text=True)
+
+
+def test_a_suspension_is_not_confirmed_before_the_due_date(app, session, certified, major_nc):
+    admin = client_for(app, certified["admin"])
+    admin.post(nc_url(major_nc, "/suspend"))
+    session.expire_all()
+    assert session.get(Certificate, certified["certificate"].id).status == "active"
+    assert state_of(session, major_nc) == ("open", None)
+
+
+def test_the_admin_names_another_auditor_for_the_followup(app, session, certified, major_nc):
+    from tests.web.followup_fixtures import another
+
+    admin = client_for(app, certified["admin"])
+    url = f"/applications/{certified['application'].public_id}/followup/auditor"
+    reviewer = admin.post(url, data={"auditor": certified["reviewer"].public_id})
+    assert reviewer.status_code == 400  # not an auditor: not even a choice
+    newcomer = another(app, session, "auditor")
+    assert admin.post(url, data={"auditor": newcomer.public_id}).status_code == 302
+    assert _told(session, "nonconformity.auditor_named", newcomer) == 1
+    client_for(app, certified["issp"]).post(nc_url(major_nc, "/plan"), data=_plan(major_nc.due_on))
+    assert _told(session, "nonconformity.plan_submitted", newcomer) == 1
+    former = client_for(app, certified["auditor"])
+    refused = former.post(nc_url(major_nc, "/plan/review"), data={"review-decision": "accept"})
+    assert refused.status_code in (403, 404)
+    named = client_for(app, newcomer)
+    assert "Waiting for your verification" in named.get("/dashboard").get_data(as_text=True)
+    accepted = named.post(nc_url(major_nc, "/plan/review"), data={"review-decision": "accept"})
+    assert accepted.status_code == 302
+    assert state_of(session, major_nc) == ("plan_accepted", None)
+
+
+def test_recording_a_nonconformity_needs_its_parts(app, session, certified) -> None:
+    auditor = client_for(app, certified["auditor"])
+    response = auditor.post(
+        f"/applications/{certified['application'].public_id}/followup/nonconformities",
+        data={"nc-grade": "major", "nc-criterion": "FW-7", "nc-corrective_action": "Fix"},
+    )
+    assert response.status_code == 400
+    assert "Describe the non-conformity." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(NonConformity)) == 0
