@@ -31,6 +31,7 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("applications.queue", "Applications", frozenset({"admin"})),
     ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
+    ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
 )
 

@@ -69,16 +69,28 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape("" if text is None else str(text)).replace("\n", "<br/>"), style)
 
 
-def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float], st: dict[str, Any]) -> Table:
+def _table(
+    rows: Sequence[Sequence[Any]],
+    widths: Sequence[float],
+    st: dict[str, Any],
+    *,
+    header: bool = True,
+) -> Table:
+    """A grid of paragraphs; with *header*, the first row is a shaded heading repeated on each
+    page, else the first column is (a list of facts)."""
     cells = [
-        [_p(value, st["head"] if i == 0 else st["cell"]) for value in row]
+        [
+            _p(value, st["head"] if (i == 0 if header else j == 0) else st["cell"])
+            for j, value in enumerate(row)
+        ]
         for i, row in enumerate(rows)
     ]
-    table = Table(cells, colWidths=list(widths), repeatRows=1)
+    table = Table(cells, colWidths=list(widths), repeatRows=1 if header else 0)
+    shaded = ((0, 0), (-1, 0)) if header else ((0, 0), (0, -1))  # the first row, or column
     table.setStyle(
         TableStyle(
             [
-                ("BACKGROUND", (0, 0), (-1, 0), PALE),
+                ("BACKGROUND", *shaded, PALE),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#b8c2cc")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
@@ -105,7 +117,7 @@ def _facts(report: Mapping[str, Any], st: dict[str, Any]) -> list[Any]:
             f"{certificate['serial']} ({certificate['status']})" if certificate else "none issued",
         ),
     ]
-    return [_table([("", ""), *facts], (45 * mm, A4[0] - 2 * MARGIN - 45 * mm), st)]
+    return [_table(facts, (45 * mm, A4[0] - 2 * MARGIN - 45 * mm), st, header=False)]
 
 
 def _reasons(report: Mapping[str, Any], st: dict[str, Any]) -> list[Any]:
@@ -156,7 +168,7 @@ def _nonconformities(report: Mapping[str, Any], st: dict[str, Any]) -> list[Any]
         rows.append(
             (nc["grade"], nc["criterion"], nc["finding"], nc["required_action"], due, nc["status"])
         )
-    fractions = (0.09, 0.10, 0.29, 0.26, 0.12, 0.14)
+    fractions = (0.08, 0.12, 0.28, 0.25, 0.12, 0.15)
     return [*out, _table(rows, [width * f for f in fractions], st)]
 
 
@@ -194,8 +206,8 @@ def render_audit_report(
         _p(f"{NOTICE} Verify certificates at {verify_url}.", st["notice"]),
         *_facts(report, st),
         *_reasons(report, st),
-        *_sections(report, st),
         *_nonconformities(report, st),
+        *_sections(report, st),
         Spacer(1, 8),
         _p(f"Generated {report['generated_at']} by {registry_name}.", st["small"]),
     ]
