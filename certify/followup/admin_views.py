@@ -57,7 +57,8 @@ def admin_index() -> Any:
 def dashboard_context(_app: Any, user: User) -> dict[str, Any]:
     """ISSP members: ``nc_asks`` (open non-conformities and the next step) and
     ``suspensions`` (why, until when, what rests on them). Admins: ``nc_counts``, the
-    proposals and the certificates ready to reinstate. Auditors: ``nc_waiting``."""
+    proposals and the certificates ready to reinstate. Auditors: ``nc_waiting`` and
+    ``nc_cases`` (the certified cases they follow up)."""
     session, today = db_session(), clock.today()
     context: dict[str, Any] = {}
     if user.has_role(Role.ISSP) and user.organisation_id is not None:
@@ -69,4 +70,5 @@ def dashboard_context(_app: Any, user: User) -> dict[str, Any]:
         context["nc_ready"] = queries.ready_for_reinstatement(session)
     if user.has_role(Role.AUDITOR):
         context["nc_waiting"] = queries.waiting_for_auditor(session, user)
+        context["nc_cases"] = queries.followed_up_cases(session, user)
     return context

@@ -124,6 +124,30 @@ def waiting_for_auditor(session: Session, user: User) -> list[NonConformity]:
     )
 
 
+def followed_up_cases(session: Session, user: User) -> list[Application]:
+    """The certified cases whose non-conformities *user* follows up (as their auditor, or
+    named by the admin), with an active or suspended certificate: where they record what a
+    visit or a complaint finds."""
+    certified = select(Certificate.application_id).where(Certificate.status.in_(FOLLOWED_UP))
+    return list(
+        session.scalars(
+            select(Application)
+            .where(
+                Application.state == AppState.DECIDED.value,
+                Application.id.in_(certified),
+                or_(
+                    Application.followup_auditor_id == user.id,
+                    and_(
+                        Application.followup_auditor_id.is_(None),
+                        Application.auditor_id == user.id,
+                    ),
+                ),
+            )
+            .order_by(Application.decided_at.desc())
+        )
+    )
+
+
 def suspension_proposals(session: Session) -> list[NonConformity]:
     """Overdue non-conformities whose suspension the scheduler proposed, not yet decided."""
     return list(

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO, cast
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from certify.accounts.access import current_user, roles_required
@@ -17,9 +27,11 @@ from certify.applications.access import get_application_or_404, is_applicant, is
 from certify.applications.forms import ConfirmForm, NonConformityForm
 from certify.applications.models import Application, NonConformity
 from certify.applications.web import evidence_store, rubric_of
+from certify.certificates.keys import KeyStoreError
 from certify.core.nonconformity import NcAction, Position, allowed_actions
 from certify.core.workflow import AppState, Party
 from certify.db import db_session
+from certify.errors import render_error
 from certify.followup import deadlines, loop
 from certify.followup.forms import (
     EvidenceForm,
@@ -36,6 +48,15 @@ from certify.transaction import attempt
 
 bp = Blueprint("followup", __name__)
 ANYONE_ON_A_CASE = (Role.ISSP, Role.ADMIN, Role.AUDITOR, Role.REVIEWER)
+
+
+@bp.errorhandler(KeyStoreError)
+def _keys_missing(error: KeyStoreError) -> Any:
+    # The operator's problem, not the visitor's: say so without details, log the cause.
+    current_app.logger.error("key store unavailable for an audit report: %s", error)
+    return render_error(
+        503, "Not available", "The registry cannot sign audit reports right now. Try later."
+    )
 
 
 def me() -> User:

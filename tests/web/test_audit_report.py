@@ -221,3 +221,17 @@ def _the_demo_shows_the_followup(session) -> None:
     certificate = session.get(Certificate, suspension.certificate_id)
     assert (himal.status, certificate.status) == ("escalated", "suspended")
     assert suspension.reason_category == "major_nonconformity"
+
+
+def test_without_signing_keys_the_pdf_is_unavailable_not_an_error(app, session, audited) -> None:
+    from certify.state import app_state
+
+    _decide(app, audited)
+    app.config["KEYS_DIR"] = str(app.config["KEYS_DIR"]) + "-gone"
+    app.config["KEYS_AUTO_CREATE"] = False
+    app_state(app).caches.keystore.clear()
+    response = client_for(app, audited["issp"]).get(
+        f"/applications/{audited['application'].public_id}/report.pdf"
+    )
+    assert response.status_code == 503
+    assert "cannot sign audit reports right now" in response.get_data(as_text=True)

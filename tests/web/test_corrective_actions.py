@@ -276,6 +276,7 @@ def test_dashboards_tell_each_party_what_waits(app, session, certified, major_nc
     assert "Waiting for your verification" in auditor
     assert "review the corrective-action plan" not in auditor  # it names the stage instead
     assert "plan submitted, awaiting the auditor" in auditor
+    assert "Certified cases you follow up" in auditor
     admin = client_for(app, certified["admin"]).get("/dashboard").get_data(as_text=True)
     assert "1 open, 0 past due" in admin
 
