@@ -236,9 +236,21 @@ def name_followup_auditor(
 # --------------------------------------------------------------------------- the scheduler
 
 
-def send_reminder(session: Session, nc: NonConformity, days: int) -> None:
-    """Remind the ISSP that *nc* is due in at most *days* days (the caller makes it once)."""
+def send_reminder(
+    session: Session, nc: NonConformity, days: int, actor: Actor, now: dt.datetime
+) -> None:
+    """Remind the ISSP that *nc* is due in at most *days* days (the caller makes it once);
+    the audit trail keeps that the holder was warned."""
     notices.tell_holder(session, "nonconformity.due_soon", nc, days=days)
+    record_event(
+        session,
+        actor,
+        "nonconformity.reminder_sent",
+        "application",
+        nc.application.public_id,
+        after={"nonconformity": nc.public_id, "days": days, "due_on": nc.due_on.isoformat()},
+        now=now,
+    )
 
 
 def mark_overdue(

@@ -86,7 +86,7 @@ def remind_nonconformity_deadlines(now: dt.datetime) -> str:
             days = reminder_due(nc.due_on, today)
             key = f"{nc.public_id}:{nc.due_on.isoformat()}"
             if days is not None and once(session, f"nc_reminder:{days}", key):
-                deadlines.send_reminder(session, nc, days)
+                deadlines.send_reminder(session, nc, days, SCHEDULER, now)
                 sent += 1
         session.commit()
     return f"{sent} reminder(s)"

@@ -417,3 +417,4 @@ def test_nonconformity_reminders_go_once_at_30_and_7_days(live) -> None:
         "Non-conformity on FW-7 is due in 30 days or less",
         "Non-conformity on FW-7 is due in 7 days or less",
     ]
+    assert _events(live, "nonconformity.reminder_sent") == ["system:scheduler"] * 2
