@@ -17,12 +17,9 @@ __version__ = "0.1.0.dev0"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the application.
-
-    Settings come from the defaults, then ``instance/config.py``, then ``CERTIFY_*``
-    environment variables, then *test_config*. Outside testing the app refuses to start
-    without a real secret key.
-    """
+    """Build the application: settings from the defaults, ``instance/config.py``, ``CERTIFY_*``
+    variables, then *test_config* (which alone may hand in a ``CLOCK``). Outside testing it
+    refuses to start without a real secret key."""
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
         "CERTIFY_INSTANCE_PATH"
     )
@@ -53,6 +50,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db,
         errors,
         evidence,
+        followup,
         jobs,
         main,
         notifications,
@@ -66,10 +64,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
     )
     from certify.access import public
-    from certify.clock import SystemClock
+    from certify.clock import clock_from
     from certify.state import AppState
 
-    app.extensions["certify"] = AppState(db=db.init_app(app), clock=SystemClock())
+    app.extensions["certify"] = AppState(db=db.init_app(app), clock=clock_from(test_config))
     transaction.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -84,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         applications,
         evidence,
         certificates,
+        followup,
         registry,
         api,
         translog,

@@ -1,9 +1,10 @@
 """The one clock: every "now" on the web side comes from here.
 
 Each app holds a :class:`Clock` (the system clock unless ``create_app`` is given another in
-``test_config["CLOCK"]``). Deadlines, surveillance windows, status changes and log entries all
-ask :func:`now`, so a test or the demo moves time by moving the app's clock: nothing patches
-``datetime`` or a module's function. The pure core never asks for the time; callers pass it in.
+``test_config["CLOCK"]``, see :func:`clock_from`). Deadlines, surveillance windows, status
+changes and log entries all ask :func:`now`, so a test or the demo moves time by moving the
+app's clock: nothing patches ``datetime`` or a module's function. The pure core never asks
+for the time; callers pass it in.
 
 Outside an application context (a script that imports a model, the offline verifier) there is
 no app clock, and :func:`now` answers the system time.
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from flask import current_app, has_app_context
 
@@ -68,6 +70,14 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: the clock keeps aware UTC times only")
     return moment.astimezone(dt.UTC)
+
+
+def clock_from(test_config: Mapping[str, Any] | None) -> Clock:
+    """The clock a new app runs on: ``test_config["CLOCK"]`` when a test hands one in (a
+    :class:`ManualClock`, e.g. the browser tests' live server), else the system clock. Only
+    code can hand one in: an object is never read from the environment or a config file."""
+    given = (test_config or {}).get("CLOCK")
+    return given if given is not None else SystemClock()
 
 
 def app_clock() -> Clock:

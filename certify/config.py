@@ -75,6 +75,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_TIMEOUT": 20,
         # how long a worker holds a message it is sending before another may take it over
         "MAIL_LEASE_SECONDS": 300,
+        # A major non-conformity past its due date (certify.followup): "propose" its
+        # suspension to the admins, who confirm with one click, or "suspend" at once.
+        "NC_OVERDUE_ACTION": "propose",
     }
 
 

@@ -108,15 +108,36 @@ ISSPS: list[DemoIssp] = [
 
 
 # Cases the demo walks through the real workflow, so every role has something to see:
-# (ISSP e-mail, how far the case goes, the auditor's level answers, an open NC grade or None)
+# (ISSP e-mail, how far the case goes, the auditor's level answers, an NC raised in the audit
+# as (grade, criterion) or None)
 DEMO_CASES = [
     ("amina@nairobi-dataworks.demo", "decided", 4, None),
     ("priya@ruralshore.demo", "decided", 3, None),
-    ("bishnu@himal-digital.demo", "decided", 3, "minor"),
+    ("bishnu@himal-digital.demo", "decided", 3, ("minor", "GT-2")),
     ("lucia@andes-contact.demo", "decided", 3, None),
-    ("tunde@lagos-datacollective.demo", "in_audit", 3, None),
-    ("farhana@dhaka-digital.demo", "submitted", 3, None),
+    ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
+    ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
 ]
+#: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
+#: to the admin, and the declaration into the reviewer's conflict register.
+DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."
+#: What the demo's auditor writes on every criterion: findings (the ISSP reads them in its
+#: audit report) and an auditor-only note (it never does).
+DEMO_FINDING = "Checked against the records on site."
+DEMO_PRIVATE_NOTE = "Auditor-only: interview notes are in the working papers, not for the ISSP."
+#: Non-conformities found after the decision: (ISSP e-mail, criterion, finding, action).
+DEMO_LATER_NCS = {
+    "priya@ruralshore.demo": (
+        "TC-3",
+        "Two trainees were asked to repay part of their training when they resigned.",
+        "End training repayment clauses and refund what was paid.",
+    ),
+    "bishnu@himal-digital.demo": (
+        "FW-7",
+        "The grievance procedure was not in use at the surveillance visit.",
+        "Put the grievance channel back in use and train supervisors on it.",
+    ),
+}
 
 
 def database_is_empty(session: Session) -> bool:
@@ -218,7 +239,7 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         echo("demo data: no standard in effect; no cases")
         return 0
     walked = 0
-    for email, target, level, nc_grade in DEMO_CASES:
+    for email, target, level, raised in DEMO_CASES:
         issp = _user(session, email)
         started = select(Application.id).where(Application.organisation_id == issp.organisation_id)
         if session.scalar(started) is not None:
@@ -227,11 +248,15 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         walked += 1
         if target == "submitted":
             continue
-        _audit(session, application, staff, rubric, level, nc_grade, today)
+        if target == "conflict_declared":
+            _demo_conflict(session, application, staff, today)
+            continue
+        _audit(session, application, staff, rubric, level, raised, today)
         if target == "in_audit":
             continue
         _decide(session, application, staff, rubric)
         _demo_status_change(session, application, staff.admin, email)
+        _demo_followup(session, application, staff, rubric, issp)
     return walked
 
 
@@ -273,7 +298,7 @@ def _audit(
     staff: DemoStaff,
     rubric: Rubric,
     level: int,
-    nc_grade: str | None,
+    raised: tuple[str, str] | None,
     today: dt.date,
 ) -> None:
     """Accept and assign the case, declare, assess every section (and raise an NC)."""
@@ -285,29 +310,48 @@ def _audit(
     assignment.declare_conflict(session, application, staff.auditor, False, "")
     assignment.declare_conflict(session, application, staff.reviewer, False, "")
     theirs = _answers(rubric, level, self_assessment=False)
-    note = "Checked against the records on site."
     for section in rubric.sections:
         inputs = {
-            c.id: assessment.CriterionInput(theirs[c.id], note, [])
+            c.id: assessment.CriterionInput(theirs[c.id], DEMO_FINDING, [], DEMO_PRIVATE_NOTE)
             for c in section.criteria
             if c.id in theirs
         }
         assessment.save_assessment_section(
             session, application, staff.auditor, rubric, section.id, inputs, base_version=0
         )
-    if nc_grade:
+    if raised:
+        grade, criterion = raised
         nonconformities.add_nonconformity(
             session,
             application,
             staff.auditor,
             rubric,
-            grade=nc_grade,
-            criterion_id="GT-2",
-            description="The annual impact report omits metric definitions.",
-            corrective_action="Publish metric definitions with the next report.",
+            grade=grade,
+            criterion_id=criterion,
+            description={
+                "GT-2": "The annual impact report omits metric definitions.",
+                "FW-7": "Grievances are logged, but two were answered after the 30 days promised.",
+            }[criterion],
+            corrective_action={
+                "GT-2": "Publish metric definitions with the next report.",
+                "FW-7": "Answer every grievance within the 30 days the procedure promises.",
+            }[criterion],
             due_on=None,
             today=today,
         )
+
+
+def _demo_conflict(
+    session: Session, application: Application, staff: DemoStaff, today: dt.date
+) -> None:
+    """Accept and assign the case; the second reviewer declares a conflict (back to the admin)."""
+    from certify.applications import assignment
+    from certify.applications import operations as ops
+
+    reviewer2 = _user(session, "reviewer2@demo.certify.test")
+    ops.accept_application(session, application, staff.admin)
+    assignment.assign_case(session, application, staff.admin, staff.auditor, reviewer2, today)
+    assignment.declare_conflict(session, application, reviewer2, True, DEMO_CONFLICT)
 
 
 def _decide(session: Session, application: Application, staff: DemoStaff, rubric: Rubric) -> None:
@@ -328,9 +372,9 @@ def _decide(session: Session, application: Application, staff: DemoStaff, rubric
 def _demo_status_change(
     session: Session, application: Application, admin: User, email: str
 ) -> None:
-    """One suspended and one withdrawn certificate, so every status can be seen."""
+    """One withdrawn certificate (the suspended one follows its non-conformity, below)."""
     from certify.certificates.models import Certificate
-    from certify.lifecycle import suspend_certificate, withdraw_certificate
+    from certify.lifecycle import withdraw_certificate
 
     actor = Actor.user(admin.public_id)
     certificate = session.scalar(
@@ -338,16 +382,7 @@ def _demo_status_change(
     )
     if certificate is None:
         return
-    if email == "bishnu@himal-digital.demo":
-        suspend_certificate(
-            session,
-            certificate,
-            actor,
-            "major_nonconformity",
-            "The grievance procedure was not in use at the surveillance visit; "
-            "suspended until it is.",
-        )
-    elif email == "lucia@andes-contact.demo":
+    if email == "lucia@andes-contact.demo":
         withdraw_certificate(
             session,
             certificate,
@@ -355,3 +390,39 @@ def _demo_status_change(
             "holder_request",
             "The holder closed its Lima operations and asked for withdrawal.",
         )
+
+
+def _demo_followup(
+    session: Session, application: Application, staff: DemoStaff, rubric: Rubric, issp: User
+) -> None:
+    """After the decision: RuralShore's major non-conformity with a plan awaiting the
+    auditor; Himal Digital's major one, found at a visit 100 days ago and never corrected,
+    past its due date, the suspension the scheduler proposed and the admin confirmed."""
+    from certify.followup import deadlines, loop
+    from certify.jobs.duties import SCHEDULER
+
+    later = DEMO_LATER_NCS.get(issp.email)
+    if later is None:
+        return
+    criterion, finding, action = later
+    nc = deadlines.raise_after_decision(
+        session, application, staff.auditor, rubric, grade="major", criterion_id=criterion,
+        description=finding, corrective_action=action, due_on=None,
+    )  # fmt: skip
+    now = clock.now()
+    if issp.email == "priya@ruralshore.demo":
+        plan = loop.PlanData(
+            root_cause="The training agreement template still had a repayment clause.",
+            correction="Both trainees were refunded in full.",
+            corrective_action="Remove the clause from the template; HR checks every contract.",
+            owner="Priya Raghavan, HR lead",
+            target_date=nc.due_on - dt.timedelta(days=30),
+        )
+        loop.submit_plan(session, nc, issp, plan)
+        return
+    # Demo only: this non-conformity was found 100 days ago, so its 90 days are over.
+    nc.created_at = now - dt.timedelta(days=100)
+    nc.due_on = (now - dt.timedelta(days=10)).date()
+    session.flush()
+    deadlines.mark_overdue(session, nc, SCHEDULER, now, "propose")
+    deadlines.confirm_suspension(session, nc, staff.admin)

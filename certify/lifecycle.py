@@ -9,6 +9,10 @@ All of it runs in the caller's transaction: operations flush, and the request (o
 commits once (:mod:`certify.transaction`). A new lifecycle event (a corrective action closing,
 a surveillance decision...) gets a list here, next to these.
 
+Escalating a non-conformity (``ESCALATE_NONCONFORMITY``) suspends the certificate it
+concerns through ``CHANGE_STATUS``; a suspension that rests on non-conformities is lifted only
+once each is verified closed (a step of ``CHANGE_STATUS``).
+
 ``expired`` is not an event: it follows from the certificate's date (see
 :mod:`certify.core.certificate_status`).
 """
@@ -36,6 +40,9 @@ from certify.core.credentials.urls import normalise_public_url
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.engine import score
 from certify.core.scoring.results import NOT_CERTIFIED, ScoreResult
+from certify.core.workflow import Party
+from certify.followup import escalation
+from certify.followup.escalation import Escalation
 from certify.registry.search import index_new_certificate
 from certify.translog import steps as log
 
@@ -77,11 +84,37 @@ ISSUE: Sequence[Callable[[IssuanceContext], None]] = (
 #: locked and the change prepared (checked against the request) before these run.
 CHANGE_STATUS: Sequence[Callable[[StatusChange], None]] = (
     status.check_status_transition,  # the state table, against the status stored now
+    escalation.check_reinstatement,  # a suspension resting on open non-conformities stays
     status.update_status_lists,  # set or clear the bits; the lists are re-signed
     status.record_status_change,  # the lifecycle columns and the status-change row
     status.audit_status_change,  # the audit event (the reason text stays private)
     log.append_status_entry,  # the public log entry (the reason category only)
     notices.notify_status_change,  # the holder's members: what changed, why, what next
+)
+
+
+def suspend_for_nonconformity(ctx: Escalation) -> None:
+    """Escalation step: suspend the active certificate through :data:`CHANGE_STATUS` (the
+    rubric's reason category, the standard's longest suspension), or, when it is suspended
+    already, find the suspension that now rests on this non-conformity too."""
+    if ctx.joined:
+        ctx.suspension = escalation.current_suspension(ctx.session, ctx.certificate)
+        return
+    ctx.suspension = change_status(
+        status.prepare_suspension(
+            ctx.session, ctx.certificate, ctx.actor, ctx.category, ctx.reason, None, ctx.now
+        )
+    )
+
+
+#: Escalating a non-conformity: a critical one as it is raised on a certified case, a major
+#: one past its due date (the scheduler, or the admin confirming its proposal). The case, the
+#: non-conformity and the certificate are locked, in that order, before these run.
+ESCALATE_NONCONFORMITY: Sequence[Callable[[Escalation], None]] = (
+    escalation.check_escalation,  # the table, the pinned rubric's grade rule, the certificate
+    suspend_for_nonconformity,  # CHANGE_STATUS (or the suspension it is already under)
+    escalation.record_escalation,  # the non-conformity: escalated, tied to the suspension
+    escalation.notify_escalation,  # the holder (a joined suspension), the admins (automatic)
 )
 
 #: Recording a key rotation (the new key files are already written by ``rotate_keys``).
@@ -303,6 +336,29 @@ def supersede_certificate(
     status.lock_certificate(session, certificate)
     now = now or clock.now()
     return change_status(status.prepare_supersession(session, certificate, successor, actor, now))
+
+
+def escalate_nonconformity(
+    session: Session,
+    nonconformity: Any,
+    actor: Actor,
+    *,
+    party: Party = Party.SYSTEM,
+    now: dt.datetime | None = None,
+) -> CertificateStatusChange:
+    """Suspend the certificate because of *nonconformity*: :data:`ESCALATE_NONCONFORMITY`.
+    Flushes, never commits. Returns the suspension it now rests on.
+
+    Raises:
+        OperationError: the table or the rubric does not allow it now, or the certificate is
+            neither active nor suspended.
+    """
+    now = now or clock.now()
+    ctx = escalation.prepare_escalation(session, nonconformity, actor, party, now)
+    _run(ESCALATE_NONCONFORMITY, ctx)
+    session.flush()
+    assert ctx.suspension is not None
+    return ctx.suspension
 
 
 # --------------------------------------------------------------------------- keys

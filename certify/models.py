@@ -28,6 +28,7 @@ from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
 from certify.db import Base
+from certify.followup.models import CorrectiveActionPlan
 from certify.jobs.models import JobMark
 from certify.notifications.models import Notification, NotificationPreference
 from certify.registry.models import RegistryEntry, RegistryTerm
@@ -47,6 +48,7 @@ __all__ = [
     "CertificateStatusChange",
     "ConflictDeclaration",
     "ConflictRegisterEntry",
+    "CorrectiveActionPlan",
     "Decision",
     "Evidence",
     "Invitation",

@@ -22,7 +22,9 @@ def format_datetime(value: dt.datetime | dt.date | str | None, with_time: bool =
     if isinstance(value, str):
         try:
             parsed: dt.date = (
-                dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                dt.datetime.strptime(value, "%Y-%m-%d %H:%M UTC").replace(tzinfo=dt.UTC)
+                if value.endswith(" UTC")
+                else dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
                 if "T" in value
                 else dt.date.fromisoformat(value)
             )
@@ -81,6 +83,7 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("applications.queue", "Applications", frozenset({"admin"})),
     ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
+    ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
 )
 

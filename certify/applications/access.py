@@ -16,11 +16,28 @@ def is_applicant(user: User, application: Application) -> bool:
     return user.has_role(Role.ISSP) and user.organisation_id == application.organisation_id
 
 
+def is_followup_auditor(user: User, application: Application) -> bool:
+    """*user* follows the case's non-conformities up: the auditor the admin named for it, or
+    else the case's own auditor (an active user holding the auditor role either way)."""
+    named = application.followup_auditor_id or application.auditor_id
+    return (
+        named is not None
+        and user.id == named
+        and user.is_active
+        and user.has_role(Role.AUDITOR)
+        and (
+            application.followup_auditor_id is not None
+            or has_declared_no_conflict(application, user)
+        )
+    )
+
+
 def can_view(user: User, application: Application) -> bool:
-    """Admins; the applicant's members; an assignee only after declaring no conflict."""
+    """Admins; the applicant's members; an assignee only after declaring no conflict; the
+    auditor named to follow the case's non-conformities up."""
     if user.has_role(Role.ADMIN) or is_applicant(user, application):
         return True
-    return has_declared_no_conflict(application, user)
+    return has_declared_no_conflict(application, user) or is_followup_auditor(user, application)
 
 
 def get_application_or_404(public_id: str, *, allow_undeclared: bool = False) -> Application:

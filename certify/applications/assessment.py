@@ -25,6 +25,7 @@ from certify.applications.operations import _scoring_answer, lock_application, t
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json
+from certify.core.nonconformity import NcState
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.answers import AnswerError
 from certify.core.scoring.engine import preview, score
@@ -79,7 +80,10 @@ def open_nonconformities(session: Session, application: Application) -> list[Non
     return list(
         session.scalars(
             select(NonConformity)
-            .where(NonConformity.application_id == application.id, NonConformity.status == "open")
+            .where(
+                NonConformity.application_id == application.id,
+                NonConformity.status != NcState.CLOSED.value,
+            )
             .order_by(NonConformity.id)
         )
     )
@@ -146,8 +150,9 @@ def current_score(session: Session, application: Application, rubric: Rubric) ->
 @dataclass(frozen=True)
 class CriterionInput:
     answer: dict[str, Any]  # value / basis / not_applicable / justification; {} = unanswered
-    notes: str
+    notes: str  # the findings: the ISSP reads them in the audit report
     evidence_refs: list[str]
+    private_notes: str = ""  # auditor-only: never shown to the ISSP
 
 
 class StaleSave(OperationError):
@@ -192,7 +197,12 @@ def save_assessment_section(
     _resume_if_returned(session, application, auditor)
     existing = audit_answers(session, application)
     before = {
-        cid: {"answer": row.data, "notes": row.notes, "evidence": row.refs}
+        cid: {
+            "answer": row.data,
+            "notes": row.notes,
+            "private_notes": row.private_notes,
+            "evidence": row.refs,
+        }
         for cid, row in existing.items()
         if cid in ids
     }
@@ -291,6 +301,7 @@ def _write_answers(
         values = {
             "answer": json.dumps(given.answer, sort_keys=True),
             "notes": given.notes.strip() or None,
+            "private_notes": given.private_notes.strip() or None,
             "evidence_refs": json.dumps(refs) if refs else None,
         }
         if row is None:
@@ -300,7 +311,12 @@ def _write_answers(
             for key, value in values.items():
                 setattr(row, key, value)
         row.updated_at, row.updated_by_id = now, auditor.id
-        after[cid] = {"answer": given.answer, "notes": values["notes"], "evidence": refs}
+        after[cid] = {
+            "answer": given.answer,
+            "notes": values["notes"],
+            "private_notes": values["private_notes"],
+            "evidence": refs,
+        }
     return after
 
 

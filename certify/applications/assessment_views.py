@@ -164,7 +164,7 @@ def assessment_section(public_id: str, section_id: str) -> Any:
 
 def _inputs(form: Any, section: Any) -> dict[str, CriterionInput]:
     return {
-        cid: CriterionInput(v["answer"], v["notes"], v["evidence_refs"])
+        cid: CriterionInput(v["answer"], v["notes"], v["evidence_refs"], v["private_notes"])
         for cid, v in assessment_inputs(form, section).items()
     }
 

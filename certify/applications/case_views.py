@@ -240,7 +240,7 @@ def dashboard_context(_app: Any, user: User) -> dict[str, Any]:
         context["overdue"] = s.execute(
             select(NonConformity, Application)
             .join(Application)
-            .where(NonConformity.status == "open", NonConformity.due_on < clock.now().date())
+            .where(NonConformity.status != "closed", NonConformity.due_on < clock.now().date())
             .order_by(NonConformity.due_on)
         ).all()
         context["AppState"] = AppState
@@ -267,7 +267,7 @@ def _next_step(application: Application, user: User) -> str | None:
             for nc in db_session().scalars(
                 select(NonConformity).where(
                     NonConformity.application_id == application.id,
-                    NonConformity.status == "open",
+                    NonConformity.status != "closed",
                 )
             )
         ]

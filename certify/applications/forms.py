@@ -280,7 +280,12 @@ def assessment_form_class(
     for c in section.criteria:
         p = _field_prefix(c)
         attrs[p + "_notes"] = TextAreaField(
-            "Audit notes", validators=[Optional(), Length(max=8000)]
+            "Findings (the ISSP reads these in its audit report)",
+            validators=[Optional(), Length(max=8000)],
+        )
+        attrs[p + "_private"] = TextAreaField(
+            "Auditor-only notes (never shown to the ISSP)",
+            validators=[Optional(), Length(max=8000)],
         )
         attrs[p + "_refs"] = SelectMultipleField(
             "Evidence seen",
@@ -302,12 +307,14 @@ def fill_assessment_form(
         row = stored.get(c.id)
         if row is not None:
             form[p + "_notes"].data = row.notes or ""
+            form[p + "_private"].data = row.private_notes or ""
             form[p + "_refs"].data = row.refs
     form["version"].data = str(version)
 
 
 def assessment_inputs(form: Form, section: Section) -> dict[str, dict[str, Any]]:
-    """criterion id → {"answer", "notes", "evidence_refs"} typed into *form*."""
+    """criterion id → {"answer", "notes", "private_notes", "evidence_refs"} typed into
+    *form*."""
     answers = section_answers(form, section)
     out = {}
     for c in section.criteria:
@@ -317,6 +324,7 @@ def assessment_inputs(form: Form, section: Section) -> dict[str, dict[str, Any]]
         out[c.id] = {
             "answer": answer,
             "notes": form[p + "_notes"].data or "",
+            "private_notes": form[p + "_private"].data or "",
             "evidence_refs": list(form[p + "_refs"].data or []),
         }
     return out

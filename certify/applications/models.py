@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from certify import clock
 from certify.accounts.models import Organisation, Site, User
+from certify.core.nonconformity import NcState, Position
 from certify.core.workflow import AppState
 from certify.db import Base, PublicId, new_public_id
 
@@ -48,6 +49,8 @@ class Application(Base):
     # people
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    #: the auditor the admin named to follow the non-conformities up (default: the auditor)
+    followup_auditor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # times
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
@@ -65,6 +68,7 @@ class Application(Base):
     organisation: Mapped[Organisation] = relationship()
     auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
+    followup_auditor: Mapped[User | None] = relationship(foreign_keys=[followup_auditor_id])
     answers: Mapped[list[SelfAssessmentAnswer]] = relationship(
         back_populates="application", cascade="all, delete-orphan"
     )
@@ -163,6 +167,8 @@ class Evidence(Base):
     uploaded_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     #: JSON list of warnings about active content (scripts, HTML) found at upload
     warnings_json: Mapped[str | None] = mapped_column("warnings", Text)
+    #: evidence of closure of this non-conformity (uploaded after the decision)
+    nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"), index=True)
 
     application: Mapped[Application] = relationship(back_populates="evidence")
 
@@ -234,7 +240,10 @@ class AuditAnswer(Base):
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
     criterion_id: Mapped[str] = mapped_column(String(40))
     answer: Mapped[str] = mapped_column(Text)  # JSON: value, basis, not_applicable, justification
+    #: the findings: shown to the ISSP in the audit report
     notes: Mapped[str | None] = mapped_column(Text)
+    #: auditor-only notes, marked so when written: never shown to the ISSP
+    private_notes: Mapped[str | None] = mapped_column(Text)
     evidence_refs: Mapped[str | None] = mapped_column(Text)  # JSON list of evidence public ids
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
@@ -272,7 +281,10 @@ class AssessmentSection(Base):
 
 
 class NonConformity(Base):
-    """A non-conformity the auditor found: its grade decides what it blocks."""
+    """A non-conformity the auditor found: its grade decides what it blocks, and what follows
+    when it is not closed in time. ``status`` and ``stage`` are a position of the table in
+    :mod:`certify.core.nonconformity` (``stage``: the corrective-action loop's state behind
+    ``overdue`` or ``escalated``, else None)."""
 
     __tablename__ = "nonconformity"
 
@@ -291,9 +303,36 @@ class NonConformity(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     closed_at: Mapped[dt.datetime | None]
     closure_note: Mapped[str | None] = mapped_column(Text)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    stage: Mapped[str | None] = mapped_column(String(20))
+    #: the ISSP's note sent with its evidence of closure
+    evidence_note: Mapped[str | None] = mapped_column(Text)
+    evidence_submitted_at: Mapped[dt.datetime | None]
+    #: set once, when the admin extends the deadline: the first due date and why it moved
+    original_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_at: Mapped[dt.datetime | None]
+    #: the scheduler proposed suspending the certificate for it, for the admin to confirm
+    suspension_proposed_at: Mapped[dt.datetime | None]
+    #: the suspension that rests on it (a certificate_status_change), once it escalated
+    suspension_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate_status_change.id"), index=True
+    )
+    escalated_at: Mapped[dt.datetime | None]
+
+    application: Mapped[Application] = relationship()
+    evidence: Mapped[list[Evidence]] = relationship(order_by="Evidence.id")
 
     def __repr__(self) -> str:
         return f"<NonConformity {self.public_id} {self.grade} {self.status}>"
+
+    @property
+    def position(self) -> Position:
+        return Position.of(self.status, self.stage)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == NcState.CLOSED.value
 
 
 class Decision(Base):

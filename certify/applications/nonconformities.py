@@ -101,6 +101,7 @@ def close_nonconformity(
         raise OperationError("Say how it was corrected (the evidence you saw).", field="note")
     _resume_if_returned(session, application, auditor)
     nc.status, nc.closed_at, nc.closure_note = "closed", clock.now(), note.strip()
+    nc.closed_by_id = auditor.id
     session.flush()
     record_event(
         session,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from certify.certificates.issuance import IssuanceContext
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.operations import StatusChange
+from certify.core import labels
 from certify.notifications.audiences import organisation_members
 from certify.notifications.operations import absolute, notify, path_for
 
@@ -63,7 +64,7 @@ def notify_status_change(change: StatusChange) -> None:
         organisation_members(change.session, certificate.organisation_id),
         context={
             **_holder(certificate),
-            "category": (change.category or "").replace("_", " "),
+            "category": labels.reason_category(change.category or "other").lower(),
             "reason": change.reason,
             "until": f"{until:%-d %b %Y}" if until else None,
         },

@@ -6,7 +6,7 @@ verifier, the CLI and fast tests can use it directly. Clocks, keys, URLs and wha
 from disk (rubric files, their schema, the lock file, fonts, the OS user) are passed in.
 
 Topics are sub-packages, each saying in its ``__init__`` what it holds: ``rubric``, ``scoring``,
-``credentials``, ``pdf``, ``tlog``, ``verification`` and ``filetypes``. Single-topic modules
-stay here: ``canonical``, ``actor``, ``audit_chain``, ``serial``, ``workflow``, ``lockout``,
-``countries``, ``secret_key``.
+``credentials``, ``pdf``, ``tlog``, ``verification``, ``filetypes`` and ``auditreport``.
+Single-topic modules stay here: ``canonical``, ``actor``, ``audit_chain``, ``serial``,
+``workflow``, ``nonconformity``, ``lockout``, ``countries``, ``secret_key``.
 """

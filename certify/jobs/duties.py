@@ -1,10 +1,12 @@
 """The scheduled duties: time-driven work, run by the scheduler as ``system:scheduler``.
 
-:data:`DAILY` lists what runs once a day, in order; the next issues add their deadlines here
-(corrective-action reminders, surveillance windows...). Each duty is idempotent on its own:
-the status table refuses a second withdrawal of one certificate, and a :class:`JobMark` (a
-unique row) records each reminder sent, so running a duty twice, or on two workers at once,
-changes nothing more than once. Each item is its own transaction: one failure does not undo
+:data:`DAILY` lists what runs once a day, in order: lapsed suspensions, non-conformity
+deadlines (reminders, then overdue marks with a proposed or automatic suspension), expiry
+reminders, the evidence sweep; the next issues add their deadlines here (surveillance
+windows...). Each duty is idempotent on its own: the status and non-conformity tables refuse
+a second withdrawal or mark, and a :class:`JobMark` (a unique row) records each reminder and
+overdue mark, so running a duty twice, or on two workers at once, changes nothing more than
+once. Each item is its own transaction: one failure does not undo
 or block the others.
 """
 
@@ -12,17 +14,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from certify import clock, lifecycle
+from certify.applications.models import NonConformity
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.operations import lapsed_suspensions
 from certify.core.actor import Actor
+from certify.core.nonconformity import REMINDER_DAYS, reminder_due
 from certify.db import get_db
+from certify.followup import deadlines
+from certify.followup import queries as followup_queries
 from certify.jobs.models import JobMark
 from certify.operations import OperationError
 
@@ -69,6 +77,47 @@ def withdraw_lapsed_suspensions(now: dt.datetime) -> str:
     return f"{withdrawn} withdrawn"
 
 
+def remind_nonconformity_deadlines(now: dt.datetime) -> str:
+    """Remind the holder 30 and 7 days before a non-conformity's due date (once each, per
+    due date: an extended deadline is reminded again)."""
+    today, sent = now.date(), 0
+    with get_db().new_session() as session:
+        for nc in followup_queries.reminder_candidates(session, today, max(REMINDER_DAYS)):
+            days = reminder_due(nc.due_on, today)
+            key = f"{nc.public_id}:{nc.due_on.isoformat()}"
+            if days is not None and once(session, f"nc_reminder:{days}", key):
+                deadlines.send_reminder(session, nc, days, SCHEDULER, now)
+                sent += 1
+        session.commit()
+    return f"{sent} reminder(s)"
+
+
+def act_on_overdue_nonconformities(now: dt.datetime) -> str:
+    """Mark overdue each followed-up non-conformity past its due date (once per due date);
+    for a grade the rubric suspends after its deadline (major), propose the suspension to the
+    admins or, with ``NC_OVERDUE_ACTION = "suspend"``, suspend the certificate. Each is its
+    own transaction; a second run, or a second worker, finds the mark and does nothing."""
+    action = str(current_app.config["NC_OVERDUE_ACTION"])
+    with get_db().new_session() as session:
+        due = followup_queries.overdue_candidates(session, now.date())
+        session.rollback()
+    done: Counter[str] = Counter()
+    for nc_id in due:
+        with get_db().new_session() as session:
+            nc = session.get(NonConformity, nc_id)
+            assert nc is not None
+            try:
+                if not once(session, "nc_overdue", f"{nc.public_id}:{nc.due_on.isoformat()}"):
+                    session.rollback()
+                    continue
+                done[deadlines.mark_overdue(session, nc, SCHEDULER, now, action)] += 1
+                session.commit()
+            except OperationError as exc:  # closed or escalated meanwhile, no longer followed up
+                session.rollback()
+                log.info("overdue non-conformity %s left alone: %s", nc_id, exc)
+    return ", ".join(f"{n} {what}" for what, n in sorted(done.items())) or "none overdue"
+
+
 def warn_expiring_certificates(now: dt.datetime) -> str:
     """Tell each holder 90 and 30 days before its certificate expires (once each)."""
     from certify.certificates.notices import notify_expiring
@@ -106,6 +155,8 @@ def sweep_evidence(now: dt.datetime) -> str:
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
+    remind_nonconformity_deadlines,
+    act_on_overdue_nonconformities,
     warn_expiring_certificates,
     sweep_evidence,
 )

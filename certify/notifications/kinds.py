@@ -82,6 +82,67 @@ KINDS: dict[str, Kind] = {
             "Expiry reminders",
             optional=True,
         ),
+        # non-conformities after the decision (certify.followup)
+        Kind(
+            "nonconformity.raised",
+            "New {{ grade }} non-conformity on {{ criterion }}",
+            "Non-conformities raised",
+        ),
+        Kind(
+            "nonconformity.plan_submitted",
+            "Corrective-action plan to review: {{ organisation }}, {{ criterion }}",
+            "Plans to review (auditors)",
+        ),
+        Kind(
+            "nonconformity.plan_reviewed",
+            "Your corrective-action plan for {{ criterion }} was {{ outcome }}",
+            "Plans reviewed",
+        ),
+        Kind(
+            "nonconformity.evidence_submitted",
+            "Evidence of closure to verify: {{ organisation }}, {{ criterion }}",
+            "Evidence to verify (auditors)",
+        ),
+        Kind(
+            "nonconformity.closure_reviewed",
+            "Non-conformity on {{ criterion }}: {{ outcome }}",
+            "Closures verified",
+        ),
+        Kind(
+            "nonconformity.due_soon",
+            "Non-conformity on {{ criterion }} is due in {{ days }} days or less",
+            "Deadline reminders",
+        ),
+        Kind(
+            "nonconformity.overdue",
+            "Non-conformity on {{ criterion }} is overdue: {{ organisation }}",
+            "Overdue non-conformities",
+        ),
+        Kind(
+            "nonconformity.suspension_proposed",
+            "Suspension proposed: {{ organisation }}, {{ grade }} non-conformity overdue",
+            "Suspensions to confirm (admins)",
+        ),
+        Kind(
+            "nonconformity.escalated",
+            "Certificate {{ serial }} suspended for a {{ grade }} non-conformity",
+            "Escalations",
+        ),
+        Kind(
+            "nonconformity.deadline_extended",
+            "Deadline extended: non-conformity on {{ criterion }}",
+            "Deadline extensions",
+        ),
+        Kind(
+            "nonconformity.reinstatement_ready",
+            "Ready to reinstate: certificate {{ serial }} ({{ organisation }})",
+            "Certificates ready to reinstate (admins)",
+        ),
+        Kind(
+            "nonconformity.auditor_named",
+            "You follow up the non-conformities of {{ organisation }}",
+            "Follow-ups assigned to you",
+        ),
     )
 }
 

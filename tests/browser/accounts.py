@@ -13,6 +13,8 @@ ROLE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "auditor": ("auditor1@demo.certify.test", "demo-auditor-2026"),
     "reviewer": ("reviewer1@demo.certify.test", "demo-reviewer-2026"),
     "issp": ("amina@nairobi-dataworks.demo", "demo-issp-2026"),
+    # Himal Digital's member: a suspended certificate and an open major non-conformity
+    "issp_suspended": ("bishnu@himal-digital.demo", "demo-issp-2026"),
 }
 
 #: Amina's organisation (the ``issp`` role account above).

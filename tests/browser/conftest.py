@@ -3,6 +3,7 @@
 - ``live_server``: one server per test session on ``http://127.0.0.1:<free port>``, with a
   database of its own (migrated, then demo data), real CSRF and ``PUBLIC_URL`` set to its own
   origin. Tests share it, so they must not depend on data other tests change.
+- ``clocked_server``: the same, for one test, on a clock the test moves (``ManualClock``).
 - ``browser``: Debian's Chromium, always ``/usr/bin/chromium`` (never a browser that Playwright
   downloads), started once for the browser tests and stopped after them; skipped with a reason
   when it is missing, which CI turns into a failure.
@@ -20,6 +21,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from playwright.sync_api import Browser, Page, Playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from certify import create_app
+from certify.clock import ManualClock
 from certify.db import get_db, make_engine, upgrade_database
 from tests.conftest import new_database_url
 from tests.web.conftest import make_test_config
@@ -111,11 +114,11 @@ def _prepare_data(app: Flask) -> None:
         db_session().commit()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """The app, migrated and with demo data, served on a free loopback port for the session."""
-    tmp = tmp_path_factory.mktemp("live_server")
-    url, cleanup = new_database_url(str(tmp), "live")
+@contextmanager
+def serve(tmp: Path, label: str, **settings: Any) -> Iterator[LiveServer]:
+    """Serve a new app (its own database, migrated, with demo data; *settings* on top of the
+    test settings) on a free loopback port until the block ends."""
+    url, cleanup = new_database_url(str(tmp), label)
     engine = make_engine(url)
     upgrade_database(engine)
     engine.dispose()
@@ -134,6 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 str(tmp / "instance"),
                 WTF_CSRF_ENABLED=True,  # browsers must go through real CSRF protection
                 PUBLIC_URL=origin,
+                **settings,
             )
         )
         _prepare_data(app)
@@ -148,6 +152,30 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if app is not None:
             get_db(app).engine.dispose()
         cleanup()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app, migrated and with demo data, served on a free loopback port for the session."""
+    with serve(tmp_path_factory.mktemp("live_server"), "live") as server:
+        yield server
+
+
+@pytest.fixture
+def clocked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server of the test's own whose clock the test moves: the app is built with a
+    :class:`~certify.clock.ManualClock` (``CLOCK`` in its test settings, the one way in for a
+    clock object), so time passes on the server, in its requests and in the daily duties the
+    test runs, without waiting and without patching anything. Its own database, so moving
+    time cannot disturb the tests sharing ``live_server``. Major non-conformities past their
+    due date suspend at once here (``NC_OVERDUE_ACTION = "suspend"``)."""
+    with serve(
+        tmp_path_factory.mktemp("clocked_server"),
+        "clocked",
+        CLOCK=ManualClock(),
+        NC_OVERDUE_ACTION="suspend",
+    ) as server:
+        yield server
 
 
 # ---------------------------------------------------------------------------------------------

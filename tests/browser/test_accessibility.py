@@ -37,6 +37,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("issp", "/applications/{case:Nairobi DataWorks}"),
     ("admin", "/admin/applications"),
     ("admin", "/applications/{case:Dhaka Digital Works}"),
+    ("admin", "/applications/{case:Dhaka Digital Works}/assign"),
     ("admin", "/conflicts"),
     ("auditor", "/conflicts"),
     ("auditor", "/applications/{case:Lagos Data Collective}"),
@@ -56,8 +57,21 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/notifications"),
     ("admin", "/admin/mail"),
     ("admin", "/admin/mail/{mail:first}"),
+    # after the decision (issue 17): reports, non-conformities, the follow-up dashboards
+    ("issp", "/applications/{case:Nairobi DataWorks}/report"),
+    ("issp_suspended", "/dashboard"),
+    ("issp_suspended", "/applications/{case:Himal Digital}/nonconformities/{nc:Himal Digital}"),
+    ("auditor", "/applications/{case:RuralShore Services}/report"),
+    (
+        "auditor",
+        "/applications/{case:RuralShore Services}/nonconformities/{nc:RuralShore Services}",
+    ),
+    ("admin", "/applications/{case:Himal Digital}/report"),
+    ("admin", "/applications/{case:Himal Digital}/nonconformities/{nc:Himal Digital}"),
+    ("admin", "/admin/nonconformities"),
 ]
-# "{case:NAME}" stands for the public id of the demo organisation NAME's application.
+# "{case:NAME}" stands for the public id of the demo organisation NAME's application,
+# "{nc:NAME}" for its latest non-conformity's.
 
 
 def _skip_without_axe() -> None:
@@ -106,6 +120,9 @@ def _resolve(app: Any, path: str) -> str:
     message's public id."""
     if "{mail:first}" in path:
         return path.replace("{mail:first}", _first_mail(app))
+    nc = re.search(r"\{nc:([^}]+)\}", path)
+    if nc is not None:
+        path = path.replace(nc.group(0), _latest_nc_of(app, nc.group(1)))
     match = re.search(r"\{certificate:([^}]+)\}", path)
     if match is not None:
         return path.replace(match.group(0), _serial_of(app, match.group(1)))
@@ -128,6 +145,26 @@ def _resolve(app: Any, path: str) -> str:
         )
     assert public_id, f"no demo application for {match.group(1)}"
     return path.replace(match.group(0), public_id)
+
+
+def _latest_nc_of(app: Any, organisation: str) -> str:
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation
+    from certify.applications.models import Application, NonConformity
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(
+            select(NonConformity.public_id)
+            .join(Application)
+            .join(Organisation)
+            .where(Organisation.legal_name == organisation)
+            .order_by(NonConformity.id.desc())
+            .limit(1)
+        )
+    assert public_id, f"no demo non-conformity for {organisation}"
+    return public_id
 
 
 def _first_mail(app: Any) -> str:

@@ -36,7 +36,8 @@ def test_outcomes_and_unknown_identifiers_read_as_words(identifier, shown) -> No
 
 def test_events_and_standards() -> None:
     assert labels.event("assessment.section_saved") == "Assessment section saved"
-    assert labels.event("nonconformity.plan_submitted") == "Nonconformity plan submitted"
+    assert labels.event("nonconformity.plan_submitted") == "Corrective-action plan submitted"
+    assert labels.event("something.quite_new") == "Something quite new"
     assert labels.standard("isrps@1.0") == "ISRPS 1.0"
 
 

@@ -19,6 +19,7 @@ import pytest
 DEBIAN_PACKAGES = {
     "pdfsig": "poppler-utils",
     "pdftoppm": "poppler-utils",
+    "pdftotext": "poppler-utils",
     "certutil": "libnss3-tools",
     "zbarimg": "zbar-tools",
     "soffice": "libreoffice-calc-nogui",

@@ -131,3 +131,118 @@ def test_every_form_post_needs_a_csrf_token(csrf_app, endpoint, method, pattern)
     response = csrf_app.test_client().open(dummy_url(rule), method=method, data={"x": "1"})
     assert response.status_code == 400
     assert b"did not come from this site" in response.data
+
+
+# -- object level: every non-conformity transition by the wrong party is refused --------------
+
+from tests.web import followup_fixtures  # noqa: E402
+
+certified = followup_fixtures.certified
+
+#: (step, path after the non-conformity's address, the state it starts from, form data, the
+#: parties of the case that may not take it besides strangers and the reviewer)
+NC_STEPS = [
+    ("submit plan", "/plan", "open", "plan", ("auditor", "admin")),
+    ("review plan", "/plan/review", "plan_submitted", "review", ("issp", "admin")),
+    ("submit evidence", "/evidence", "plan_accepted", "evidence", ("auditor", "admin")),
+    ("verify closure", "/verification", "evidence_submitted", "verify", ("issp", "admin")),
+    ("extend the deadline", "/extend", "open", "extend", ("issp", "auditor")),
+    ("confirm the suspension", "/suspend", "overdue", "confirm", ("issp", "auditor")),
+]
+NC_CASES = [
+    (step, tail, state, data, who)
+    for step, tail, state, data, parties in NC_STEPS
+    for who in ("other_issp", "other_auditor", "reviewer", *parties)
+]
+
+
+def _nc_data(kind: str) -> dict:
+    import datetime as dt
+    import io
+
+    from tests.core.test_filetypes import make_pdf
+
+    soon = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    return {
+        "plan": {**followup_fixtures.PLAN, "plan-target_date": soon},
+        "review": {"review-decision": "accept"},
+        "evidence": {
+            "evidence-files": [(io.BytesIO(make_pdf()), "log.pdf")],
+            "evidence-note": "Log",
+        },
+        "verify": {"verify-decision": "verify", "verify-note": "Seen"},
+        "extend": {"extend-due_on": "2099-01-01", "extend-reason": "Flood"},
+        "confirm": {},
+    }[kind]
+
+
+def _person(app, session, case, who: str):
+    from certify.accounts.models import UserRole
+
+    if who == "reviewer":  # the case's reviewer, even holding the auditor role too
+        session.add(UserRole(user_id=case["reviewer"].id, role="auditor"))
+        session.commit()
+        return case["reviewer"]
+    if who.startswith("other_"):
+        return followup_fixtures.another(app, session, who.removeprefix("other_"))
+    return case[who]
+
+
+@pytest.mark.parametrize(
+    ("step", "tail", "state", "data", "who"),
+    NC_CASES,
+    ids=[f"{step} by {who}" for step, _t, _s, _d, who in NC_CASES],
+)
+def test_a_nonconformity_step_by_the_wrong_party_is_refused_and_changes_nothing(
+    app, session, certified, step, tail, state, data, who
+) -> None:
+    from sqlalchemy import func, select
+
+    from certify.audit.models import AuditEvent
+    from certify.followup.models import CorrectiveActionPlan
+
+    nc = followup_fixtures.raise_nc(app, session, certified)
+    if state == "plan_submitted":
+        session.add(
+            CorrectiveActionPlan(
+                nonconformity_id=nc.id, root_cause="r", correction="c", corrective_action="a",
+                owner="o", target_date=nc.due_on, submitted_by_id=certified["issp"].id,
+            )
+        )  # fmt: skip
+    nc.status, nc.stage = ("overdue", "open") if state == "overdue" else (state, None)
+    nc.suspension_proposed_at = nc.created_at
+    session.commit()
+    client = followup_fixtures.client_for(app, _person(app, session, certified, who))
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.post(
+        followup_fixtures.nc_url(nc, tail),
+        data=_nc_data(data),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code in (403, 404), (step, who, response.status_code)
+    assert followup_fixtures.state_of(session, nc) == (
+        ("overdue", "open") if state == "overdue" else (state, None)
+    )
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+
+
+@pytest.mark.parametrize("who", ["other_auditor", "reviewer", "issp", "other_issp"])
+def test_only_the_followup_auditor_raises_a_nonconformity_after_the_decision(
+    app, session, certified, who
+) -> None:
+    from sqlalchemy import func, select
+
+    from certify.applications.models import NonConformity
+
+    client = followup_fixtures.client_for(app, _person(app, session, certified, who))
+    response = client.post(
+        f"/applications/{certified['application'].public_id}/followup/nonconformities",
+        data={
+            "nc-grade": "critical",
+            "nc-criterion": "FW-5",
+            "nc-description": "x",
+            "nc-corrective_action": "y",
+        },
+    )
+    assert response.status_code in (403, 404)
+    assert session.scalar(select(func.count()).select_from(NonConformity)) == 0

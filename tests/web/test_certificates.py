@@ -324,6 +324,7 @@ def test_the_issuance_order_is_the_one_written_in_the_lifecycle() -> None:
 def test_status_changes_and_key_rotations_are_lists_too() -> None:
     assert lifecycle_steps.names(lifecycle.CHANGE_STATUS) == [
         "check_status_transition",
+        "check_reinstatement",
         "update_status_lists",
         "record_status_change",
         "audit_status_change",
@@ -333,6 +334,12 @@ def test_status_changes_and_key_rotations_are_lists_too() -> None:
     assert lifecycle_steps.names(lifecycle.ROTATE_KEYS) == [
         "audit_key_rotation",
         "announce_rotated_keys",
+    ]
+    assert lifecycle_steps.names(lifecycle.ESCALATE_NONCONFORMITY) == [
+        "check_escalation",
+        "suspend_for_nonconformity",
+        "record_escalation",
+        "notify_escalation",
     ]
 
 

@@ -447,3 +447,37 @@ def test_failed_sign_ins_at_once_are_each_counted(live) -> None:
         ("pair", 2.0),
         ("pair", 4.0),
     ]
+
+
+def test_two_verifications_of_one_closure_at_once_close_it_once(live) -> None:
+    """The auditor's double click on "verify": the second finds it closed and is refused."""
+    from certify.followup import deadlines
+
+    for _ in range(ROUNDS):
+        serial, _admin = _certificate(live)
+        with live.session() as session:
+            certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+            application = session.get(Application, certificate.application_id)
+            auditor, rubric = application.auditor, get_rubric("isrps", "1.0", session=session)
+            nc = deadlines.raise_after_decision(
+                session, application, auditor, rubric, grade="major", criterion_id="FW-7",
+                description="No log", corrective_action="Keep one", due_on=None,
+            )  # fmt: skip
+            nc.status = "evidence_submitted"  # the loop so far, as the other tests walk it
+            session.commit()
+            path = f"/applications/{application.public_id}/nonconformities/{nc.public_id}"
+            email, nc_id = auditor.email, nc.id
+        one, two = live.browser(email), live.browser(email)
+        data = {"verify-decision": "verify", "verify-note": "Seen on site"}
+        results = at_once((one, path + "/verification", data), (two, path + "/verification", data))
+        assert sorted(status for status, _ in results) == [302, 400], [s for s, _ in results]
+        closed = _count(
+            live,
+            AuditEvent,
+            AuditEvent.action == "nonconformity.verify_closure",
+            AuditEvent.subject_id == application.public_id,
+        )
+        assert closed == 1
+        with live.session() as session:
+            assert session.get(NonConformity, nc_id).status == "closed"
+    _chains_intact(live)

@@ -293,3 +293,128 @@ def test_jobs_status_shows_the_queue_the_outbox_and_the_duties(live) -> None:
     assert "queue: immediate" in result.output
     assert "outbox: 0 waiting" in result.output
     assert "daily duty withdraw_lapsed_suspensions" in result.output
+
+
+# --------------------------------------------------------------------------- non-conformities
+
+
+def _major_nonconformity(live: Live) -> tuple[str, dt.date, str]:
+    """A certified case with a major non-conformity raised after the decision: its public
+    id, due date and the certificate's serial."""
+    from certify.applications.models import Application
+    from certify.followup.deadlines import raise_after_decision
+    from certify.standards.operations import get_rubric
+    from tests.web.test_concurrency import _certificate
+
+    with live.app.app_context():
+        serial = _certificate(live)[0]
+    with live.app.app_context(), get_db(live.app).new_session() as session:
+        certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+        application = session.get(Application, certificate.application_id)
+        rubric = get_rubric("isrps", "1.0", session=session)
+        nc = raise_after_decision(
+            session, application, application.auditor, rubric, grade="major",
+            criterion_id="FW-7", description="No grievance log", corrective_action="Keep one",
+            due_on=None,
+        )  # fmt: skip
+        session.commit()
+        return nc.public_id, nc.due_on, serial
+
+
+def _events(live: Live, action: str) -> list[str]:
+    from certify.audit.models import AuditEvent
+
+    with get_db(live.app).new_session() as session:
+        return list(session.scalars(select(AuditEvent.actor).where(AuditEvent.action == action)))
+
+
+def _after(due: dt.date, days: int = 1) -> dt.datetime:
+    return dt.datetime.combine(due, dt.time(2, 15), tzinfo=dt.UTC) + dt.timedelta(days=days)
+
+
+def test_an_overdue_major_nonconformity_is_proposed_for_suspension_once(live) -> None:
+    _public_id, due, serial = _major_nonconformity(live)
+    with live.app.app_context():
+        assert run_daily_duties(_after(due, 0))["act_on_overdue_nonconformities"] == "none overdue"
+        first = run_daily_duties(_after(due))
+        again = run_daily_duties(_after(due, 2))
+    assert first["act_on_overdue_nonconformities"] == "1 suspension proposed"
+    assert again["act_on_overdue_nonconformities"] == "none overdue"
+    assert _events(live, "nonconformity.mark_overdue") == ["system:scheduler"]
+    assert _events(live, "nonconformity.suspension_proposed") == ["system:scheduler"]
+    with get_db(live.app).new_session() as session:
+        assert session.scalar(select(Certificate.status).where(Certificate.serial == serial)) == (
+            "active"
+        )
+        kinds = sorted(session.scalars(select(Notification.kind)))
+    assert kinds.count("nonconformity.suspension_proposed") == 1  # the one admin
+    assert kinds.count("nonconformity.overdue") == 2  # the member and the auditor
+
+
+def test_two_workers_past_the_due_date_suspend_exactly_once(live) -> None:
+    from certify.applications.models import NonConformity
+
+    live.app.config["NC_OVERDUE_ACTION"] = "suspend"  # the setting: suspend, not propose
+    public_id, due, serial = _major_nonconformity(live)
+    barrier = threading.Barrier(2)
+    results: list[dict[str, str]] = []
+
+    def worker() -> None:
+        with live.app.app_context():
+            barrier.wait()
+            results.append(run_daily_duties(_after(due)))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(r["act_on_overdue_nonconformities"] for r in results) == [
+        "1 suspended",
+        "none overdue",
+    ]
+    with live.app.app_context():
+        run_daily_duties(_after(due, 3))  # and again, days later: nothing more
+    with get_db(live.app).new_session() as session:
+        certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+        suspensions = session.scalars(
+            select(CertificateStatusChange).where(
+                CertificateStatusChange.certificate_id == certificate.id,
+                CertificateStatusChange.new_status == "suspended",
+            )
+        ).all()
+        nc = session.scalar(select(NonConformity).where(NonConformity.public_id == public_id))
+        told = session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.kind == "certificate.suspended")
+        )
+    assert certificate.status == "suspended"
+    assert [(s.actor, s.reason_category) for s in suspensions] == [
+        ("system:scheduler", "major_nonconformity")
+    ]
+    assert (nc.status, nc.suspension_id) == ("escalated", suspensions[0].id)
+    assert told == 1
+    assert _events(live, "nonconformity.escalate") == ["system:scheduler"]
+    runner = live.app.test_cli_runner()
+    for command in (["log", "verify"], ["audit", "verify"]):
+        result = runner.invoke(args=command)
+        assert result.exit_code == 0, result.output
+
+
+def test_nonconformity_reminders_go_once_at_30_and_7_days(live) -> None:
+    _public_id, due, _serial = _major_nonconformity(live)
+    with live.app.app_context():
+        for days_before in (40, 29, 20, 6, 3, 0):
+            run_daily_duties(_after(due, -days_before))
+    with get_db(live.app).new_session() as session:
+        subjects = sorted(
+            session.scalars(
+                select(Notification.subject).where(Notification.kind == "nonconformity.due_soon")
+            )
+        )
+    assert subjects == [
+        "Non-conformity on FW-7 is due in 30 days or less",
+        "Non-conformity on FW-7 is due in 7 days or less",
+    ]
+    assert _events(live, "nonconformity.reminder_sent") == ["system:scheduler"] * 2

@@ -111,3 +111,39 @@ def test_upgrading_past_the_account_changes_keeps_every_account(tmp_path) -> Non
     finally:
         engine.dispose()
         cleanup()  # type: ignore[operator]
+
+
+def test_notes_written_before_0013_stay_auditor_only(tmp_path) -> None:
+    """0013 splits the auditor's notes into findings (shown to the ISSP) and auditor-only
+    notes: notes written before it were never meant for the ISSP, so they become auditor-only."""
+    from tests.conftest import new_database_url
+
+    url, cleanup = new_database_url(str(tmp_path), "notes")
+    engine = make_engine(url)
+    now = {"now": dt.datetime(2026, 1, 1)}
+    try:
+        upgrade_database(engine, "0012")
+        with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO user_account (id, public_id, email, email_normalised, full_name, "
+                "password_hash, is_active, created_at) VALUES (1, 'u1', 'a@x.org', 'a@x.org', "
+                "'A', 'h', true, :now)",
+                "INSERT INTO organisation (id, public_id, legal_name, country, "
+                "registration_number, created_at) VALUES (1, 'o1', 'Org', 'KE', 'R1', :now)",
+                "INSERT INTO application (id, public_id, organisation_id, state, standard_id, "
+                "standard_version, standard_sha256, created_at, updated_at, assignment_round) "
+                "VALUES (1, 'a1', 1, 'in_audit', 'isrps', '1.0', 'x', :now, :now, 1)",
+                "INSERT INTO audit_answer (id, application_id, criterion_id, answer, notes, "
+                "updated_at, updated_by_id) VALUES (1, 1, 'FW-7', '{}', 'Owner nervous', :now, 1),"
+                " (2, 1, 'FW-8', '{}', NULL, :now, 1)",
+            ):
+                conn.execute(text(statement), now)
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT criterion_id, notes, private_notes FROM audit_answer ORDER BY id")
+            ).all()
+        assert [tuple(r) for r in rows] == [("FW-7", None, "Owner nervous"), ("FW-8", None, None)]
+    finally:
+        engine.dispose()
+        cleanup()  # type: ignore[operator]
