@@ -30,6 +30,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "KEY_PASSPHRASE": None,
         "KEYS_DIR": os.path.join(instance_path, "keys"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
+        # Stored files (certify.storage): "local" keeps them in EVIDENCE_DIR and DOCUMENTS_DIR;
+        # "s3" in one bucket of S3-compatible object storage shared by every server.
+        "STORAGE_BACKEND": "local",
+        "DOCUMENTS_DIR": os.path.join(instance_path, "documents"),
+        "S3_BUCKET": None,
+        "S3_ENDPOINT_URL": None,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": None,
+        "S3_SECRET_ACCESS_KEY": None,
+        "S3_PREFIX": "",
+        "S3_TIMEOUT": 10,
         "RUBRICS_DIR": os.path.join(os.path.dirname(__file__), "rubrics"),
         # Whole-request limit; uploads have their own, smaller limit per file.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
@@ -97,6 +108,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     _check_secret_key(app)
     _check_trusted_proxies(app)
+    _check_storage(app)
+
+
+def _check_storage(app: Flask) -> None:
+    from certify.storage.setup import storage_problem
+
+    problem = storage_problem(app.config)
+    if problem is not None:
+        raise ConfigurationError(problem)
 
 
 def _check_trusted_proxies(app: Flask) -> None:

@@ -67,6 +67,14 @@ def app_task(func: F) -> F:
     return run  # type: ignore[return-value]
 
 
+def check_queue() -> int:
+    """How many tasks wait in the queue; raises when the queue cannot be reached (readiness:
+    a Redis that is down, an SQLite file that cannot be opened)."""
+    if huey.immediate:
+        return 0
+    return int(huey.pending_count())
+
+
 def store_description() -> str:
     """Where the queue lives, for people (no credentials)."""
     storage = huey.storage
