@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -38,11 +37,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # 404 (JSON under /api/), not an HTML redirect to some other address.
     app.url_map.merge_slashes = False
     os.makedirs(app.instance_path, exist_ok=True)
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from certify import (
         accounts,
@@ -54,7 +48,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         errors,
         evidence,
         jobs,
+        logs,
         main,
+        metrics,
         notifications,
         ratelimit,
         registry,
@@ -71,6 +67,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify.state import AppState
 
     app.extensions["certify"] = AppState(db=db.init_app(app), clock=SystemClock())
+    logs.init_app(app)  # first: every later hook and log line has the request id
+    metrics.init_app(app)
     transaction.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -68,6 +68,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How many reverse proxies in front of the app to believe about the client (their
         # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
         "TRUSTED_PROXIES": 0,
+        # Logs: "text" (one readable line) or "json" (one object per line; gunicorn_conf sets it)
+        "LOG_FORMAT": "text",
+        # Who may read /metrics (certify.metrics.metrics_allowed): nobody unless set.
+        "METRICS_TOKEN": None,
+        "METRICS_ALLOW_FROM": [],
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from certify.evidence.store import EvidenceRejected, EvidenceStore, EvidenceTooLarge
 from certify.storage.backends import BlobMissing, InvalidDigest, LocalBackend
 from certify.storage.s3 import S3Backend
