@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         accounts,
         api,
         applications,
+        backup,
         certificates,
         cli,
         db,
@@ -90,6 +91,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
         notifications,
         jobs,
+        backup,
     ):
         feature.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered

@@ -89,6 +89,21 @@ def storage_verify() -> None:
         raise SystemExit(1)
 
 
+@storage_group.command("backfill")
+@with_appcontext
+def storage_backfill() -> None:
+    """Copy the PDFs of certificates issued before documents went to storage from the
+    database into the document store (hash checked). Safe to run again."""
+    target = document_store().backend
+    copied = present = 0
+    for digest, pdf in referenced_documents():
+        stored, was_copied = store_bytes_checked(target, pdf, _temp_dir())
+        if stored != digest:
+            raise click.ClickException(f"document {digest}: the database copy is altered")
+        copied, present = copied + was_copied, present + (not was_copied)
+    click.echo(f"documents: {copied} copied, {present} already there ({target.describe()})")
+
+
 def _sha256(data: bytes) -> str:
     import hashlib
 
