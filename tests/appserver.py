@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import die_with_parent
 from tests.s3_server import free_port
 
 
@@ -84,7 +85,12 @@ def start_gunicorn(env: dict[str, str], log: Path, workers: int = 1) -> AppServe
     ]
     with log.open("ab") as out:
         process = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     server = AppServer(process, port, log)
     deadline = time.monotonic() + 30

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from certify import PACKAGE_DIR
+from tests.processes import die_with_parent
 
 EXAMPLE = PACKAGE_DIR / "serving" / "nginx.conf.example"
 
@@ -92,7 +93,11 @@ def start_nginx(folder: Path, upstreams: list[str], port: int) -> Nginx:
     if checked.returncode != 0:
         raise RuntimeError(f"nginx refused the configuration: {checked.stderr}")
     process = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     server = Nginx(process, port, access_log, error_log)
     deadline = time.monotonic() + 15

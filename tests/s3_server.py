@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import die_with_parent
+
 ACCESS_KEY = "certify-test"
 
 
@@ -128,7 +130,12 @@ def start_seaweedfs(folder: Path, timeout: float = 60) -> S3Server:
     log_path = folder / "weed.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            args, stdout=log, stderr=subprocess.STDOUT, cwd=folder, start_new_session=True
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=folder,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
     server = S3Server(f"http://127.0.0.1:{ports['s3']}", ACCESS_KEY, secret, process, log_path)
     deadline = time.monotonic() + timeout
