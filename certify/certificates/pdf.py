@@ -284,7 +284,11 @@ def store_pdf(ctx: IssuanceContext) -> None:
         log.exception("could not store the PDF of %s", ctx.serial)
         raise IssuanceError("the signed PDF could not be stored; nothing was issued") from exc
     if created:  # a later step failing removes it (never a file another issuance stored)
-        ctx.on_failure.append(lambda: store.backend.delete(digest))
+
+        def remove() -> None:
+            store.backend.delete(digest)
+
+        ctx.on_failure.append(remove)
     if digest != ctx.pdf_sha256:  # pragma: no cover - the same bytes hashed twice
         raise IssuanceError("the stored PDF's hash differs from the issued one")
     ctx.session.add(

@@ -16,7 +16,7 @@ from typing import Any
 from gunicorn.glogging import Logger
 
 
-class JsonAccessLogger(Logger):  # type: ignore[misc]
+class JsonAccessLogger(Logger):
     """Writes ``{"time", "remote", "method", "path", "query", "status", "bytes",
     "duration_ms", "request_id", "user_agent", "pid"}`` per request."""
 

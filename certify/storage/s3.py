@@ -110,11 +110,11 @@ class S3Backend:
             if _error_code(exc) in _MISSING_CODES:
                 raise BlobMissing("This file is no longer stored.") from exc
             raise
-        return response["Body"]  # type: ignore[no-any-return]  # botocore's StreamingBody
+        return response["Body"]  # botocore's StreamingBody
 
     def _head(self, digest: str) -> dict[str, Any] | None:
         try:
-            return self.client.head_object(Bucket=self.bucket, Key=self.key(digest))  # type: ignore[no-any-return]
+            return self.client.head_object(Bucket=self.bucket, Key=self.key(digest))
         except Exception as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return None

@@ -91,7 +91,7 @@ def evidence_store(app: Flask | None = None) -> EvidenceStore:
             int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024),
             make_backend(config, EVIDENCE, client=_shared_client(app)),
         )
-    return state.evidence_store  # type: ignore[no-any-return]
+    return state.evidence_store
 
 
 def document_store(app: Flask | None = None) -> DocumentStore:
@@ -104,4 +104,4 @@ def document_store(app: Flask | None = None) -> DocumentStore:
             Path(config["DOCUMENTS_DIR"]),
             make_backend(config, DOCUMENTS, client=_shared_client(app)),
         )
-    return state.document_store  # type: ignore[no-any-return]
+    return state.document_store
