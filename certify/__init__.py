@@ -68,14 +68,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify.state import AppState
 
     app.extensions["certify"] = AppState(db=db.init_app(app), clock=SystemClock())
-    logs.init_app(app)  # first: every later hook and log line has the request id
-    metrics.init_app(app)
-    transaction.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    ratelimit.init_app(app)
-    templating.init_app(app)
-    cli.init_app(app)
+    # What every request shares, in order (logs first: every later hook has the request id).
+    for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
+        part.init_app(app)
     # Every feature registers itself the same way: its blueprint, commands and signals.
     for feature in (
         main,

@@ -30,13 +30,14 @@ def _keys() -> None:
 
 
 def _storage() -> None:
+    from certify.storage.backends import LocalBackend
     from certify.storage.setup import document_store, evidence_store
 
     # The folder (a write probe) or the bucket (HEAD bucket) of each area.
     evidence_store().backend.check()
     document_store().backend.check()
-    # Uploads are checked on local disk first, whatever the backend.
-    evidence_store().temp_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Uploads are checked on local disk first, whatever the backend: that folder too.
+    LocalBackend(evidence_store().root).check()
 
 
 def _jobs() -> None:

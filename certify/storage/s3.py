@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _MISSING_CODES = {"404", "NoSuchKey", "NotFound"}
 _PRECONDITION_CODES = {"412", "PreconditionFailed", "ConditionalRequestConflict"}
+_UNSUPPORTED_CODES = {"501", "NotImplemented"}
 
 
 def _error_code(exc: Exception) -> str:
@@ -74,20 +75,29 @@ class S3Backend:
         else:
             log.warning("stored object %s had the wrong size; replaced", key)
         try:
-            with source.open("rb") as body:
-                self.client.put_object(
-                    Bucket=self.bucket,
-                    Key=key,
-                    Body=body,
-                    ContentLength=size,
-                    ContentType="application/octet-stream",
-                    **extra,
-                )
+            self._put(source, key, size, extra)
         except Exception as exc:
-            if _error_code(exc) in _PRECONDITION_CODES:
+            code = _error_code(exc)
+            if code in _PRECONDITION_CODES:
                 return False  # another server stored the same bytes an instant earlier
-            raise
+            if code not in _UNSUPPORTED_CODES or "IfNoneMatch" not in extra:
+                raise
+            # A store without conditional writes: an identical object may be overwritten
+            # (harmless: same name, same bytes), and "created" is then a best guess.
+            del extra["IfNoneMatch"]
+            self._put(source, key, size, extra)
         return stored is None  # a repaired blob was not created by this call
+
+    def _put(self, source: Path, key: str, size: int, extra: dict[str, Any]) -> None:
+        with source.open("rb") as body:  # streamed from disk by botocore
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                ContentLength=size,
+                ContentType="application/octet-stream",
+                **extra,
+            )
 
     def _touch(self, key: str) -> None:
         # Stored again: refresh its time (a copy onto itself), so a sweep of unreferenced

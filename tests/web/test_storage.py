@@ -298,3 +298,29 @@ def test_evidence_upload_and_download_through_the_app_on_s3(app, client, login_a
 
 def pdf_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def test_a_store_without_conditional_writes_still_stores(tmp_path) -> None:
+    # No such store runs here (SeaweedFS honours If-None-Match), so a stand-in client answers
+    # as one would: 501 NotImplemented for the condition, then accepts the plain write.
+    from botocore.exceptions import ClientError
+
+    class NoConditions:
+        def __init__(self) -> None:
+            self.objects: dict[str, bytes] = {}
+
+        def head_object(self, Bucket: str, Key: str) -> dict:
+            if Key not in self.objects:
+                raise ClientError({"Error": {"Code": "404"}}, "HeadObject")
+            return {"ContentLength": len(self.objects[Key])}
+
+        def put_object(self, Bucket: str, Key: str, Body, **kwargs) -> None:
+            if "IfNoneMatch" in kwargs:
+                raise ClientError({"Error": {"Code": "NotImplemented"}}, "PutObject")
+            self.objects[Key] = Body.read()
+
+    client = NoConditions()
+    backend = S3Backend(client, "bucket", "evidence")
+    path, digest = _file(tmp_path / "in", b"bytes to keep")
+    assert backend.store_file(path, digest, path.stat().st_size) is True
+    assert client.objects[backend.key(digest)] == b"bytes to keep"
