@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL
+from tests.core.tools import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 SERIALS_AND_DOCUMENTS = text(
@@ -38,6 +39,7 @@ def two_databases(tmp_path: Path) -> Iterator[tuple[str, str]]:
     if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path}/source.sqlite3", f"sqlite:///{tmp_path}/restored.sqlite3"
         return
+    require_tool("pg_dump"), require_tool("pg_restore")
     names = [f"certify_drill_{secrets.token_hex(4)}_{n}" for n in ("source", "restored")]
     engine = _admin_engine()
     with engine.connect() as conn:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.appserver import AppServer, app_environment, start_gunicorn
+from tests.core.tools import require_tool
 from tests.nginx import start_nginx
 from tests.s3_server import free_port
 
@@ -109,6 +110,7 @@ def test_in_memory_each_process_counts_on_its_own(fresh_database_url, tmp_path, 
 def test_the_nginx_example_in_front_of_two_app_servers(
     fresh_database_url, tmp_path, servers
 ) -> None:
+    require_tool("nginx")
     servers.extend(_two_servers(fresh_database_url, tmp_path, REDIS, TRUSTED_PROXIES=1))
     nginx = start_nginx(tmp_path / "nginx", [s.address for s in servers], free_port())
     try:
