@@ -75,6 +75,9 @@ def start_gunicorn(env: dict[str, str], log: Path, workers: int = 1) -> AppServe
     port = free_port()
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     env.setdefault("GUNICORN_ACCESS_LOG", str(log.with_suffix(".access.json")))
+    # the workers' metrics in the caller's folder (gunicorn's default is a new one in /tmp,
+    # which a SIGKILLed server cannot remove)
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", str(log.parent / f"metrics-{port}"))
     command = [
         sys.executable,
         "-m",
