@@ -10,11 +10,13 @@ FLASK := $(BIN)/flask --app certify
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench bench-quick lint typecheck clean help
+.PHONY: run serve test cluster-test bench bench-quick lint typecheck clean help
 
 help:
 	@echo "make run    set up .venv and instance/, then serve http://$(HOST):$(PORT)"
+	@echo "make serve  production serving: gunicorn with certify/serving/gunicorn_conf.py"
 	@echo "make test   set up .venv with the test extras and run the whole suite"
+	@echo "make cluster-test  two app servers, nginx, PostgreSQL, Redis, S3: load, kill, check"
 	@echo "make bench  print the benchmark figures"
 	@echo "make lint   ruff; make typecheck: mypy"
 
@@ -48,8 +50,18 @@ run: $(VENV)/.installed instance/config.py
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
+# Production serving: gunicorn with the repository's configuration (GUNICORN_BIND, default
+# 127.0.0.1:8000, GUNICORN_WORKERS ...: see certify/serving/gunicorn_conf.py), behind a proxy.
+serve: $(VENV)/.installed instance/config.py
+	$(FLASK) init
+	$(BIN)/gunicorn -c python:certify.serving.gunicorn_conf 'certify:create_app()'
+
 test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Needs PostgreSQL on 127.0.0.1:5432 (CERTIFY_CLUSTER_ADMIN_URL), nginx, redis-server and wrk.
+cluster-test: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.cluster
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

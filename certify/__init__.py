@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -35,16 +34,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # 404 (JSON under /api/), not an HTML redirect to some other address.
     app.url_map.merge_slashes = False
     os.makedirs(app.instance_path, exist_ok=True)
-    if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-        logging.getLogger("alembic").setLevel(logging.WARNING)
 
     from certify import (
         accounts,
         api,
         applications,
+        backup,
         certificates,
         cli,
         db,
@@ -52,12 +47,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         evidence,
         followup,
         jobs,
+        logs,
         main,
+        metrics,
         notifications,
         ratelimit,
         registry,
         security,
         standards,
+        storage,
         templating,
         transaction,
         translog,
@@ -68,12 +66,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from certify.state import AppState
 
     app.extensions["certify"] = AppState(db=db.init_app(app), clock=clock_from(test_config))
-    transaction.init_app(app)
-    security.init_app(app)
-    errors.init_app(app)
-    ratelimit.init_app(app)
-    templating.init_app(app)
-    cli.init_app(app)
+    # What every request shares, in order (logs first: every later hook has the request id).
+    for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
+        part.init_app(app)
     # Every feature registers itself the same way: its blueprint, commands and signals.
     for feature in (
         main,
@@ -81,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         standards,
         applications,
         evidence,
+        storage,
         certificates,
         followup,
         registry,
@@ -89,6 +85,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
         notifications,
         jobs,
+        backup,
     ):
         feature.init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered

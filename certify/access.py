@@ -16,7 +16,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 @dataclass(frozen=True)
 class AccessRule:
-    """``public``: anyone; ``login``: any signed-in user; ``roles``: users holding one of them."""
+    """``public``: anyone; ``login``: any signed-in user; ``roles``: users holding one of them;
+    ``setting``: requests the settings allow (a token, an address), signed in or not."""
 
     kind: str
     roles: frozenset[str] = frozenset()
@@ -37,6 +38,24 @@ def public(view: F) -> F:
     """Anyone, signed in or not, may use this route."""
     _declare(view, AccessRule("public"))
     return view
+
+
+def allowed_by_setting(predicate: Callable[[], bool]) -> Callable[[F], F]:
+    """Only requests *predicate* accepts (a token or an address named in the settings) may
+    use this route; others get 403, signed in or not. For operators' routes such as
+    ``/metrics``, used by machines, not people."""
+
+    def decorate(view: F) -> F:
+        def check() -> Any:
+            from flask import abort
+
+            if not predicate():
+                abort(403)
+            return None
+
+        return wrap_checked(view, check, AccessRule("setting"))
+
+    return decorate
 
 
 def access_rule_of(view: Callable[..., Any]) -> AccessRule | None:

@@ -30,6 +30,17 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "KEY_PASSPHRASE": None,
         "KEYS_DIR": os.path.join(instance_path, "keys"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
+        # Stored files (certify.storage): "local" keeps them in EVIDENCE_DIR and DOCUMENTS_DIR;
+        # "s3" in one bucket of S3-compatible object storage shared by every server.
+        "STORAGE_BACKEND": "local",
+        "DOCUMENTS_DIR": os.path.join(instance_path, "documents"),
+        "S3_BUCKET": None,
+        "S3_ENDPOINT_URL": None,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": None,
+        "S3_SECRET_ACCESS_KEY": None,
+        "S3_PREFIX": "",
+        "S3_TIMEOUT": 10,
         "RUBRICS_DIR": os.path.join(os.path.dirname(__file__), "rubrics"),
         # Whole-request limit; uploads have their own, smaller limit per file.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
@@ -57,6 +68,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # How many reverse proxies in front of the app to believe about the client (their
         # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
         "TRUSTED_PROXIES": 0,
+        # Logs: "text" (one readable line) or "json" (one object per line; gunicorn_conf sets it)
+        "LOG_FORMAT": "text",
+        # Who may read /metrics (certify.metrics.metrics_allowed): nobody unless set.
+        "METRICS_TOKEN": None,
+        "METRICS_ALLOW_FROM": [],
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,
@@ -100,6 +116,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["PREFERRED_URL_SCHEME"] = "https"
     _check_secret_key(app)
     _check_trusted_proxies(app)
+    _check_storage(app)
+
+
+def _check_storage(app: Flask) -> None:
+    from certify.storage.setup import storage_problem
+
+    problem = storage_problem(app.config)
+    if problem is not None:
+        raise ConfigurationError(problem)
 
 
 def _check_trusted_proxies(app: Flask) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from certify import clock
+from certify import clock, signals
 from certify.certificates import issuance, keys, notices, pdf
 from certify.certificates import operations as status
 from certify.certificates.issuance import IssuanceContext, IssuanceError
@@ -169,6 +170,7 @@ def issue_certificate(
     )
     savepoint = session.begin_nested()
     current: Callable[..., None] | None = None
+    started = time.perf_counter()
     try:
         for current in ISSUE:
             current(ctx)
@@ -176,6 +178,7 @@ def issue_certificate(
     except Exception as exc:
         savepoint.rollback()
         _undo(ctx)
+        _finished(started, ok=False)
         if isinstance(exc, IssuanceError):
             raise
         name = getattr(current, "__name__", "?")
@@ -185,8 +188,14 @@ def issue_certificate(
             "nothing was recorded"
         ) from exc
     savepoint.commit()
+    _finished(started, ok=True)
     assert ctx.certificate is not None
     return ctx.certificate
+
+
+def _finished(started: float, *, ok: bool) -> None:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.issuance_finished.send(app, seconds=time.perf_counter() - started, ok=ok)
 
 
 def _undo(ctx: IssuanceContext) -> None:

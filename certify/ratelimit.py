@@ -98,9 +98,9 @@ def init_app(app: Flask) -> None:
     # app per process, so that is the app.
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
-    # Tests build many apps in one process: start each with empty counters.
-    if app.config.get("RATELIMIT_ENABLED", True):
-        try:
-            limiter.reset()
-        except Exception:  # pragma: no cover - a shared store may refuse; counting still works
-            app.logger.warning("could not reset the rate-limit store")
+    # Tests build many apps in one process: start each with empty counters. Only in memory:
+    # a shared store (Redis) holds every server's counters, and a server starting must not
+    # wipe them (that would hand every client a fresh budget at each restart).
+    storage = str(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if app.config.get("RATELIMIT_ENABLED", True) and storage.startswith("memory://"):
+        limiter.reset()

@@ -83,13 +83,17 @@ class Caches:
 
 @dataclass
 class AppState:
-    """certify's per-app state: the database, the clock, the caches, the evidence store."""
+    """certify's per-app state: the database, the clock, the caches, the stores."""
 
     db: Database
     clock: Clock
     caches: Caches = field(default_factory=Caches)
-    #: built on first use from EVIDENCE_DIR and MAX_UPLOAD_MB
+    #: built on first use from the storage settings (certify.storage.setup)
     evidence_store: Any = None
+    #: signed documents (certificate PDFs), built on first use like the evidence store
+    document_store: Any = None
+    #: the boto3 client shared by both stores when STORAGE_BACKEND is s3 (thread-safe)
+    s3_client: Any = None
     #: the live status reader (a connection outside the ORM), set by the certificates feature
     live_reader: Any = None
 

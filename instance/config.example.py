@@ -27,3 +27,20 @@ SECRET_KEY = "replace-me-with-a-long-random-value"
 
 # Rate-limit storage: "memory://" for one server, a Redis URL for several.
 # RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+
+# Several servers (docs/operations.md, "Deploying on several servers"):
+# stored files (evidence, certificate PDFs) in S3-compatible object storage instead of
+# instance/evidence and instance/documents; keep the credentials here, not in the shell.
+# STORAGE_BACKEND = "s3"
+# S3_BUCKET = "certify"
+# S3_ENDPOINT_URL = "https://s3.example.org"   # None for AWS
+# S3_REGION = "us-east-1"
+# S3_ACCESS_KEY_ID = "..."
+# S3_SECRET_ACCESS_KEY = "..."
+# the job queue shared by every worker
+# JOBS_URL = "redis://127.0.0.1:6379/1"
+# who may read /metrics: a bearer token for Prometheus, and/or addresses
+# METRICS_TOKEN = "a long random value"
+# METRICS_ALLOW_FROM = ["10.0.0.0/8"]
+# log lines as JSON (make serve sets this)
+# LOG_FORMAT = "json"

@@ -104,3 +104,25 @@ def fresh_database_url(tmp_path) -> Iterator[str]:
     engine.dispose()
     yield url
     cleanup()  # type: ignore[operator]
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A real S3-compatible server (SeaweedFS) for this test session (one per xdist worker)."""
+    from tests.s3_server import start_seaweedfs
+
+    server = start_seaweedfs(tmp_path_factory.mktemp("seaweedfs"))
+    server.create_bucket(S3_TEST_BUCKET)
+    yield server
+    server.stop()
+
+
+#: One bucket per server (SeaweedFS gives each bucket volumes of its own); each test gets a
+#: fresh, empty prefix in it.
+S3_TEST_BUCKET = "certify-tests"
+
+
+@pytest.fixture
+def s3_settings(s3_server) -> dict[str, object]:
+    """certify's settings for a new, empty prefix of the test bucket on :func:`s3_server`."""
+    return {**s3_server.settings(S3_TEST_BUCKET), "S3_PREFIX": f"t-{secrets.token_hex(6)}"}

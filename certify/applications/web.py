@@ -8,14 +8,9 @@ assignment, the assignees' declarations, the conflict registers) and ``assessmen
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-)
+from flask import Blueprint, abort
 from sqlalchemy import select
 
 from certify.accounts.access import current_user
@@ -32,20 +27,14 @@ from certify.core.rubric.model import Rubric
 from certify.db import db_session
 from certify.evidence.store import EvidenceStore
 from certify.standards.operations import get_rubric
-from certify.state import app_state
+from certify.storage import setup
 
 bp = Blueprint("applications", __name__)
 
 
 def evidence_store() -> EvidenceStore:
-    """The app's evidence store, made on first use from its settings."""
-    state = app_state()
-    if state.evidence_store is None:
-        config = current_app.config
-        state.evidence_store = EvidenceStore(
-            Path(config["EVIDENCE_DIR"]), int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024)
-        )
-    return state.evidence_store
+    """The app's evidence store (the configured backend), made on first use."""
+    return setup.evidence_store()
 
 
 def rubric_of(application: Application) -> Rubric:

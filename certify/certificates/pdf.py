@@ -9,8 +9,19 @@ Issuance steps (their place in the order is in :data:`certify.lifecycle.ISSUE`):
                    B-B, the *current* document-signing certificate, chain embedded), then
                    validate the result as a verifier would; a document that fails is refused
                    and the issuance fails with nothing recorded
-``store_pdf``      the :class:`CertificateDocument` row (bytes + SHA-256)
+``store_pdf``      the PDF into the document store (:mod:`certify.storage`: the local
+                   folder or the S3 bucket, under its SHA-256), then the
+                   :class:`CertificateDocument` row (bytes + SHA-256)
 =================  ====================================================================
+
+Why both, for now: the row is the append-only, transactional reference that verification
+compares uploads with (``pdf_sha256``) and a database backup carries; the document store is
+where every server and the backups find the file next to the evidence. The file is stored
+before the row is flushed, so a committed certificate always has its PDF in storage; an
+issuance that fails in a later step removes the file again; one whose commit fails leaves an
+unreferenced, content-addressed file (harmless, listed by ``storage verify``). Serving from
+storage and dropping the column is a later migration (expand, then contract), once every
+deployment has run ``storage migrate``.
 
 The core :class:`~certify.core.pdf.signing.PdfSigner` is built once per process and cached
 (``app_state().caches.pdf_signer``) under the signing certificate's fingerprint: after
@@ -259,10 +270,27 @@ def sign_pdf(ctx: IssuanceContext) -> None:
 
 
 def store_pdf(ctx: IssuanceContext) -> None:
-    """Issuance step: store the signed PDF with the certificate row."""
+    """Issuance step: store the signed PDF in the document store, then with the certificate
+    row."""
+    from certify.storage.setup import document_store
+
     assert ctx.certificate is not None
     if ctx.pdf is None or ctx.pdf_sha256 is None or ctx.pdf_signing_cert is None:
         raise IssuanceError("no PDF was made for this certificate")
+    store = document_store()
+    try:
+        digest, created = store.put_bytes(ctx.pdf)
+    except Exception as exc:  # the disk or the object store: no certificate without its PDF
+        log.exception("could not store the PDF of %s", ctx.serial)
+        raise IssuanceError("the signed PDF could not be stored; nothing was issued") from exc
+    if created:  # a later step failing removes it (never a file another issuance stored)
+
+        def remove() -> None:
+            store.backend.delete(digest)
+
+        ctx.on_failure.append(remove)
+    if digest != ctx.pdf_sha256:  # pragma: no cover - the same bytes hashed twice
+        raise IssuanceError("the stored PDF's hash differs from the issued one")
     ctx.session.add(
         CertificateDocument(
             certificate_id=ctx.certificate.id,

@@ -1,7 +1,9 @@
-"""Evidence files on disk, content-addressed by SHA-256.
+"""Evidence files, content-addressed by SHA-256, in the local folder or S3-compatible storage.
 
 An ISSP's evidence file is stored once under its SHA-256, in fan-out folders so no folder grows
-huge: ``<root>/ab/cd/abcd...`` (root is ``EVIDENCE_DIR``, by default ``instance/evidence``). The
+huge: ``<root>/ab/cd/abcd...`` (root is ``EVIDENCE_DIR``, by default ``instance/evidence``), or
+objects ``evidence/ab/cd/abcd...`` in a bucket (:mod:`certify.storage`: the backend is chosen
+by ``STORAGE_BACKEND``; the checks below are the same for both). The
 database rows (the lead's models) say which case a file belongs to, who uploaded it and under
 which name; this module knows only bytes. An organisation uploading the same file twice, or two
 organisations uploading the same file, store it once.
@@ -15,11 +17,13 @@ How :meth:`EvidenceStore.put` keeps "nothing is written when a check fails":
 2. Empty and oversized uploads are refused; then
    :func:`certify.core.filetypes.sniffing.sniff` decides the type from the temporary file's
    content.
-3. The temporary file is hard-linked to its final name. ``os.link`` fails if the name exists, so
-   of several concurrent uploads of the same bytes exactly one reports ``created=True`` and no
-   one ever overwrites a blob another request may already point at (``os.replace`` would
-   silently do both). The file is complete and fsynced before it gets its final name, so a reader
-   never sees half a blob. On file systems without hard links it falls back to ``os.replace``.
+3. The backend keeps the checked file (``BlobBackend.store_file``). Locally, the temporary
+   file is hard-linked to its final name. ``os.link`` fails if the name exists, so of several
+   concurrent uploads of the same bytes exactly one reports ``created=True`` and no one ever
+   overwrites a blob another request may already point at (``os.replace`` would silently do
+   both). The file is complete and fsynced before it gets its final name, so a reader never
+   sees half a blob. On file systems without hard links it falls back to ``os.replace``.
+   On S3 the file is uploaded from disk with ``If-None-Match: *`` (exactly one creator).
 4. Whatever happens, including an exception in the middle or a ``KeyboardInterrupt``, the
    temporary file is removed in a ``finally``. A process killed mid-upload can leave one behind;
    :meth:`EvidenceStore.remove_stale_temp` sweeps those.
@@ -27,9 +31,10 @@ How :meth:`EvidenceStore.put` keeps "nothing is written when a check fails":
 Files are created with mode 0o640 and folders with 0o750 (set explicitly, whatever the umask):
 evidence is personal and commercial data, for the app's user and group only.
 
-Digests given to :meth:`~EvidenceStore.path` and everything built on it must be 64 lowercase hex
-characters; anything else raises :class:`InvalidDigest`, so no path is ever built from unchecked
-input (``../../config.py`` is not a digest).
+The temporary folder is ``<root>/tmp`` with either backend (uploads are checked on local disk,
+never held in memory). Digests given to :meth:`~EvidenceStore.path` and everything built on it
+must be 64 lowercase hex characters; anything else raises :class:`InvalidDigest`, so no path is
+ever built from unchecked input (``../../config.py`` is not a digest).
 
 **With the database.** The store cannot join the database transaction, so the caller orders the
 two and undoes the file when the database fails::
@@ -60,7 +65,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -71,27 +75,26 @@ from typing import BinaryIO
 from certify.core.filetypes.kinds import FileKind, FileTypeError
 from certify.core.filetypes.risks import active_content
 from certify.core.filetypes.sniffing import sniff
+from certify.storage.backends import (
+    CHUNK_SIZE,
+    FILE_MODE,
+    TEMP_DIR_NAME,
+    BlobBackend,
+    BlobMissing,
+    LocalBackend,
+    StorageError,
+    is_digest,
+)
 
 log = logging.getLogger(__name__)
 
-FILE_MODE = 0o640
-DIR_MODE = 0o750
-CHUNK_SIZE = 1024 * 1024
-TEMP_DIR_NAME = "tmp"  # never a fan-out name: those are two hex characters
 _TEMP_PREFIX = "upload-"
 _TEMP_SUFFIX = ".part"
-
-_DIGEST_RE = re.compile(r"[0-9a-f]{64}")
-_FANOUT_RE = re.compile(r"[0-9a-f]{2}")
 _MB = 1024 * 1024
 
 
-class EvidenceError(Exception):
+class EvidenceError(StorageError):
     """An evidence file cannot be stored or read; ``message`` says why, for a person."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class EmptyEvidence(EvidenceError):
@@ -151,28 +154,33 @@ def check_digest(sha256: object) -> str:
     Raises:
         InvalidDigest: anything else (uppercase, whitespace, a path, not a string).
     """
-    if not isinstance(sha256, str) or not _DIGEST_RE.fullmatch(sha256):
+    if not isinstance(sha256, str) or not is_digest(sha256):
         # The input is not echoed: it may be long, or crafted to mislead whoever reads logs.
         raise InvalidDigest("That is not a valid evidence file reference.")
     return sha256
 
 
 class EvidenceStore:
-    """Evidence blobs under *root*, each at most *max_bytes* long.
+    """Evidence blobs, each at most *max_bytes* long, kept by *backend* (default: the folder
+    *root* itself); uploads are checked in ``<root>/tmp`` first.
 
-    Build one per app from ``EVIDENCE_DIR`` and ``MAX_UPLOAD_MB * 1024 * 1024``; it holds no
-    open files and is safe to share between threads and processes. Folders are created on the
+    Build one per app with :func:`certify.storage.setup.evidence_store`; it holds no open
+    files and is safe to share between threads and processes. Folders are created on the
     first :meth:`put`.
     """
 
-    def __init__(self, root: Path | str, max_bytes: int) -> None:
+    def __init__(
+        self, root: Path | str, max_bytes: int, backend: BlobBackend | None = None
+    ) -> None:
         if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 1:
             raise ValueError("max_bytes must be a positive number of bytes")
         self.root = Path(root)
         self.max_bytes = max_bytes
+        self._folder = LocalBackend(self.root)
+        self.backend: BlobBackend = backend or self._folder
 
     def __repr__(self) -> str:
-        return f"EvidenceStore({str(self.root)!r}, max_bytes={self.max_bytes})"
+        return f"EvidenceStore({str(self.root)!r}, max_bytes={self.max_bytes}, {self.backend!r})"
 
     @property
     def temp_dir(self) -> Path:
@@ -196,11 +204,12 @@ class EvidenceStore:
             EmptyEvidence: the stream has no bytes.
             EvidenceTooLarge: it has more than ``max_bytes`` bytes.
             EvidenceRejected: the content is not an accepted type, or is damaged or dangerous.
-            OSError: the disk failed (full, read-only, permissions).
+            OSError: the disk failed (full, read-only, permissions); the object store's own
+                errors (botocore) when it cannot be reached.
 
         On every error nothing is left in the store: the temporary file is removed.
         """
-        self._make_dirs(self.temp_dir)
+        self._folder.make_dirs(self.temp_dir)
         fd, temp_name = tempfile.mkstemp(
             prefix=_TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=self.temp_dir
         )
@@ -221,15 +230,11 @@ class EvidenceStore:
                 except FileTypeError as exc:
                     raise EvidenceRejected(exc.message) from exc
                 warnings = tuple(active_content(out, kind))
-            final = self.path(digest)
-            self._make_dirs(final.parent)
-            created = self._link_into_place(temp, final, size)
+            created = self.backend.store_file(temp, digest, size)
         finally:
-            # On success the blob has its own link (or was already there); on failure this is the
-            # only copy. Either way the temporary name goes.
+            # On success the blob has its own copy (or was already there); on failure this is
+            # the only copy. Either way the temporary name goes.
             temp.unlink(missing_ok=True)
-        if created:
-            self._fsync_dir(final.parent)
         log.info("evidence %s: %d bytes, %s, created=%s", digest, size, kind.kind, created)
         return StoredBlob(sha256=digest, size=size, kind=kind, created=created, warnings=warnings)
 
@@ -253,38 +258,16 @@ class EvidenceStore:
             out.write(chunk)
         return hasher.hexdigest(), size
 
-    def _link_into_place(self, temp: Path, final: Path, size: int) -> bool:
-        try:
-            os.link(temp, final)
-        except FileExistsError:
-            # Same bytes already stored. A stored blob of the wrong size was damaged on disk
-            # (the name is its hash): repair it with the good copy just received.
-            if final.stat().st_size != size:
-                log.warning("evidence %s was damaged on disk; replaced by a new upload", final.name)
-                os.replace(temp, final)
-            else:
-                # Stored again: the blob counts as new, so a sweep of unreferenced blobs (which
-                # spares young ones) cannot remove it before this upload's row is written.
-                os.utime(final)
-            return False
-        except OSError:
-            # No hard links on this file system: fall back to a rename, which is still atomic
-            # but may overwrite an identical blob stored an instant earlier.
-            if final.exists():
-                return False
-            os.replace(temp, final)
-        return True
-
     # -- reading ---------------------------------------------------------------------------
 
     def path(self, sha256: str) -> Path:
-        """Where the blob with digest *sha256* lives (whether or not it exists).
+        """Where the blob with digest *sha256* lives in the local folder (whether or not it
+        exists); only for the local backend.
 
         Raises:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
         """
-        digest = check_digest(sha256)
-        return self.root / digest[:2] / digest[2:4] / digest
+        return self._folder.path(check_digest(sha256))
 
     def exists(self, sha256: str) -> bool:
         """True when a blob is stored under *sha256*.
@@ -292,7 +275,7 @@ class EvidenceStore:
         Raises:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
         """
-        return self.path(sha256).is_file()
+        return self.backend.exists(check_digest(sha256))
 
     def open(self, sha256: str) -> BinaryIO:
         """Open the blob for reading (binary); the caller closes it (``send_file`` does).
@@ -301,13 +284,10 @@ class EvidenceStore:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
             EvidenceMissing: no blob is stored under it.
         """
-        path = self.path(sha256)
         try:
-            # O_NOFOLLOW: a symlink planted in the store is never followed out of it.
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except FileNotFoundError as exc:
+            return self.backend.open(check_digest(sha256))
+        except BlobMissing as exc:
             raise EvidenceMissing("This evidence file is no longer stored.") from exc
-        return os.fdopen(fd, "rb")
 
     def verify(self, sha256: str) -> bool:
         """Re-hash the blob: True when it exists and its content still has digest *sha256*.
@@ -319,30 +299,11 @@ class EvidenceStore:
             handle = self.open(sha256)
         except (EvidenceMissing, OSError):  # OSError: e.g. a symlink refused by O_NOFOLLOW
             return False
-        hasher = hashlib.sha256()
-        with handle:
-            while chunk := handle.read(CHUNK_SIZE):
-                hasher.update(chunk)
-        return hasher.hexdigest() == sha256
+        return hash_stream(handle) == sha256
 
     def iter_blobs(self) -> Iterator[str]:
         """Every stored digest, in order (for integrity checks and sweeps of unused blobs)."""
-        if not self.root.is_dir():
-            return
-        for first in sorted(self.root.iterdir()):
-            if not (first.is_dir() and _FANOUT_RE.fullmatch(first.name)):
-                continue
-            for second in sorted(first.iterdir()):
-                if not (second.is_dir() and _FANOUT_RE.fullmatch(second.name)):
-                    continue
-                for blob in sorted(second.iterdir()):
-                    name = blob.name
-                    if (
-                        _DIGEST_RE.fullmatch(name)
-                        and name[:2] == first.name
-                        and (name[2:4] == second.name)
-                    ):
-                        yield name
+        return self.backend.iter_digests()
 
     def modified_at(self, sha256: str) -> float | None:
         """When the blob was stored (seconds since the epoch), or None when it is not here.
@@ -350,10 +311,7 @@ class EvidenceStore:
         Raises:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
         """
-        try:
-            return self.path(sha256).stat().st_mtime
-        except FileNotFoundError:
-            return None
+        return self.backend.modified_at(check_digest(sha256))
 
     # -- removing --------------------------------------------------------------------------
 
@@ -361,18 +319,13 @@ class EvidenceStore:
         """Remove the blob; True if it was there. For undoing a :meth:`put` whose database
         write failed, and only when that put returned ``created=True``.
 
-        Fan-out folders are kept: removing them could race with a concurrent put into them.
-
         Raises:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
         """
-        path = self.path(sha256)
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        log.info("evidence %s deleted", sha256)
-        return True
+        deleted = self.backend.delete(check_digest(sha256))
+        if deleted:
+            log.info("evidence %s deleted", sha256)
+        return deleted
 
     def remove_stale_temp(self, older_than: float = 24 * 3600, now: float | None = None) -> int:
         """Remove temporary upload files older than *older_than* seconds (left by a process
@@ -390,38 +343,11 @@ class EvidenceStore:
                     removed += 1
         return removed
 
-    # -- helpers ---------------------------------------------------------------------------
 
-    def _make_dirs(self, directory: Path) -> None:
-        """Create *directory* and its missing parents inside the store with :data:`DIR_MODE`."""
-        if directory.is_dir():
-            return
-        if not self.root.is_dir():
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-            _make_dir(self.root)
-        for part in reversed([directory, *directory.parents]):
-            if part == self.root or self.root not in part.parents:
-                continue
-            _make_dir(part)
-
-    @staticmethod
-    def _fsync_dir(directory: Path) -> None:
-        # The new name must survive a crash as well as the data (POSIX: fsync the directory).
-        try:
-            fd = os.open(directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-
-
-def _make_dir(path: Path) -> None:
-    try:
-        os.mkdir(path, DIR_MODE)
-    except FileExistsError:
-        return
-    os.chmod(path, DIR_MODE)  # mkdir's mode is filtered by the umask; this is not
+def hash_stream(handle: BinaryIO) -> str:
+    """SHA-256 (hex) of what *handle* yields, read in chunks; closes it."""
+    hasher = hashlib.sha256()
+    with contextlib.closing(handle):
+        while chunk := handle.read(CHUNK_SIZE):
+            hasher.update(chunk)
+    return hasher.hexdigest()

@@ -21,13 +21,41 @@ from typing import Any, TypeVar
 
 from flask import Flask, has_app_context
 from huey import Huey
+from huey import signals as huey_signals
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from certify.logs import current_request_id, request_id_var
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 huey = Huey("certify", storage_class=MemoryStorage, utc=True)
 
 _app: Flask | None = None
+
+#: The keyword argument that carries the enqueuing request's id to the task (removed before
+#: the task's function is called).
+REQUEST_ID_KWARG = "_certify_request_id"
+
+
+@huey.signal(huey_signals.SIGNAL_ENQUEUED)
+def _carry_request_id(_signal: str, task: Any, exc: Exception | None = None) -> None:
+    request_id = current_request_id()
+    if request_id and REQUEST_ID_KWARG not in task.kwargs:
+        task.kwargs[REQUEST_ID_KWARG] = request_id
+
+
+@huey.pre_execute()
+def _enter_job(task: Any) -> None:
+    # The job's log lines carry the id of the request that enqueued it, else the job's own.
+    request_id = task.kwargs.pop(REQUEST_ID_KWARG, None)
+    task.certify_log_token = request_id_var.set(request_id or f"job-{task.id}")
+
+
+@huey.post_execute()
+def _leave_job(task: Any, _value: Any, exc: Exception | None) -> None:
+    token = getattr(task, "certify_log_token", None)
+    if token is not None:
+        request_id_var.reset(token)
 
 
 def storage_for(url: str, instance_path: str) -> Any:
@@ -65,6 +93,14 @@ def app_task(func: F) -> F:
             return func(*args, **kwargs)
 
     return run  # type: ignore[return-value]
+
+
+def check_queue() -> int:
+    """How many tasks wait in the queue; raises when the queue cannot be reached (readiness:
+    a Redis that is down, an SQLite file that cannot be opened)."""
+    if huey.immediate:
+        return 0
+    return int(huey.pending_count())
 
 
 def store_description() -> str:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
-from flask import current_app
 from sqlalchemy import text
 
 from certify.db import get_db
@@ -31,21 +29,29 @@ def _keys() -> None:
     get_keystore()
 
 
-def _evidence_store() -> None:
-    folder = Path(current_app.config["EVIDENCE_DIR"])
-    target = folder if folder.exists() else folder.parent
-    if not target.is_dir():
-        raise OSError(f"{target} is not a folder")
-    probe = target / ".readyz-probe"
-    probe.write_bytes(b"")  # can we write where evidence goes?
-    probe.unlink()
+def _storage() -> None:
+    from certify.storage.backends import LocalBackend
+    from certify.storage.setup import document_store, evidence_store
+
+    # The folder (a write probe) or the bucket (HEAD bucket) of each area.
+    evidence_store().backend.check()
+    document_store().backend.check()
+    # Uploads are checked on local disk first, whatever the backend: that folder too.
+    LocalBackend(evidence_store().root).check()
+
+
+def _jobs() -> None:
+    from certify.jobs.engine import check_queue
+
+    check_queue()
 
 
 #: What must work for this server to be ready, in the order checked.
 CHECKS: dict[str, Callable[[], None]] = {
     "database": _database,
     "keys": _keys,
-    "evidence_store": _evidence_store,
+    "storage": _storage,
+    "jobs": _jobs,
 }
 
 

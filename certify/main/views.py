@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
-from certify.access import public
+from certify.access import allowed_by_setting, public
 from certify.main.health import readiness
+from certify.metrics import metrics_allowed, render_metrics
 
 bp = Blueprint("main", __name__)
 
@@ -26,6 +27,15 @@ def healthz() -> dict[str, str]:
 @bp.get("/readyz")
 @public
 def readyz() -> tuple[dict[str, object], int]:
-    """Readiness: the database, the keys and the evidence store work; 503 naming what failed."""
+    """Readiness: the database, the keys, the storage and the job queue work; 503 naming what
+    failed."""
     ready, checks = readiness()
     return {"status": "ok" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+
+
+@bp.get("/metrics")
+@allowed_by_setting(metrics_allowed)
+def metrics() -> Response:
+    """Prometheus metrics, for the scrapers METRICS_TOKEN or METRICS_ALLOW_FROM admit."""
+    body, content_type = render_metrics()
+    return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})

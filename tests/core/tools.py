@@ -23,6 +23,9 @@ DEBIAN_PACKAGES = {
     "certutil": "libnss3-tools",
     "zbarimg": "zbar-tools",
     "soffice": "libreoffice-calc-nogui",
+    "nginx": "nginx",
+    "pg_dump": "postgresql-client",
+    "pg_restore": "postgresql-client",
 }
 
 

@@ -202,7 +202,12 @@ def test_readyz_names_what_works(client) -> None:
     assert response.status_code == 200
     assert response.json == {
         "status": "ok",
-        "checks": {"database": {"ok": True}, "keys": {"ok": True}, "evidence_store": {"ok": True}},
+        "checks": {
+            "database": {"ok": True},
+            "keys": {"ok": True},
+            "storage": {"ok": True},
+            "jobs": {"ok": True},
+        },
     }
 
 

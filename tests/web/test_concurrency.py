@@ -244,6 +244,29 @@ def test_a_double_click_on_certify_issues_one_certificate(live) -> None:
     _chains_intact(live)
 
 
+def test_two_issuances_at_once_both_issue_with_their_own_serial_index_and_pdf(live) -> None:
+    # Two reviewers certify two different cases at the same moment: both must be issued, each
+    # with its own serial, status-list bits and log index (they contend for the log head,
+    # the status lists and the audit head), and each PDF stored whole.
+    for _ in range(ROUNDS):
+        cases = [_case(live, "submitted"), _case(live, "submitted")]
+        data = {"outcome": "certify", "reasons": "Meets every requirement."}
+        results = at_once(
+            *((live.browser(c["reviewer"]), f"/applications/{c['id']}/review", data) for c in cases)
+        )
+        assert [status for status, _ in results] == [302, 302], results
+        for case in cases:
+            assert _count(live, Certificate, Certificate.application_id == case["pk"]) == 1
+    with live.session() as session:
+        certificates = session.scalars(select(Certificate)).all()
+        serials = [c.serial for c in certificates]
+        assert len(serials) == 2 * ROUNDS == len(set(serials))
+    _chains_intact(live)
+    stored = live.app.test_cli_runner().invoke(args=["storage", "verify"])
+    assert stored.exit_code == 0, stored.output
+    assert f"{2 * ROUNDS} document(s) checked, 0 problem(s)" in stored.output
+
+
 def _certificate(live: Live) -> tuple[str, str]:
     case = _case(live, "submitted")
     with live.session() as session:

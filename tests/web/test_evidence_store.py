@@ -18,8 +18,6 @@ import pytest
 from certify.core.filetypes.kinds import CSV, DOCX, JPEG, PDF, PNG, TEXT, XLSX
 from certify.evidence import store as store_mod
 from certify.evidence.store import (
-    DIR_MODE,
-    FILE_MODE,
     EmptyEvidence,
     EvidenceError,
     EvidenceMissing,
@@ -31,6 +29,7 @@ from certify.evidence.store import (
     check_digest,
     format_size,
 )
+from certify.storage.backends import DIR_MODE, FILE_MODE
 from tests.core.test_filetypes import ELF_EXE, PE_EXE, make_jpeg, make_ooxml, make_pdf, make_png
 
 MB = 1024 * 1024

@@ -1,0 +1,107 @@
+"""The app's stores, built on first use from its settings and kept in :class:`AppState`.
+
+``STORAGE_BACKEND`` chooses where stored files' bytes live:
+
+- ``local`` (the default): folders in ``instance/`` (``EVIDENCE_DIR``, ``DOCUMENTS_DIR``); right
+  for one machine.
+- ``s3``: one bucket of S3-compatible object storage shared by every app server and worker
+  (``S3_BUCKET``, ``S3_ENDPOINT_URL``, ``S3_REGION``, ``S3_ACCESS_KEY_ID``,
+  ``S3_SECRET_ACCESS_KEY``, ``S3_PREFIX``); areas ``evidence/`` and ``documents/``. Uploads are
+  still checked on local disk first (``<EVIDENCE_DIR>/tmp``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from certify.evidence.store import EvidenceStore
+from certify.state import app_state
+from certify.storage.backends import BlobBackend, LocalBackend
+from certify.storage.documents import DocumentStore
+
+BACKENDS = ("local", "s3")
+EVIDENCE = "evidence"
+DOCUMENTS = "documents"
+#: the local folder setting of each area
+FOLDER_SETTING = {EVIDENCE: "EVIDENCE_DIR", DOCUMENTS: "DOCUMENTS_DIR"}
+
+
+def storage_problem(config: Mapping[str, Any]) -> str | None:
+    """What is wrong with the storage settings, for the person who set them, or None."""
+    backend = config.get("STORAGE_BACKEND") or "local"
+    if backend not in BACKENDS:
+        return f"STORAGE_BACKEND must be one of {', '.join(BACKENDS)}, not {backend!r}."
+    if backend == "s3" and not config.get("S3_BUCKET"):
+        return "STORAGE_BACKEND is s3 but S3_BUCKET is not set."
+    return None
+
+
+def s3_client(config: Mapping[str, Any]) -> Any:
+    """A boto3 client from the ``S3_*`` settings (not cached; see :func:`make_backend`)."""
+    from certify.storage.s3 import make_client
+
+    return make_client(
+        endpoint_url=config.get("S3_ENDPOINT_URL") or None,
+        region=str(config.get("S3_REGION") or "us-east-1"),
+        access_key_id=config.get("S3_ACCESS_KEY_ID"),
+        secret_access_key=config.get("S3_SECRET_ACCESS_KEY"),
+        timeout=float(config.get("S3_TIMEOUT") or 10),
+    )
+
+
+def make_backend(
+    config: Mapping[str, Any], area: str, kind: str | None = None, client: Any = None
+) -> BlobBackend:
+    """The backend of *area* (``evidence`` or ``documents``) of kind *kind* (default: the
+    configured ``STORAGE_BACKEND``); *client* reuses a boto3 client."""
+    kind = kind or str(config.get("STORAGE_BACKEND") or "local")
+    if kind == "local":
+        return LocalBackend(Path(config[FOLDER_SETTING[area]]))
+    from certify.storage.s3 import S3Backend
+
+    return S3Backend(
+        client or s3_client(config),
+        str(config["S3_BUCKET"]),
+        area,
+        prefix=str(config.get("S3_PREFIX") or ""),
+    )
+
+
+def _shared_client(app: Flask) -> Any:
+    state = app_state(app)
+    if app.config.get("STORAGE_BACKEND") != "s3":
+        return None
+    if state.s3_client is None:
+        state.s3_client = s3_client(app.config)
+    return state.s3_client
+
+
+def evidence_store(app: Flask | None = None) -> EvidenceStore:
+    """The app's evidence store, made on first use from its settings."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app_state(app)
+    if state.evidence_store is None:
+        config = app.config
+        state.evidence_store = EvidenceStore(
+            Path(config["EVIDENCE_DIR"]),
+            int(float(config["MAX_UPLOAD_MB"]) * 1024 * 1024),
+            make_backend(config, EVIDENCE, client=_shared_client(app)),
+        )
+    return state.evidence_store
+
+
+def document_store(app: Flask | None = None) -> DocumentStore:
+    """The app's store of signed documents, made on first use from its settings."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    state = app_state(app)
+    if state.document_store is None:
+        config = app.config
+        state.document_store = DocumentStore(
+            Path(config["DOCUMENTS_DIR"]),
+            make_backend(config, DOCUMENTS, client=_shared_client(app)),
+        )
+    return state.document_store
