@@ -5,6 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
+# The address QR codes, links, did:web and status lists name: CERTIFY_PUBLIC_URL or PUBLIC_URL
+# in instance/config.py when either is set, else the address `make run` serves on (issue 20:
+# PORT=8000 alone served on 8000 while every link said 5000). A wildcard HOST names loopback.
+RUN_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+PUBLIC_URL_SET = $(or $(CERTIFY_PUBLIC_URL),$(shell grep -s '^PUBLIC_URL' instance/config.py))
+RUN_ENV = $(if $(PUBLIC_URL_SET),,CERTIFY_PUBLIC_URL=http://$(RUN_HOST):$(PORT))
 FLASK := $(BIN)/flask --app certify
 # pytest options: add e.g. PYTEST_ARGS="-k journey" or "-x"; PYTEST_WORKERS=0 runs in one process
 PYTEST_ARGS ?=
@@ -43,12 +49,12 @@ instance/config.py: | $(VENV)/.installed
 
 # The web server and a job worker (mail delivery, daily duties) together; Ctrl+C stops both.
 run: $(VENV)/.installed instance/config.py
-	$(FLASK) init --demo
+	$(RUN_ENV) $(FLASK) init --demo
 	@echo "Serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	@echo "Mail is written to instance/mail/ (the admin reads it at /admin/mail)"
-	@$(FLASK) jobs worker --workers 1 & worker=$$!; \
+	@$(RUN_ENV) $(FLASK) jobs worker --workers 1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
+	  $(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT) --no-reload --no-debugger
 
 # Production serving: gunicorn with the repository's configuration (GUNICORN_BIND, default
 # 127.0.0.1:8000, GUNICORN_WORKERS ...: see certify/serving/gunicorn_conf.py), behind a proxy.

@@ -146,10 +146,12 @@ def run(quick: bool = False) -> dict[str, float]:
                     public_url=public_url,
                     fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
                 )
+                # signed as certify signs it: certified, the chain and the CRL in the DSS
                 return signer.sign(
                     unsigned,
                     attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
                     signing_time=dt.datetime.now(dt.UTC),
+                    crls=[keys.crl] if keys.crl else [],
                 )
 
             warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists

@@ -21,13 +21,47 @@ class ConfigurationError(RuntimeError):
 def defaults(instance_path: str) -> dict[str, Any]:
     """The built-in settings; everything here can be overridden."""
     return {
-        "SECRET_KEY": None,
+        **_IDENTITY,
+        **_SIGNING,
+        **_files(instance_path),
+        **_ACCOUNTS,
+        **_SERVING,
+        **_JOBS_AND_MAIL,
+    }
+
+
+#: The registry and who certifies.
+_IDENTITY: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    "REGISTRY_NAME": "certify demo registry",
+    "SERIAL_PREFIX": "ISR",
+    # Who certifies, as the certificate names it (issue 20): the certification body's
+    # legal name (default REGISTRY_NAME), address, accreditation, and the signatory.
+    "ISSUER_LEGAL_NAME": None,
+    "ISSUER_ADDRESS": "",
+    "ISSUER_ACCREDITATION": "",
+    "ISSUER_SIGNATORY_NAME": "",
+    "ISSUER_SIGNATORY_TITLE": "",
+    "DATABASE_ECHO": False,
+}
+
+#: Signing: the root's CRL, an optional time-stamping authority, the key passphrase.
+_SIGNING: dict[str, Any] = {
+    # The root's CRL lives this many days (re-signed by `keys rotate` / `keys crl`).
+    "CRL_DAYS": 400,
+    # Optional RFC 3161 time-stamping authority for the PDF signatures (PAdES B-T), and a
+    # PEM file with its root certificate(s), published in the key export.
+    "TSA_URL": None,
+    "TSA_ROOTS": None,
+    "KEY_PASSPHRASE": None,
+}
+
+
+def _files(instance_path: str) -> dict[str, Any]:
+    """Where data lives: the database, keys, stored files, rubrics; upload limits."""
+    return {
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "certify.sqlite3"),
-        "DATABASE_ECHO": False,
-        "PUBLIC_URL": "http://127.0.0.1:5000",
-        "REGISTRY_NAME": "certify demo registry",
-        "SERIAL_PREFIX": "ISR",
-        "KEY_PASSPHRASE": None,
         "KEYS_DIR": os.path.join(instance_path, "keys"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
         # Stored files (certify.storage): "local" keeps them in EVIDENCE_DIR and DOCUMENTS_DIR;
@@ -45,56 +79,69 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # Whole-request limit; uploads have their own, smaller limit per file.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "MAX_UPLOAD_MB": 20,
-        # argon2id parameters (RFC 9106 "second recommended option" is the library default);
-        # tests lower them to keep the suite fast.
-        "ARGON2_TIME_COST": 3,
-        "ARGON2_MEMORY_COST": 65536,
-        "ARGON2_PARALLELISM": 4,
-        # Sign-in throttling (certify.core.lockout): failures free per (e-mail, client) pair
-        # and per client before waits start, the first and longest wait, and the failures
-        # from anywhere after which an account's owner is alerted (never locked out).
-        "LOGIN_PAIR_LIMIT": 5,
-        "LOGIN_ADDRESS_LIMIT": 20,
-        "LOGIN_FIRST_WAIT_SECONDS": 30,
-        "LOGIN_MAX_WAIT_SECONDS": 900,
-        "LOGIN_ACCOUNT_ALERT": 20,
-        # Cookies: HttpOnly and SameSite always; Secure is switched on below when the public
-        # URL is https, so a local http demo still works.
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "certify_session",
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
-        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-        # How many reverse proxies in front of the app to believe about the client (their
-        # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
-        "TRUSTED_PROXIES": 0,
-        # Logs: "text" (one readable line) or "json" (one object per line; gunicorn_conf sets it)
-        "LOG_FORMAT": "text",
-        # Who may read /metrics (certify.metrics.metrics_allowed): nobody unless set.
-        "METRICS_TOKEN": None,
-        "METRICS_ALLOW_FROM": [],
-        "RATELIMIT_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-        # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,
-        # "immediate" = run each job where it is enqueued (tests).
-        "JOBS_URL": "",
-        # E-mail (certify.notifications.delivery): no MAIL_SERVER = write .eml files to
-        # MAIL_DIR (default instance/mail/), for development and the demo.
-        "MAIL_SERVER": None,
-        "MAIL_PORT": 25,
-        "MAIL_STARTTLS": False,
-        "MAIL_TLS": False,
-        "MAIL_USERNAME": None,
-        "MAIL_PASSWORD": None,
-        "MAIL_FROM": "certify registry <no-reply@registry.invalid>",
-        "MAIL_DIR": None,
-        "MAIL_TIMEOUT": 20,
-        # how long a worker holds a message it is sending before another may take it over
-        "MAIL_LEASE_SECONDS": 300,
-        # A major non-conformity past its due date (certify.followup): "propose" its
-        # suspension to the admins, who confirm with one click, or "suspend" at once.
-        "NC_OVERDUE_ACTION": "propose",
     }
+
+
+#: Passwords, sign-in throttling, cookies and sessions.
+_ACCOUNTS: dict[str, Any] = {
+    # argon2id parameters (RFC 9106 "second recommended option" is the library default);
+    # tests lower them to keep the suite fast.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_COST": 65536,
+    "ARGON2_PARALLELISM": 4,
+    # Sign-in throttling (certify.core.lockout): failures free per (e-mail, client) pair
+    # and per client before waits start, the first and longest wait, and the failures
+    # from anywhere after which an account's owner is alerted (never locked out).
+    "LOGIN_PAIR_LIMIT": 5,
+    "LOGIN_ADDRESS_LIMIT": 20,
+    "LOGIN_FIRST_WAIT_SECONDS": 30,
+    "LOGIN_MAX_WAIT_SECONDS": 900,
+    "LOGIN_ACCOUNT_ALERT": 20,
+    # Cookies: HttpOnly and SameSite always; Secure is switched on below when the public
+    # URL is https, so a local http demo still works.
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "certify_session",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+}
+
+#: Proxies, logs, metrics and rate limits.
+_SERVING: dict[str, Any] = {
+    # How many reverse proxies in front of the app to believe about the client (their
+    # X-Forwarded-For, -Proto and -Host headers); 0 believes none: see certify.security.
+    "TRUSTED_PROXIES": 0,
+    # Logs: "text" (one readable line) or "json" (one object per line; gunicorn_conf sets it)
+    "LOG_FORMAT": "text",
+    # Who may read /metrics (certify.metrics.metrics_allowed): nobody unless set.
+    "METRICS_TOKEN": None,
+    "METRICS_ALLOW_FROM": [],
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+}
+
+#: Background jobs, mail and the scheduler's choices.
+_JOBS_AND_MAIL: dict[str, Any] = {
+    # Background jobs (certify.jobs): "" = SQLite in instance/, "redis://..." = Redis,
+    # "immediate" = run each job where it is enqueued (tests).
+    "JOBS_URL": "",
+    # E-mail (certify.notifications.delivery): no MAIL_SERVER = write .eml files to
+    # MAIL_DIR (default instance/mail/), for development and the demo.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_STARTTLS": False,
+    "MAIL_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "certify registry <no-reply@registry.invalid>",
+    "MAIL_DIR": None,
+    "MAIL_TIMEOUT": 20,
+    # how long a worker holds a message it is sending before another may take it over
+    "MAIL_LEASE_SECONDS": 300,
+    # A major non-conformity past its due date (certify.followup): "propose" its
+    # suspension to the admins, who confirm with one click, or "suspend" at once.
+    "NC_OVERDUE_ACTION": "propose",
+}
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:

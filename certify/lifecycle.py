@@ -30,7 +30,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from certify import clock, signals
-from certify.certificates import issuance, keys, notices, pdf
+from certify.certificates import issuance, notices, pdf, rotation
 from certify.certificates import operations as status
 from certify.certificates.issuance import IssuanceContext, IssuanceError
 from certify.certificates.keys import KeyStore, KeyStoreError, get_keystore
@@ -165,6 +165,7 @@ def issue_certificate(
         keys=key_store,
         public_url=normalise_public_url(config["PUBLIC_URL"]),
         issuer_name=str(config["REGISTRY_NAME"]),
+        certification_body=issuance.certification_body(config),
         serial_prefix=str(config["SERIAL_PREFIX"]),
         now=clock.now(),
     )
@@ -268,7 +269,7 @@ def suspend_certificate(
             the allowed window.
     """
     status.lock_certificate(session, certificate)
-    now = now or clock.now()
+    now = now or _not_before_last_change(certificate, clock.now())
     return change_status(
         status.prepare_suspension(session, certificate, actor, category, reason, until, now)
     )
@@ -289,7 +290,7 @@ def reinstate_certificate(
         CertificateError: not suspended, or a bad reason.
     """
     status.lock_certificate(session, certificate)
-    now = now or clock.now()
+    now = now or _not_before_last_change(certificate, clock.now())
     return change_status(
         status.prepare_reinstatement(session, certificate, actor, reason, category, now)
     )
@@ -310,7 +311,7 @@ def withdraw_certificate(
         CertificateError: already withdrawn, bad category or reason.
     """
     status.lock_certificate(session, certificate)
-    now = now or clock.now()
+    now = now or _not_before_last_change(certificate, clock.now())
     return change_status(
         status.prepare_withdrawal(session, certificate, actor, category, reason, now)
     )
@@ -325,8 +326,20 @@ def withdraw_lapsed_suspension(
         CertificateError: it is not under a suspension that has ended.
     """
     status.lock_certificate(session, certificate)
-    now = now or clock.now()
+    now = now or _not_before_last_change(certificate, clock.now())
     return change_status(status.prepare_lapsed_withdrawal(session, certificate, actor, now))
+
+
+def _not_before_last_change(certificate: Certificate, now: dt.datetime) -> dt.datetime:
+    """*now*, or the certificate's last change when that is later: an issuance takes effect
+    at its ``validFrom``, rounded up to the second, so a change within that second (or on a
+    server whose clock is a little behind) is recorded at the issuance's time, never before
+    it. (A caller's explicit ``now`` is taken as given: a deliberate back-dating.)"""
+    last = certificate.status_changed_at or certificate.issued_at
+    if last is None or now > last:
+        return now
+    # a microsecond later: each change still moves status_changed_at (caches key on it)
+    return last + dt.timedelta(microseconds=1)
 
 
 def supersede_certificate(
@@ -343,7 +356,7 @@ def supersede_certificate(
         CertificateError: it is withdrawn or already superseded.
     """
     status.lock_certificate(session, certificate)
-    now = now or clock.now()
+    now = now or _not_before_last_change(certificate, clock.now())
     return change_status(status.prepare_supersession(session, certificate, successor, actor, now))
 
 
@@ -382,13 +395,13 @@ def rotate_keys(
     credential_only: bool = False,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Rotate the key files (:func:`certify.certificates.keys.rotate_keys`), then record the
+    """Rotate the key files (:func:`certify.certificates.rotation.rotate_keys`), then record the
     rotation: :data:`ROTATE_KEYS`, in the caller's transaction. Returns what was made.
 
     Raises:
         KeyStoreError: the keys cannot be rotated or loaded afterwards.
     """
-    rotated = keys.rotate_keys(
+    rotated = rotation.rotate_keys(
         root_key_path=root_key_path,
         root_passphrase=root_passphrase,
         credential_only=credential_only,

@@ -79,6 +79,8 @@ class Caches:
     verify_static: Cache[Any] = field(default_factory=lambda: Cache(20_000))
     #: QR-target pages for anonymous visitors, keyed by the live columns they show
     verify_pages: Cache[str] = field(default_factory=lambda: Cache(10_000))
+    #: status lists re-signed at the hour (bytes, hash), by list, version, hour and key
+    status_lists: Cache[Any] = field(default_factory=lambda: Cache(64))
 
 
 @dataclass

@@ -3,9 +3,15 @@
 Needs no database and no app. With ``--keys`` it uses a pinned key export and no network.
 With ``--registry`` it fetches the registry's key export once, pins it under the user's
 configuration folder, warns loudly when a pinned registry's keys change, and asks the registry
-for the certificate's live status. Exit status: 0 valid, 1 any other verdict, 2 usage, file or
-network errors (a PDF too damaged or truncated to read is a file error). pyHanko's warnings
-about a damaged file are summarised in one line on stderr, never printed as tracebacks.
+for the certificate's live status. Offline, ``--status FILE`` supplies saved status-list
+credentials (``/status/<purpose>/<list>``), checked against the pinned keys; their age counts
+against ``--max-status-age``.
+
+Exit status: 0 valid *with status known fresh enough*, 1 any other verdict, 2 usage, file or
+network errors (a PDF too damaged or truncated to read is a file error), 3 a genuine document
+whose status is unknown (offline without status lists, or lists too old), which
+``--accept-unknown-status`` turns into 0. pyHanko's warnings about a damaged file are
+summarised in one line on stderr, never printed as tracebacks.
 """
 
 from __future__ import annotations
@@ -27,6 +33,13 @@ from typing import Any
 from certify.core.strict_json import JsonInputError, parse_json
 from certify.core.verification.document import verify_document
 from certify.core.verification.model import NotADocument, RegistryKeys, RegistryRecord, Verification
+from certify.core.verification.offline import (
+    STATUS_UNKNOWN,
+    StatusEvidence,
+    StatusListUnusable,
+    offline_outcome,
+    status_from_lists,
+)
 
 TIMEOUT = 15
 MARKS = {True: "PASS", False: "FAIL", None: "----"}
@@ -158,9 +171,14 @@ def _log_check(export: dict[str, Any]) -> Callable[[str, bytes], tuple[bool, str
         from certify.core.tlog.logproof import verify_certificate_log_proof
     except ImportError:  # a certify without the transparency log
         return None
-    from certify.core.tlog.checkpoint import log_origin
+    from certify.core.tlog.note import NoteError, parse_verifier_key
 
-    origin = log_origin(str(export.get("registry")))
+    try:
+        # The log key is named by the log's origin, fixed when the log was created: it may
+        # differ from the registry's address today.
+        origin = parse_verifier_key(str(log_key)).name
+    except NoteError:
+        return None
     return lambda proof, credential: verify_certificate_log_proof(
         proof, credential, log_key, origin
     )
@@ -172,7 +190,10 @@ VERDICT_WORDS = {
     "tampered": "altered after signing: do not trust this document",
     "untrusted": "not issued by this registry",
     "unknown": "the registry holds no such certificate",
+    STATUS_UNKNOWN: "genuine, but its status is unknown: it may be suspended or withdrawn",
 }
+DEFAULT_MAX_STATUS_AGE = "24h"
+_AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 #: Libraries whose log records are collected while checking, never printed as they come.
 LIBRARY_LOGGERS = ("pyhanko", "pyhanko_certvalidator")
 
@@ -247,8 +268,75 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="re-pin when a pinned registry's keys changed",
     )
+    parser.add_argument(
+        "--status",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="a saved status-list credential (/status/<purpose>/<list>); repeat for each",
+    )
+    parser.add_argument(
+        "--max-status-age",
+        metavar="AGE",
+        type=_age,
+        default=_age(DEFAULT_MAX_STATUS_AGE),
+        help=f"how old saved status may be: 90m, 24h, 7d (default {DEFAULT_MAX_STATUS_AGE})",
+    )
+    parser.add_argument(
+        "--accept-unknown-status",
+        action="store_true",
+        help="exit 0, not 3, for a genuine certificate whose status is unknown",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
+
+
+def _age(text: str) -> dt.timedelta:
+    unit = _AGE_UNITS.get(text[-1:].lower())
+    number = text[:-1] if unit else text
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(f"not an age like 90m, 24h or 7d: {text!r}")
+    return dt.timedelta(seconds=int(number) * (unit or 3600))
+
+
+def read_status_files(paths: list[str]) -> list[dict[str, Any]]:
+    """The status-list credentials in *paths* (each one JSON object, or a list of them).
+
+    Raises:
+        CliError: a file cannot be read or is not JSON objects.
+    """
+    documents: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            value = parse_json(Path(path).read_bytes())
+        except OSError as exc:
+            raise CliError(f"cannot read the status file {path}: {exc.strerror}") from exc
+        except JsonInputError as exc:
+            raise CliError(f"{path} is not a status list credential: {exc}") from exc
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, dict) for item in items):
+            raise CliError(f"{path} is not a status list credential (a JSON object)")
+        documents.extend(items)
+    return documents
+
+
+def offline_status(
+    args: argparse.Namespace, result: Verification, keys: RegistryKeys
+) -> StatusEvidence | None:
+    """What the saved status lists say about the certificate (None: none were given).
+
+    Raises:
+        CliError: a status file is unreadable, or is not a genuine list of this registry.
+    """
+    if not args.status:
+        return None
+    documents = read_status_files(args.status)
+    if result.credential is None:
+        return None
+    try:
+        return status_from_lists(result.credential, documents, keys)
+    except StatusListUnusable as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _check(args: argparse.Namespace, err: Any) -> tuple[Verification, RegistryKeys]:
@@ -266,7 +354,7 @@ def _check(args: argparse.Namespace, err: Any) -> tuple[Verification, RegistryKe
     now = dt.datetime.now(dt.UTC)
     if args.keys:
         keys, export = load_keys_file(args.keys)
-        lookup, freshness = None, f"status not checked: offline (pinned keys from {args.keys})"
+        lookup, freshness = None, f"status unknown: offline (pinned keys from {args.keys})"
     else:
         keys, export = pinned_registry_keys(
             args.registry, args.accept_new_keys, lambda m: print(m, file=err)
@@ -282,6 +370,26 @@ def _check(args: argparse.Namespace, err: Any) -> tuple[Verification, RegistryKe
     return result, keys
 
 
+def _outcome(args: argparse.Namespace, err: Any) -> tuple[Verification, RegistryKeys, int]:
+    """Verify, then (offline) apply the saved status: the result, the keys and the exit code.
+
+    Raises:
+        CliError, NotADocument: as :func:`_check`, or an unusable status file.
+    """
+    result, keys = _check(args, err)
+    if not args.keys:  # live status from the registry
+        return result, keys, 0 if result.verdict == "valid" else 1
+    evidence = offline_status(args, result, keys)
+    result, code = offline_outcome(
+        result,
+        evidence,
+        now=dt.datetime.now(dt.UTC),
+        max_age=args.max_status_age,
+        accept_unknown=args.accept_unknown_status,
+    )
+    return result, keys, code
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
@@ -290,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     err = sys.stderr
     with library_logs_collected() as library:
         try:
-            result, keys = _check(args, err)
+            result, keys, code = _outcome(args, err)
         except NotADocument as exc:
             print(f"certify-verify: {args.file}: {exc}", file=err)
             return 2
@@ -318,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"registry: {keys.registry}  (root {keys.root_fingerprint})")
         report(result, sys.stdout)
-    return 0 if result.verdict == "valid" else 1
+    return code
 
 
 if __name__ == "__main__":

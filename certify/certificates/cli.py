@@ -16,20 +16,23 @@ from sqlalchemy import select
 from certify import clock, lifecycle
 from certify.accounts.access import command_actor
 from certify.certificates import operations
+from certify.certificates.crl import crl_next_update
 from certify.certificates.keys import (
     KeyStoreError,
     ensure_keys,
     get_keystore,
     keys_folder,
-    rotate_keys,
 )
 from certify.certificates.models import REASON_CATEGORIES, Certificate
 from certify.certificates.queries import certificate_by_serial
+from certify.certificates.rotation import resign_crl, rotate_keys
+from certify.certificates.timestamps import tsa_roots_pem
 from certify.core.credentials.dates import format_datetime
 from certify.core.serial import SerialError, normalise_serial
 from certify.core.text import for_terminal
 from certify.db import db_session
 from certify.operations import OperationError
+from certify.translog.store import stored_origin
 
 
 def create_missing_keys() -> None:
@@ -65,7 +68,6 @@ def _store():
 def keys_list() -> None:
     """List the credential keys, document-signing certificates, root CA and log key."""
     store = _store()
-    public_url = current_app.config["PUBLIC_URL"]
     click.echo("credential keys (Ed25519):")
     for key in store.credential_keys:
         until = format_datetime(key.valid_until) if key.valid_until else "current"
@@ -85,7 +87,12 @@ def keys_list() -> None:
     root_state = "present" if store.root_key_present else "absent (offline)"
     click.echo(f"root CA: valid to {format_datetime(store.root_cert.not_valid_after_utc)}")
     click.echo(f"  {pki.cert_fingerprint(store.root_cert)}; private key {root_state}")
-    click.echo(f"log key: {store.log_verifier_key(public_url)}")
+    click.echo(f"log key: {store.log_verifier_key(stored_origin(db_session()))}")
+    if store.crl is None:
+        click.echo("root CRL: none yet (run 'keys crl' with the root key)")
+    else:
+        crl_until = crl_next_update(store.crl)
+        click.echo(f"root CRL: valid to {format_datetime(crl_until) if crl_until else '?'}")
 
 
 @keys_group.command("rotate")
@@ -138,12 +145,45 @@ def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
     click.echo("restart is not needed: running workers reload the keys on their next request")
 
 
+@keys_group.command("crl")
+@click.option(
+    "--root-key",
+    "root_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The root CA's private key file, when it is kept offline.",
+)
+@click.option(
+    "--revoke",
+    multiple=True,
+    metavar="NAME",
+    help="Revoke this document-signing certificate (signing-<n>, see 'keys list').",
+)
+@with_appcontext
+def keys_crl(root_key: Path | None, revoke: tuple[str, ...]) -> None:
+    """Sign a new CRL with the root key (before the current one runs out, or to revoke a
+    document-signing certificate). It is served at /.well-known/certify/root.crl."""
+    root_passphrase = None
+    encrypted = root_key is not None and b"ENCRYPTED" in root_key.read_bytes()
+    if encrypted and not current_app.config.get("KEY_PASSPHRASE"):
+        root_passphrase = click.prompt("Root key passphrase", hide_input=True)
+    try:
+        der = resign_crl(root_key_path=root_key, root_passphrase=root_passphrase, revoke=revoke)
+    except (KeyStoreError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    until = crl_next_update(der)
+    click.echo(f"root CRL signed, valid to {format_datetime(until) if until else '?'}")
+    for name in revoke:
+        click.echo(f"revoked: {name} (run 'keys rotate' if it was the current one)")
+
+
 @keys_group.command("export")
 @click.option("-o", "--output", type=click.File("w"), default="-", help="File (default stdout).")
 @with_appcontext
 def keys_export(output) -> None:
     """Print the key export a verifier pins (also served at /.well-known/certify/keys.json)."""
-    export = _store().export(current_app.config["PUBLIC_URL"])
+    export = _store().export(
+        current_app.config["PUBLIC_URL"], stored_origin(db_session()), tsa_roots_pem()
+    )
     output.write(json.dumps(export, indent=2) + "\n")
 
 

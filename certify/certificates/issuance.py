@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,8 @@ class IssuanceContext:
     issuer_name: str
     serial_prefix: str
     now: dt.datetime
+    #: who certifies, from the settings (:func:`certification_body`), kept in the snapshot
+    certification_body: dict[str, Any] = field(default_factory=dict)
     issued_at: dt.datetime | None = None
     serial: str | None = None
     snapshot: dict[str, Any] | None = None
@@ -160,11 +162,31 @@ def choose_serial(ctx: IssuanceContext) -> None:
     raise IssuanceError("could not find an unused serial")  # pragma: no cover - 60 bits
 
 
+def certification_body(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Who certifies, from the settings: ``legalName`` (``ISSUER_LEGAL_NAME``, default
+    ``REGISTRY_NAME``), and when set ``address``, ``accreditation`` and ``signatory``
+    {``name``, ``title``}. Kept in each certificate's snapshot: the PDF names the body as it
+    was at issuance, whatever the settings say later."""
+    body: dict[str, Any] = {
+        "legalName": str(config.get("ISSUER_LEGAL_NAME") or config["REGISTRY_NAME"]).strip()
+    }
+    for key, setting in (("address", "ISSUER_ADDRESS"), ("accreditation", "ISSUER_ACCREDITATION")):
+        value = str(config.get(setting) or "").strip()
+        if value:
+            body[key] = value
+    name = str(config.get("ISSUER_SIGNATORY_NAME") or "").strip()
+    if name:
+        body["signatory"] = {"name": name, "title": str(config.get("ISSUER_SIGNATORY_TITLE") or "")}
+    return body
+
+
 def take_snapshot(ctx: IssuanceContext) -> None:
     """The immutable record: holder, sites, scope, standard, scores, dates."""
     application, rubric, result = ctx.application, ctx.rubric, ctx.score
     assert ctx.serial is not None
-    # Issued no earlier than the decision, in whole seconds (the credential's resolution).
+    # Issued no earlier than the decision, in whole seconds (the credential's resolution),
+    # so rounded up; a change in that second is recorded and logged at it, never before
+    # (lifecycle._not_before_last_change, translog.store.append_entry).
     ctx.issued_at = _ceil_second(max(ctx.now, ctx.decided_at))
     until, due = validity(
         ctx.issued_at, rubric.certificate_validity_months, rubric.surveillance_interval_months
@@ -183,7 +205,12 @@ def take_snapshot(ctx: IssuanceContext) -> None:
         )
     ctx.snapshot = {
         "serial": ctx.serial,
-        "holder": {"name": organisation.legal_name, "country": organisation.country},
+        "holder": {
+            "name": organisation.legal_name,
+            "country": organisation.country,
+            "registrationNumber": organisation.registration_number,
+        },
+        "certificationBody": ctx.certification_body,
         "sites": [
             {"name": s.name, "address": s.address, "country": s.country}
             for s in application.scope_sites

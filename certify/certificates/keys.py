@@ -7,6 +7,7 @@ Layout (private key files 0o600, the folder 0o700; PEM files encrypted with
     credential-<key id>.key        Ed25519 credential keys (W3C credentials, status lists)
     root-ca.pem                    the registry root CA certificate (public)
     root-ca.key                    its private key: move it offline in production
+    root-ca.crl                    the root's CRL (DER), signed when the root key is at hand
     signing-<n>.pem / .key         document-signing certificates issued by the root (PDFs)
     log.key                        the Ed25519 transparency-log key
 
@@ -31,7 +32,6 @@ import logging
 import os
 import tempfile
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask, current_app
 
 from certify import clock
+from certify.certificates import crl as crls
 from certify.core.credentials import keys as ckeys
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.keydocs import did_document, key_export
@@ -91,6 +92,8 @@ class KeyStore:
     signing_certs: tuple[SigningCert, ...]
     log_private_key: Ed25519PrivateKey
     root_key_present: bool
+    #: the root's current CRL (DER), embedded in every PDF; None before one was made
+    crl: bytes | None = None
 
     @property
     def current_credential_key(self) -> CredentialKey:
@@ -108,21 +111,30 @@ class KeyStore:
         """``did:web:<host>#<key id>`` of the current credential key."""
         return verification_method_id(public_url, self.current_credential_key.id)
 
-    def log_verifier_key(self, public_url: str) -> str:
-        """The signed-note verifier key of the log key, named by the log origin."""
-        return verifier_key(log_origin(public_url), self.log_private_key.public_key())
+    def log_verifier_key(self, origin: str) -> str:
+        """The signed-note verifier key of the log key, named by the log's *origin* (stored
+        with the log: :func:`certify.translog.store.stored_origin`)."""
+        return verifier_key(origin, self.log_private_key.public_key())
 
     def did_document(self, public_url: str) -> dict[str, Any]:
         return did_document(public_url, self.credential_keys)
 
-    def export(self, public_url: str) -> dict[str, Any]:
-        """The key export of DESIGN.md (``keys export``, ``/.well-known/certify/keys.json``)."""
+    def export(
+        self,
+        public_url: str,
+        origin: str | None = None,
+        timestamp_roots_pem: bytes | None = None,
+    ) -> dict[str, Any]:
+        """The key export of DESIGN.md (``keys export``, ``/.well-known/certify/keys.json``);
+        *origin* is the log's stored origin (default: the one *public_url* gives);
+        *timestamp_roots_pem* the pinned TSA roots, when a TSA is configured."""
         return key_export(
             public_url,
             self.root_pem,
             self.credential_keys,
-            self.log_verifier_key(public_url),
+            self.log_verifier_key(origin or log_origin(public_url)),
             b"".join(pki.certificate_pem(s.certificate) for s in self.signing_certs),
+            timestamp_roots_pem,
         )
 
 
@@ -204,9 +216,15 @@ def _new_signing_entry(
     registry_name: str,
     number: int,
     now: dt.datetime,
+    public_url: str,
 ) -> dict:
     key, cert = pki.make_signing_cert(
-        root_key, root_cert, f"{registry_name} document signing {number}", registry_name, now
+        root_key,
+        root_cert,
+        f"{registry_name} document signing {number}",
+        registry_name,
+        now,
+        crl_url=crls.crl_url(public_url),
     )
     stem = f"signing-{number}"
     _write_file(folder / f"{stem}.key", pki.private_key_pem(key, passphrase), private=True)
@@ -256,9 +274,15 @@ def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> lis
             if root_key is None:
                 root_key = load_root_key(folder / ROOT_KEY, passphrase)
             manifest["signing_certs"].append(
-                _new_signing_entry(folder, passphrase, root_key, root_cert, registry, 1, now)
+                _new_signing_entry(
+                    folder, passphrase, root_key, root_cert, registry, 1, now, _public_url(app)
+                )
             )
             created.append("document-signing certificate")
+        if crls.read_crl(folder) is None and (root_key or (folder / ROOT_KEY).exists()):
+            root_key = root_key or load_root_key(folder / ROOT_KEY, passphrase)
+            _write_crl(app, folder, root_key, root_cert, now)
+            created.append("root CRL")
         if not (folder / LOG_KEY).exists():
             log_key = ckeys.generate_private_key()
             _write_file(folder / LOG_KEY, ckeys.private_key_to_pem(log_key, passphrase), True)
@@ -266,6 +290,29 @@ def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> lis
         if created:
             _write_manifest(folder, manifest)
     return created
+
+
+def _public_url(app: Flask) -> str:
+    return str(app.config["PUBLIC_URL"]).rstrip("/")
+
+
+def _write_crl(
+    app: Flask,
+    folder: Path,
+    root_key: ec.EllipticCurvePrivateKey,
+    root_cert: x509.Certificate,
+    now: dt.datetime,
+    revoke: tuple[int, ...] = (),
+) -> None:
+    der = crls.new_crl(
+        crls.read_crl(folder),
+        root_key,
+        root_cert,
+        now,
+        days=int(app.config.get("CRL_DAYS", 400)),
+        revoke=revoke,
+    )
+    _write_file(folder / crls.CRL_FILE, der, private=False)
 
 
 def load_root_key(path: Path, passphrase: str | None) -> ec.EllipticCurvePrivateKey:
@@ -284,78 +331,6 @@ def load_root_key(path: Path, passphrase: str | None) -> ec.EllipticCurvePrivate
         return pki.load_private_key(path.read_bytes(), passphrase)
     except pki.KeyMaterialError as exc:
         raise KeyStoreError(f"cannot use the root CA key {path}: {exc}") from exc
-
-
-def rotate_keys(
-    app: Flask | None = None,
-    *,
-    root_key_path: Path | None = None,
-    root_passphrase: str | None = None,
-    credential_only: bool = False,
-    now: dt.datetime | None = None,
-) -> dict[str, Any]:
-    """Start signing with a new credential key and (unless *credential_only*) a new
-    document-signing certificate. Old keys stay published with their validity windows closed
-    at *now*. Returns ``{"credential_key": id, "signing_cert": name | None}``.
-
-    The root key is read from *root_key_path* (default: the key folder) and decrypted with
-    *root_passphrase* (default: ``KEY_PASSPHRASE``). It is checked before anything is
-    written, so a missing root key changes nothing.
-
-    Raises:
-        KeyStoreError: no key set yet, or the root key is missing or unreadable.
-    """
-    app = app or current_app
-    folder = keys_folder(app)
-    passphrase = _passphrase(app)
-    given_now = now is not None
-    now = _whole_second(now or clock.now())
-    with _LOCK:
-        manifest = _read_manifest(folder)
-        if manifest is None or not manifest["credential_keys"]:
-            raise KeyStoreError("no keys yet: run 'flask --app certify init' first")
-        root_key = None
-        if not credential_only:
-            root_key = load_root_key(
-                root_key_path or folder / ROOT_KEY,
-                root_passphrase if root_passphrase is not None else passphrase,
-            )
-            root_cert = pki.load_certificate((folder / ROOT_CERT).read_bytes())
-            if root_key.public_key() != root_cert.public_key():
-                raise KeyStoreError("that root key does not belong to this registry's root CA")
-        newest = max(parse_datetime(e["valid_from"]) for e in manifest["credential_keys"])
-        # Windows are whole seconds and must not be empty: a rotation in the same second as
-        # the last one waits for the next second (a given *now* must simply be later).
-        while now <= newest:
-            if given_now:
-                raise KeyStoreError("a rotation must come after the current key's start")
-            time.sleep(0.05)
-            now = _whole_second(clock.now())
-        for entry in manifest["credential_keys"]:
-            if entry["valid_until"] is None:
-                entry["valid_until"] = format_datetime(now)
-        new_cred = _new_credential_entry(folder, passphrase, now)
-        manifest["credential_keys"].append(new_cred)
-        signing_name = None
-        if root_key is not None:
-            for entry in manifest["signing_certs"]:
-                if entry["valid_until"] is None:
-                    entry["valid_until"] = format_datetime(now)
-            number = len(manifest["signing_certs"]) + 1
-            entry = _new_signing_entry(
-                folder,
-                passphrase,
-                root_key,
-                root_cert,
-                str(app.config["REGISTRY_NAME"]),
-                number,
-                now,
-            )
-            manifest["signing_certs"].append(entry)
-            signing_name = entry["name"]
-        _write_manifest(folder, manifest)
-    app_state(app).caches.keystore.clear()
-    return {"credential_key": new_cred["id"], "signing_cert": signing_name}
 
 
 # --------------------------------------------------------------------------- loading
@@ -409,6 +384,7 @@ def _load(folder: Path, passphrase: str | None) -> KeyStore:
         signing_certs=tuple(signing),
         log_private_key=log_key,
         root_key_present=(folder / ROOT_KEY).exists(),
+        crl=crls.read_crl(folder),
     )
 
 

@@ -5,8 +5,9 @@ Issuance steps (their place in the order is in :data:`certify.lifecycle.ISSUE`):
 =================  ====================================================================
 ``sign_pdf``       render the page (ReportLab, QR code to ``<public url>/verify/<serial>``),
                    embed the credential's stored bytes as ``certificate.json`` (and the
-                   transparency-log proof as ``transparency-log-proof.txt``), sign (PAdES
-                   B-B, the *current* document-signing certificate, chain embedded), then
+                   transparency-log proof as ``transparency-log.tlog-proof``), certify
+                   (PAdES, DocMDP no changes, the *current* document-signing certificate,
+                   chain and the root's CRL in a DSS in the signed revision), then
                    validate the result as a verifier would; a document that fails is refused
                    and the issuance fails with nothing recorded
 ``store_pdf``      the PDF into the document store (:mod:`certify.storage`: the local
@@ -38,10 +39,11 @@ import asyncio
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from cryptography import x509
 from flask import Flask, current_app
 from sqlalchemy import ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -51,8 +53,9 @@ from certify.certificates.fonts import find_fonts
 from certify.certificates.issuance import IssuanceContext, IssuanceError
 from certify.certificates.keys import KeyStore
 from certify.certificates.models import Certificate
+from certify.certificates.timestamps import get_timestamper, tsa_certificates, tsa_roots
 from certify.core.canonical import sha256_hex
-from certify.core.pdf.certificate.drawing import render_certificate
+from certify.core.pdf.certificate.drawing import render_tagged_certificate
 from certify.core.pdf.signing import PdfSigner
 from certify.core.pdf.validation import PdfValidation, validate_pdf
 from certify.db import Base
@@ -77,7 +80,9 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 CREDENTIAL_ATTACHMENT = "certificate.json"
-LOG_PROOF_ATTACHMENT = "transparency-log-proof.txt"
+#: C2SP tlog-proof: "Proofs SHOULD be stored with file extension .tlog-proof" (issue 20;
+#: certificates issued before carry it as transparency-log-proof.txt, still read)
+LOG_PROOF_ATTACHMENT = "transparency-log.tlog-proof"
 _SIGNER_LOCK = threading.Lock()
 
 
@@ -137,7 +142,8 @@ def get_pdf_signer(keys: KeyStore, app: Flask | None = None) -> PdfSigner:
     """
     app = app or current_app
     signing = keys.current_signing_cert
-    fingerprint = signing.fingerprint
+    timestamper = get_timestamper(app)
+    fingerprint = (signing.fingerprint, app.config.get("TSA_URL"))
     cache = app_state(app).caches.pdf_signer
     cached = cache.get(fingerprint)
     if cached is not None:
@@ -150,7 +156,9 @@ def get_pdf_signer(keys: KeyStore, app: Flask | None = None) -> PdfSigner:
         cached = cache.get(fingerprint)
         if cached is not None:
             return cached
-        signer = PdfSigner(signing.private_key, signing.certificate, [keys.root_cert])
+        signer = PdfSigner(
+            signing.private_key, signing.certificate, [keys.root_cert], timestamper=timestamper
+        )
         cache.put(fingerprint, signer)
     return signer
 
@@ -167,6 +175,7 @@ def _check(
     keys: KeyStore,
     expected: Mapping[str, bytes],
     now: dt.datetime,
+    timestamp_roots: Sequence[x509.Certificate] = (),
 ) -> PdfValidation:
     """Validate *pdf* as a verifier holding the key export would (the root and the published
     signing certificates), plus: signed by the current signing certificate, and carrying
@@ -179,9 +188,12 @@ def _check(
         pdf,
         [keys.root_cert],
         signing_certificates=[s.certificate for s in keys.signing_certs],
+        timestamp_roots=timestamp_roots,
         now=now,
     )
     problems = list(result.errors) if not result.ok else []
+    if result.ok and timestamp_roots and not result.timestamp_trusted:
+        problems.append("the signature carries no time-stamp from the configured TSA")
     if result.ok and result.signer_fingerprint != keys.current_signing_cert.fingerprint:
         problems.append("signed by a certificate other than the current signing certificate")
     if result.ok and dict(result.embedded_files) != expected:
@@ -216,7 +228,7 @@ def sign_certificate_pdf(
         CertificateDataError, SigningError: from the core.
     """
     serial = str(snapshot["serial"])
-    unsigned = render_certificate(
+    rendered = render_tagged_certificate(
         snapshot,
         verify_url=verify_url(public_url, serial),
         registry_name=registry_name,
@@ -225,17 +237,22 @@ def sign_certificate_pdf(
     )
     signer = get_pdf_signer(keys, app)
     files = _attachments(credential_bytes, log_proof)
+    roots = tsa_roots(app or current_app)
 
     def sign_and_check() -> bytes:
+        tsa_certs = tsa_certificates(signer.timestamper) if signer.timestamper else []
         signed = signer.sign(
-            unsigned,
+            rendered.pdf,
             attachments=files,
             reason=f"Certificate {serial} issued by {registry_name}",
             location=public_url,
             name=registry_name,
             signing_time=signing_time,
+            crls=[keys.crl] if keys.crl else [],
+            validation_certs=[*tsa_certs, *roots],
+            structure=rendered.structure,
         )
-        _check(signed, keys, files, signing_time)
+        _check(signed, keys, files, signing_time, roots)
         return signed
 
     return call_outside_event_loop(sign_and_check)

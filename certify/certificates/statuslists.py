@@ -1,6 +1,12 @@
 """Status lists in the database: the current list per purpose, random free indexes, bit
 changes, and re-signing the served ``BitstringStatusListCredential`` on every change.
 
+A list is also served re-signed at the start of each hour when it has not changed since
+(:func:`served_list`; computed, cached, never stored): its ``validFrom`` then tells an offline
+verifier (``certify-verify --status``) how fresh the status is, at most an hour old when it
+was fetched. The bits are the stored ones: signing them again with a later time states
+nothing untrue.
+
 A bit is 1 for a withdrawn certificate (``revocation``) or a suspended one (``suspension``).
 Each certificate holds one random index in each purpose's list, reserved at issuance; a list
 that fills up is closed and a new one (with a new random id) becomes current.
@@ -22,6 +28,7 @@ from certify.core.credentials import statuslist as core
 from certify.core.credentials.proofs import sign_credential
 from certify.core.credentials.vocabulary import STATUS_PURPOSES
 from certify.core.serial import RandomBits, RandomGetBits
+from certify.state import app_state
 
 #: Entries per list: the specification's minimum (16 KB), enough for 131,072 certificates.
 LIST_SIZE = core.MIN_BITS
@@ -34,6 +41,30 @@ _INDEX_COLUMN = {
 
 def sign_list(status_list: StatusList, keys: KeyStore, now: dt.datetime) -> None:
     """Rebuild and sign *status_list*'s credential from its bits (the current key)."""
+    data = _signed(status_list, keys, now)
+    status_list.credential = data
+    status_list.credential_sha256 = sha256_hex(data)
+    status_list.updated_at = now
+
+
+def served_list(status_list: StatusList, keys: KeyStore, now: dt.datetime) -> tuple[bytes, str]:
+    """The bytes to serve for *status_list* and their SHA-256: the stored credential when it
+    was signed this hour, else the same bits signed at the start of the hour (cached)."""
+    hour = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    if status_list.updated_at >= hour:
+        return status_list.credential, status_list.credential_sha256
+    cache = app_state().caches.status_lists
+    key = (status_list.list_id, status_list.credential_sha256, hour, keys.current_credential_key.id)
+
+    def make() -> tuple[bytes, str]:
+        data = _signed(status_list, keys, hour)
+        return data, sha256_hex(data)
+
+    served: tuple[bytes, str] = cache.get_or_make(key, make)
+    return served
+
+
+def _signed(status_list: StatusList, keys: KeyStore, now: dt.datetime) -> bytes:
     public_url = current_app.config["PUBLIC_URL"]
     key = keys.current_credential_key
     assert key.private_key is not None
@@ -46,10 +77,7 @@ def sign_list(status_list: StatusList, keys: KeyStore, now: dt.datetime) -> None
         issuer_name=str(current_app.config["REGISTRY_NAME"]),
     )
     signed = sign_credential(document, key.private_key, keys.verification_method(public_url), now)
-    data = canonical_json(signed)
-    status_list.credential = data
-    status_list.credential_sha256 = sha256_hex(data)
-    status_list.updated_at = now
+    return canonical_json(signed)
 
 
 def new_list(session: Session, purpose: str, keys: KeyStore, now: dt.datetime) -> StatusList:

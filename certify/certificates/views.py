@@ -9,7 +9,9 @@ documents change, so they are cached briefly.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
@@ -40,10 +42,13 @@ from certify.certificates.operations import lapsed_suspensions
 from certify.certificates.pdf import document_for, pdf_file_name
 from certify.certificates.queries import certificate_or_404
 from certify.certificates.serials import canonical_serial, redirect_to_canonical
+from certify.certificates.timestamps import tsa_roots_pem
 from certify.core.canonical import sha256_hex
+from certify.core.credentials.context import CONTEXT_BYTES, CONTEXT_MEDIA_TYPE, CONTEXT_PATH
 from certify.db import db_session
 from certify.forms import Form
 from certify.transaction import attempt
+from certify.translog.store import stored_origin
 
 bp = Blueprint("certificates", __name__)
 
@@ -51,7 +56,12 @@ bp = Blueprint("certificates", __name__)
 SHORT_CACHE = "public, max-age=300"
 #: A credential's bytes never change once issued.
 LONG_CACHE = "public, max-age=86400, immutable"
-CREDENTIAL_TYPES = ("application/json", "application/vc", "application/vc+ld+json")
+CREDENTIAL_TYPES = (
+    "application/json",
+    "application/vc",
+    "application/vc+ld+json",
+    "application/ld+json",
+)
 
 
 @bp.errorhandler(KeyStoreError)
@@ -91,6 +101,37 @@ def credential(serial: str) -> BaseResponse:
     return response
 
 
+@bp.get("/certificates/<serial>")
+@public
+def credential_id(serial: str) -> BaseResponse:
+    # The credential's own id (issue 20): JSON for clients that ask for a credential (or take
+    # anything), the registry's page of the certificate for browsers.
+    moved = redirect_to_canonical("certificates.credential_id", serial)
+    if moved is not None:
+        return moved
+    certificate = certificate_or_404(serial)
+    wanted = request.accept_mimetypes.best_match((*CREDENTIAL_TYPES, "text/html"), "text/html")
+    if wanted == "text/html":
+        response = redirect(url_for("registry.show", serial=certificate.serial), code=303)
+    else:
+        response = public_document(
+            certificate.credential, wanted, LONG_CACHE, etag=certificate.credential_sha256
+        )
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get(CONTEXT_PATH)
+@public
+def jsonld_context() -> BaseResponse:
+    # certify's JSON-LD context, byte for byte the copy bundled in the package; credentials
+    # pin it by its SHA-384 (relatedResource.digestSRI), repeated here for those who fetch it.
+    response = public_document(CONTEXT_BYTES, CONTEXT_MEDIA_TYPE, LONG_CACHE)
+    digest = base64.b64encode(hashlib.sha256(CONTEXT_BYTES).digest()).decode("ascii")
+    response.headers["Content-Digest"] = f"sha-256=:{digest}:"  # RFC 9530
+    return response
+
+
 @bp.get("/certificates/<serial>.pdf")
 @public
 def certificate_pdf(serial: str) -> BaseResponse:
@@ -115,9 +156,8 @@ def status_list(purpose: str, list_id: str) -> BaseResponse:
     found = statuslists.get_list(db_session(), purpose, list_id)
     if found is None:
         abort(404)
-    return public_document(
-        found.credential, "application/json", SHORT_CACHE, etag=found.credential_sha256
-    )
+    data, sha256 = statuslists.served_list(found, get_keystore(), clock.now())
+    return public_document(data, "application/json", SHORT_CACHE, etag=sha256)
 
 
 @bp.get("/.well-known/did.json")
@@ -130,7 +170,8 @@ def did_json() -> BaseResponse:
 @bp.get("/.well-known/certify/keys.json")
 @public
 def keys_json() -> BaseResponse:
-    export = get_keystore().export(current_app.config["PUBLIC_URL"])
+    origin = stored_origin(db_session())
+    export = get_keystore().export(current_app.config["PUBLIC_URL"], origin, tsa_roots_pem())
     return public_document(_json(export), "application/json", SHORT_CACHE)
 
 
@@ -140,10 +181,21 @@ def root_pem() -> BaseResponse:
     return public_document(get_keystore().root_pem, "application/x-pem-file", SHORT_CACHE)
 
 
+@bp.get("/.well-known/certify/root.crl")
+@public
+def root_crl() -> BaseResponse:
+    # The address every document-signing certificate names (CRLDistributionPoints); signed
+    # by the root when its key is at hand (keys crl), never here. 404 before the first one.
+    der = get_keystore().crl
+    if der is None:
+        abort(404)
+    return public_document(der, "application/pkix-crl", SHORT_CACHE)
+
+
 @bp.get("/.well-known/certify/log.pub")
 @public
 def log_pub() -> BaseResponse:
-    text = get_keystore().log_verifier_key(current_app.config["PUBLIC_URL"]) + "\n"
+    text = get_keystore().log_verifier_key(stored_origin(db_session())) + "\n"
     return public_document(text.encode("ascii"), "text/plain", SHORT_CACHE)
 
 

@@ -29,7 +29,7 @@ def log_key_changes_step() -> None:
         click.echo(f"log: key changes not logged ({exc})")
         return
     session = db_session()
-    appended = log_key_changes(session, keys, clock.now(), signer=current_signer())
+    appended = log_key_changes(session, keys, clock.now(), signer=current_signer(session))
     session.commit()
     if appended:
         click.echo(f"log: {len(appended)} key change(s) logged")
@@ -54,16 +54,23 @@ def log_verify() -> None:
     from certify.certificates.keys import KeyStoreError, get_keystore
     from certify.core.tlog.checkpoint import log_origin
     from certify.translog.audit import verify_log
-    from certify.translog.store import log_size
+    from certify.translog.store import log_size, stored_origin
 
     try:
         keys = get_keystore()
     except KeyStoreError as exc:
         raise click.ClickException(str(exc)) from exc
-    public_url = current_app.config["PUBLIC_URL"]
-    verifier = keys.log_verifier_key(public_url)
-    origin = log_origin(public_url)
     with get_db().new_session(writer=False) as session:
+        # The origin stored when the log was created, not today's PUBLIC_URL (issue 20).
+        origin = stored_origin(session)
+        verifier = keys.log_verifier_key(origin)
+        derived = log_origin(current_app.config["PUBLIC_URL"])
+        if derived != origin:
+            click.echo(
+                f"note: the log's origin is {origin} (fixed when it was created); PUBLIC_URL "
+                f"now gives {derived}. The log goes on under its origin.",
+                err=True,
+            )
         total = log_size(session)
         if total >= PROGRESS_FROM:
             with click.progressbar(length=total, label="checking entries", file=sys.stderr) as bar:

@@ -36,12 +36,18 @@ class History:
 
     def status_at(self, at: dt.datetime, expires_after: dt.datetime | None) -> str:
         """The status the log says the certificate had at *at*: ``active``, ``suspended``,
-        ``withdrawn``, ``superseded``, ``expired``, or ``not_issued`` (before its issuance)."""
+        ``withdrawn``, ``superseded``, ``expired``, or ``not_issued`` (before its issuance).
+
+        Log times are whole seconds, so *at* counts to the second: the answer is the status
+        after every entry logged in *at*'s second or before (the log's order decides within
+        a second)."""
+        at = at.astimezone(dt.UTC).replace(microsecond=0)
         status = "not_issued"
         effective: dt.datetime | None = None
         for item in self.items:
             # The log's order is authoritative; an entry never takes effect before the one
-            # logged ahead of it (times are whole seconds, an issue time is rounded up).
+            # logged ahead of it (times are whole seconds, an issue time is rounded up;
+            # entries logged before issue 20 may run backwards).
             effective = item.parsed.time if effective is None else max(effective, item.parsed.time)
             if effective > at:
                 break

@@ -65,12 +65,18 @@ class LogCheckpoint(Base):
 
 class LogHead(Base):
     """The log's size (one row, id 1). Every append updates it first, which serialises
-    appends: PostgreSQL holds the row lock until commit; SQLite writers hold the write lock."""
+    appends: PostgreSQL holds the row lock until commit; SQLite writers hold the write lock.
+
+    ``origin`` is fixed by the first append (from ``PUBLIC_URL`` then) and never derived
+    again; ``last_time`` is the newest entry's time, so entry times never run backwards."""
 
     __tablename__ = "log_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     size: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(255))
+    #: RFC 3339 UTC, whole seconds (``2026-01-02T03:04:05Z``): compares as text
+    last_time: Mapped[str | None] = mapped_column(String(20))
 
     def __repr__(self) -> str:
         return f"<LogHead {self.size}>"

@@ -23,12 +23,14 @@ from certify.core.tlog.checkpoint import log_origin
 from certify.core.tlog.entry import LogEvent
 from certify.translog.models import LogEntry
 from certify.translog.store import (
+    EARLIER_ISSUANCE,
     STATUS_EVENTS,
     Appended,
     LogError,
     LogSigner,
     append_entry,
     current_signer,
+    entry_time,
     lock_head,
 )
 
@@ -80,7 +82,7 @@ def log_key_changes(
 
     Takes the log lock first, so two processes cannot both log the same key.
     """
-    lock_head(session)
+    lock_head(session, signer.origin if signer else None)
     logged = set(
         session.execute(
             select(LogEntry.event, LogEntry.entry).where(
@@ -108,11 +110,17 @@ def reserve_issuance_entry(ctx: IssuanceContext) -> None:
     yet (so no credential is signed by an unannounced key), take the append lock (held until
     the transaction ends, so nothing else can append) and reserve the next index for the
     issuance entry; the credential carries it as ``transparencyLog``."""
-    signer = LogSigner(log_origin(ctx.public_url), ctx.keys.log_private_key)
+    head = lock_head(ctx.session, log_origin(ctx.public_url))
+    assert ctx.issued_at is not None
+    if head.last_time is not None and head.last_time > entry_time(ctx.issued_at):
+        # The entry's time is the credential's validFrom and log times never run backwards.
+        raise LogError(EARLIER_ISSUANCE)
+    signer = LogSigner(head.origin, ctx.keys.log_private_key)  # the log's own, stored origin
     ctx.log_signer = signer
-    for appended in log_key_changes(ctx.session, ctx.keys, ctx.now, signer=signer):
-        log.info("logged key change at entry #%d", appended.index)
-    ctx.log_index = lock_head(ctx.session)
+    appended = log_key_changes(ctx.session, ctx.keys, ctx.now, signer=signer)
+    for entry in appended:
+        log.info("logged key change at entry #%d", entry.index)
+    ctx.log_index = head.size + len(appended)
     ctx.log_origin = signer.origin
 
 
@@ -150,5 +158,5 @@ def announce_rotated_keys(
     session: Session, _rotated: dict[str, Any], keys: KeyStore, _actor: Actor, now: dt.datetime
 ) -> None:
     """Key-rotation step: announce the new keys in the log at once."""
-    for appended in log_key_changes(session, keys, now, signer=current_signer()):
+    for appended in log_key_changes(session, keys, now, signer=current_signer(session)):
         log.info("logged key change at entry #%d", appended.index)

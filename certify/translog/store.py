@@ -59,6 +59,21 @@ class LogError(RuntimeError):
     """The log could not do what was asked (a reserved index was taken, no such size...)."""
 
 
+EARLIER_ISSUANCE = (
+    "the log's newest entry is later than this issuance (the servers' clocks disagree by "
+    "more than a second); nothing was issued: try again"
+)
+
+
+def entry_time(moment: dt.datetime) -> str:
+    """*moment* as a log entry writes it: RFC 3339 UTC, whole seconds (truncated)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_entry_time(text: str) -> dt.datetime:
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+
 def b64(raw: bytes) -> str:
     """Standard base64 (the API's encoding for hashes)."""
     return base64.b64encode(raw).decode("ascii")
@@ -78,19 +93,41 @@ class LogSigner:
         return sign_note(format_checkpoint(self.origin, size, root), self.origin, self.private_key)
 
 
-def current_signer() -> LogSigner:
-    """The app's log signer (needs an application context and the key store)."""
+def stored_origin(session: Session) -> str:
+    """The log's origin: fixed by its first append and stored with the head (migration
+    0015); before that, the one ``PUBLIC_URL`` gives now. Changing ``PUBLIC_URL`` later
+    changes neither the origin nor the log key's name, so old checkpoints keep verifying
+    and no second log starts unnoticed."""
+    origin = session.scalar(select(LogHead.origin).where(LogHead.id == 1))
+    return origin or log_origin(current_app.config["PUBLIC_URL"])
+
+
+def current_signer(session: Session | None = None) -> LogSigner:
+    """The app's log signer under the log's stored origin (needs an application context and
+    the key store)."""
     from certify.certificates.keys import get_keystore
 
     keys = get_keystore()
-    return LogSigner(log_origin(current_app.config["PUBLIC_URL"]), keys.log_private_key)
+    return LogSigner(_origin(session), keys.log_private_key)
 
 
-def current_verifier_key() -> str:
-    """The published verifier key (``/.well-known/certify/log.pub``)."""
+def current_verifier_key(session: Session | None = None) -> str:
+    """The published verifier key (``/.well-known/certify/log.pub``), named by the origin."""
     from certify.certificates.keys import get_keystore
 
-    return get_keystore().log_verifier_key(current_app.config["PUBLIC_URL"])
+    return get_keystore().log_verifier_key(_origin(session))
+
+
+def _origin(session: Session | None) -> str:
+    """The stored origin, read in *session* or, without one, in a reader session of its own
+    closed at once (a session left open here would hold a lock or, in tests, roll back
+    work done beside it)."""
+    if session is not None:
+        return stored_origin(session)
+    from certify.db import get_db
+
+    with get_db().new_session(writer=False) as own:
+        return stored_origin(own)
 
 
 # --------------------------------------------------------------------------- reading nodes
@@ -212,8 +249,17 @@ def consistency_proof(session: Session, old: int, new: int) -> ConsistencyProof:
 # much as all the rest of an append (about 0.8 of 1.7 ms on SQLite), see bench_translog.
 _APPEND_SQL = {
     "touch_audit_head": "UPDATE audit_head SET length = length WHERE id = 1",
-    "touch_log_head": "UPDATE log_head SET size = size WHERE id = 1 RETURNING size",
-    "bump_log_head": "UPDATE log_head SET size = size + 1 WHERE id = 1 RETURNING size",
+    # The first lock or append fixes the origin; last_time only grows (RFC 3339 UTC text in
+    # one format compares as time), so the returned last_time is the entry's time.
+    "touch_log_head": (
+        "UPDATE log_head SET size = size, origin = COALESCE(origin, :origin) "
+        "WHERE id = 1 RETURNING size, origin, last_time"
+    ),
+    "bump_log_head": (
+        "UPDATE log_head SET size = size + 1, origin = COALESCE(origin, :origin), "
+        "last_time = CASE WHEN last_time IS NULL OR last_time < :time THEN :time "
+        "ELSE last_time END WHERE id = 1 RETURNING size, origin, last_time"
+    ),
     "insert_node": "INSERT INTO log_node (level, idx, hash) VALUES (:level, :idx, :hash)",
     "insert_entry": (
         "INSERT INTO log_entry (idx, event, serial, entry, leaf_hash) "
@@ -252,23 +298,25 @@ class _Writer:
     def __exit__(self, *_exc: object) -> None:
         self.cursor.close()
 
-    def lock(self) -> int:
-        """Touch the audit head, then take the log head; return the next index."""
+    def lock(self, origin: str) -> Head:
+        """Touch the audit head, then take the log head (fixing *origin* if the log has
+        none yet); return the head: the next index, the origin, the newest entry's time."""
         self.cursor.execute(self.sql["touch_audit_head"])
-        self.cursor.execute(self.sql["touch_log_head"])
-        return self._head_size()
+        self.cursor.execute(self.sql["touch_log_head"], {"origin": origin})
+        return self._head()
 
-    def bump(self) -> int:
-        """Touch the audit head, then grow the log head by one; return the new entry's index."""
+    def bump(self, origin: str, time: str) -> Head:
+        """Touch the audit head, then grow the log head by one, its last time at least
+        *time*; return the head (``size`` is the new entry's index plus one)."""
         self.cursor.execute(self.sql["touch_audit_head"])
-        self.cursor.execute(self.sql["bump_log_head"])
-        return self._head_size() - 1
+        self.cursor.execute(self.sql["bump_log_head"], {"origin": origin, "time": time})
+        return self._head()
 
-    def _head_size(self) -> int:
+    def _head(self) -> Head:
         row = self.cursor.fetchone()
         if row is None:
             raise LogError("the log_head row is missing: run 'flask --app certify init'")
-        return int(row[0])
+        return Head(int(row[0]), str(row[1]), None if row[2] is None else str(row[2]))
 
     def execute(self, name: str, params: Any) -> None:
         self.cursor.execute(self.sql[name], params)
@@ -285,14 +333,25 @@ class _Writer:
             self.cursor.executemany(self.sql[name], rows)
 
 
-def lock_head(session: Session) -> int:
-    """Take the log's append lock for the rest of the transaction; return the next index.
+@dataclass(frozen=True)
+class Head:
+    """The log head as an append left it: size, origin, newest entry time (or None)."""
+
+    size: int
+    origin: str
+    last_time: str | None
+
+
+def lock_head(session: Session, origin: str | None = None) -> Head:
+    """Take the log's append lock for the rest of the transaction; return the head (its
+    ``size`` is the next index). A log without an origin yet gets *origin* (default: the
+    one ``PUBLIC_URL`` gives).
 
     The audit head is touched first (a no-op update) so every transaction takes the two
     locks in the same order.
     """
     with _Writer(session) as writer:
-        return writer.lock()
+        return writer.lock(origin or log_origin(current_app.config["PUBLIC_URL"]))
 
 
 @dataclass(frozen=True)
@@ -330,20 +389,34 @@ def append_entry(
     """Append one entry inside the caller's transaction, store the subtree hashes it
     completes and a new signed checkpoint, and flush.
 
+    The entry's time is *time* in whole seconds, but never earlier than the newest entry's:
+    times in the log never run backwards (an issuance's time is its ``validFrom``, rounded
+    up; a change in the same second must not be logged before it). An issuance entry's time
+    is the credential's, so it must not move: that is refused instead.
+
     Queries: the two head updates, one select for the nodes, three inserts. *expected_index*
     is an index reserved earlier in this transaction by :func:`lock_head`.
 
     Raises:
         LogEntryError: the fields do not make a valid entry (see ``core.tlog.entry.log_entry``).
-        LogError: the reserved index was taken.
+        LogError: the reserved index was taken, or an issuance would be logged before the
+            newest entry.
     """
-    signer = signer or current_signer()
+    signer = signer or current_signer(session)
+    kind = LogEvent(event)
+    wanted_time = entry_time(time)
     with _Writer(session) as writer:
-        index = writer.bump()
+        head = writer.bump(signer.origin, wanted_time)
+        index = head.size - 1
         if expected_index is not None and index != expected_index:
             raise LogError(
                 f"log index {expected_index} was reserved, but the next index is {index}"
             )
+        if kind is LogEvent.ISSUED and head.last_time != wanted_time:
+            raise LogError(EARLIER_ISSUANCE)
+        if head.origin != signer.origin:  # the stored origin names the log, always
+            signer = LogSigner(head.origin, signer.private_key)
+        time = parse_entry_time(head.last_time or wanted_time)
         data = log_entry(index, time, event, serial, credential_hash, reason_category, key_id)
         leaf = merkle.leaf_hash(data)
         new_size = index + 1
@@ -366,7 +439,6 @@ def append_entry(
         root = merkle.evaluate(root_plan, merkle.mapping_getter(nodes))[0]
         proof = merkle.evaluate(proof_plan, merkle.mapping_getter(nodes))
         note = signer.sign_checkpoint(new_size, root)
-        kind = LogEvent(event)
         writer.execute_many(
             "insert_node", [{"level": lvl, "idx": idx, "hash": digest} for lvl, idx, digest in rows]
         )
@@ -387,7 +459,7 @@ def latest_checkpoint(session: Session, signer: LogSigner | None = None) -> str:
         if note is not None:
             return note
         raise LogError(f"no checkpoint stored for size {size}")
-    return (signer or current_signer()).sign_checkpoint(0, merkle.EMPTY_ROOT)
+    return (signer or current_signer(session)).sign_checkpoint(0, merkle.EMPTY_ROOT)
 
 
 def get_entries(session: Session, start: int, end: int) -> list[LogEntry]:

@@ -13,12 +13,14 @@ from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.pdf import CertificateDocument
 from certify.certificates.queries import certificate_by_serial
+from certify.certificates.timestamps import tsa_roots_pem
 from certify.core.canonical import sha256_hex
 from certify.core.verification.document import verify_document
 from certify.core.verification.model import Check, RegistryKeys, RegistryRecord, Verification
 from certify.core.verification.verdict import with_live_status
 from certify.db import db_session
 from certify.state import app_state
+from certify.translog.store import stored_origin
 
 
 def registry_keys() -> RegistryKeys:
@@ -26,7 +28,12 @@ def registry_keys() -> RegistryKeys:
     store = get_keystore()
     key = (tuple(k.id for k in store.credential_keys), store.current_signing_cert.fingerprint)
     return app_state().caches.registry_keys.get_or_make(
-        key, lambda: RegistryKeys.from_export(store.export(current_app.config["PUBLIC_URL"]))
+        key,
+        lambda: RegistryKeys.from_export(
+            store.export(
+                current_app.config["PUBLIC_URL"], stored_origin(db_session()), tsa_roots_pem()
+            )
+        ),
     )
 
 
@@ -89,13 +96,13 @@ def lookup(serial: str) -> RegistryRecord:
 
 def _log_check() -> Any:
     """Checks a PDF's transparency-log proof with this registry's log key and origin."""
-    from certify.core.tlog.checkpoint import log_origin
     from certify.core.tlog.logproof import verify_certificate_log_proof
+    from certify.core.tlog.note import parse_verifier_key
 
     keys = registry_keys()
     if keys.log_key is None:
         return None
-    origin = log_origin(keys.registry)
+    origin = parse_verifier_key(keys.log_key).name  # the log's own origin names its key
     return lambda proof, credential: verify_certificate_log_proof(
         proof, credential, keys.log_key, origin
     )

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
 from certify.core.credentials.building import build_credential
+from certify.core.credentials.context import CONTEXT_DIGEST_SRI
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.keydocs import (
     credential_keys_from_export,
@@ -275,8 +276,12 @@ def test_build_credential_shape():
         issuer_name="Impact Sourcing Certification Body",
         status_entries=STATUS,
     )
+    std = "https://registry.example.org/standards/isrps/1.0"
     assert doc == {
-        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://registry.example.org/contexts/certify-v1.jsonld",
+        ],
         "id": "https://registry.example.org/certificates/ISR-7K2M-Q9XD-4H0B-3",
         "type": ["VerifiableCredential", "ImpactSourcingCertificate"],
         "issuer": {
@@ -297,12 +302,24 @@ def test_build_credential_shape():
                 {"name": "Kisumu hub", "address": "Oginga Odinga St 4\nKisumu", "country": "KE"},
             ],
             "scope": "Data annotation and content moderation services",
-            "standard": {"id": "isrps", "version": "1.0", "sha256": "ab" * 32},
+            "standard": {"id": std, "code": "isrps", "version": "1.0", "sha256": "ab" * 32},
             "level": "certified_with_distinction",
             "overallScore": "82.50",
             "sectionScores": [
-                {"id": "hiring", "title": "Inclusive hiring", "weight": "0.30", "score": "90.00"},
-                {"id": "wages", "title": "Fair pay", "weight": "0.70", "score": "79.29"},
+                {
+                    "section": f"{std}#section-hiring",
+                    "code": "hiring",
+                    "title": "Inclusive hiring",
+                    "weight": "0.30",
+                    "score": "90.00",
+                },
+                {
+                    "section": f"{std}#section-wages",
+                    "code": "wages",
+                    "title": "Fair pay",
+                    "weight": "0.70",
+                    "score": "79.29",
+                },
             ],
             "serial": "ISR-7K2M-Q9XD-4H0B-3",
         },
@@ -321,6 +338,13 @@ def test_build_credential_shape():
                 "statusListIndex": "4711",
                 "statusListCredential": "https://registry.example.org/status/suspension/1",
             },
+        ],
+        "relatedResource": [
+            {
+                "id": "https://registry.example.org/contexts/certify-v1.jsonld",
+                "digestSRI": CONTEXT_DIGEST_SRI,
+                "mediaType": "application/ld+json",
+            }
         ],
     }
 

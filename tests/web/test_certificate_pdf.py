@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from certify.certificates import pdf as cpdf
 from certify.certificates.issuance import IssuanceError
-from certify.certificates.keys import get_keystore, rotate_keys
+from certify.certificates.keys import get_keystore
 from certify.certificates.pdf import (
     CREDENTIAL_ATTACHMENT,
     LOG_PROOF_ATTACHMENT,
@@ -28,6 +28,7 @@ from certify.certificates.pdf import (
     call_outside_event_loop,
     get_pdf_signer,
 )
+from certify.certificates.rotation import rotate_keys
 from certify.core.pdf.pki import load_certificate, make_root_ca, make_signing_cert
 from certify.core.pdf.reading import extract_attachment
 from certify.core.pdf.signing import PdfSigner
@@ -436,7 +437,7 @@ def test_the_issuer_refuses_a_pdf_whose_attachment_differs(
     monkeypatch.setattr(
         cpdf,
         "_check",
-        lambda pdf, keys, expected, now: original_check(
+        lambda pdf, keys, expected, now, *rest: original_check(
             pdf, keys, {k: v for k, v in expected.items() if k != "extra.txt"}, now
         ),
     )

@@ -50,7 +50,12 @@ def test_issuance_makes_the_record_credential_and_event(app, session, make_appli
     certificate = issue(application, decided_at=decided)
     snap = certificate.snapshot_data
     assert snap["serial"] == certificate.serial
-    assert snap["holder"] == {"name": "Kibera Keystrokes", "country": "KE"}
+    assert snap["holder"] == {
+        "name": "Kibera Keystrokes",
+        "country": "KE",
+        "registrationNumber": "REG-1",
+    }
+    assert snap["certificationBody"] == {"legalName": app.config["REGISTRY_NAME"]}
     assert snap["sites"] == [{"name": "Site 1", "address": "Street 1, Nairobi", "country": "KE"}]
     assert snap["scope"] == "Data annotation and multilingual customer support"
     assert snap["standard"]["id"] == "isrps" and snap["standard"]["version"] == "1.0"

@@ -18,8 +18,8 @@ from certify.certificates.keys import (
     KeyStoreError,
     ensure_keys,
     get_keystore,
-    rotate_keys,
 )
+from certify.certificates.rotation import rotate_keys
 from certify.core.pdf import pki
 from certify.core.tlog.note import parse_verifier_key
 from certify.state import app_state
@@ -38,8 +38,9 @@ def test_the_init_step_creates_every_key_once(app, capsys) -> None:
     step = create_missing_keys
     with app.app_context():
         step()
-        assert "created credential key, root CA, document-signing certificate, log key" in (
-            capsys.readouterr().out
+        assert (
+            "created credential key, root CA, document-signing certificate, root CRL, log key"
+            in (capsys.readouterr().out)
         )
         before = {p.name: p.read_bytes() for p in folder.iterdir()}
         step()

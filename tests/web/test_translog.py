@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select, text
 
 from certify import clock, create_app
-from certify.certificates.keys import get_keystore, rotate_keys
+from certify.certificates.keys import get_keystore
+from certify.certificates.rotation import rotate_keys
 from certify.core.actor import Actor
 from certify.core.tlog.checkpoint import parse_checkpoint
 from certify.core.tlog.entry import LogEvent
@@ -657,7 +658,7 @@ def test_the_pdf_carries_a_log_proof_that_verifies_offline(client, make_applicat
     certificate = issue(make_application())
     response = client.get(f"/certificates/{certificate.serial}.pdf")
     assert response.status_code == 200
-    proof = extract_attachment(response.data, "transparency-log-proof.txt")
+    proof = extract_attachment(response.data, "transparency-log.tlog-proof")
     credential = extract_attachment(response.data, "certificate.json")
     assert proof is not None and credential is not None
     ok, detail = verify_certificate_log_proof(proof, credential, _pub(client), "registry.test/log")

@@ -198,7 +198,9 @@ def test_log_inclusion_is_checked_online_and_offline(client, issued_pdf, keys, t
         import json
 
         export.write_text(json.dumps(get_keystore().export(app.config["PUBLIC_URL"])))
-    assert verify_cli.main([str(path), "--keys", str(export), "--json"]) == 0
+    # genuine, no saved status lists: 3 (status unknown), which the flag accepts
+    assert verify_cli.main([str(path), "--keys", str(export), "--json"]) == 3
+    assert verify_cli.main([str(path), "--keys", str(export), "--accept-unknown-status"]) == 0
 
 
 def test_a_corrupted_log_proof_is_caught_only_by_the_log_check(

@@ -53,9 +53,11 @@ def test_offline_with_pinned_keys_needs_no_server(
 ) -> None:
     certificate = issue(make_application())
     cred, keys = _files(app, tmp_path, certificate)
-    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 0
+    # genuine, but no status information: 3, never 0 (issue 20)
+    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 3
     out = capsys.readouterr().out
-    assert "verdict: VALID" in out and "status not checked: offline" in out
+    assert "verdict: STATUS_UNKNOWN" in out and "status unknown: offline" in out
+    assert verify_cli.main([str(cred), "--keys", str(keys), "--accept-unknown-status"]) == 0
     tampered = tmp_path / "t.json"
     tampered.write_bytes(certificate.credential.replace(b'"certified', b'"Certified', 1))
     assert verify_cli.main([str(tampered), "--keys", str(keys)]) == 1
@@ -192,8 +194,8 @@ def test_a_credential_file_with_a_byte_order_mark_verifies(
     certificate = issue(make_application())
     cred, keys = _files(app, tmp_path, certificate)
     cred.write_bytes(b"\xef\xbb\xbf" + certificate.credential)
-    assert verify_cli.main([str(cred), "--keys", str(keys)]) == 0
-    assert "verdict: VALID" in capsys.readouterr().out
+    assert verify_cli.main([str(cred), "--keys", str(keys), "--accept-unknown-status"]) == 0
+    assert "verdict: STATUS_UNKNOWN" in capsys.readouterr().out
 
 
 def test_registry_answers_with_a_repeated_key_are_refused(

@@ -62,7 +62,13 @@ SCHEMAS: dict[str, Any] = {
     },
     "Ping": obj({"status": {"const": "ok"}}),
     "Holder": obj(
-        {"name": {"type": "string"}, "country": {"type": "string", "pattern": "^[A-Z]{2}$"}}
+        {
+            "name": {"type": "string"},
+            "country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+            # in certificates issued since issue 20
+            "registrationNumber": {"type": "string"},
+        },
+        required=["name", "country"],
     ),
     "Site": obj(
         {

@@ -8,19 +8,19 @@ keys and its status lists.
 - :mod:`~certify.core.credentials.keys`: Ed25519 credential key material.
 - :mod:`~certify.core.credentials.statuslist`: Bitstring Status Lists (revocation and
   suspension).
+- :mod:`~certify.core.credentials.context`: certify's JSON-LD context.
 - :mod:`~certify.core.credentials.urls`, :mod:`~certify.core.credentials.dates`,
   :mod:`~certify.core.credentials.multibase`, :mod:`~certify.core.credentials.vocabulary`:
   the identifiers, date-times, encodings and terms they share.
 
 Decisions worth knowing:
 
-- ``@context`` is only ``https://www.w3.org/ns/credentials/v2``. The VC 2.0 base context has
-  ``"@vocab": "https://www.w3.org/ns/credentials/issuer-dependent#"``, so our own terms
-  (``ImpactSourcingCertificate``, ``overallScore``, ``transparencyLog`` ...) are valid JSON-LD
-  without a context of our own, and ``eddsa-jcs-2022`` signs the JSON (RFC 8785) rather than
-  an RDF graph, so no context is ever fetched to verify. The VC spec encourages a published
-  vocabulary for production; adding one later means a new ``@context`` entry (and so a new
-  signature), not a format change.
+- ``@context`` is the VC 2.0 context and certify's own
+  (:mod:`~certify.core.credentials.context`, issue 20): the VC 2.0 context defines no
+  catch-all vocabulary, so without it JSON-LD processors dropped certify's claims. The
+  context is bundled here and pinned in ``relatedResource`` by its SHA-384; every ``id`` is a
+  URL. ``eddsa-jcs-2022`` signs the JSON (RFC 8785) rather than an RDF graph, so no context is
+  ever fetched to verify; credentials issued before keep verifying as they are.
 - The proof follows W3C "Data Integrity EdDSA Cryptosuites v1.0", section
   ``eddsa-jcs-2022`` (see :mod:`~certify.core.credentials.proofs`).
 - ``issuer.id`` and ``verificationMethod`` use did:web.

@@ -3,6 +3,12 @@
 The transparency-log position is a top-level property (it describes the credential, not the
 certified organisation): ``"transparencyLog": {"index": <int>, "origin": <str>}``; ``issuer.id``
 uses did:web (:func:`~certify.core.credentials.urls.did_web_from_url`).
+
+Since issue 20 the ``@context`` adds certify's own context
+(:mod:`~certify.core.credentials.context`), pinned by its hash in ``relatedResource``, and
+every ``id`` is a URL: the standard is ``<public url>/standards/<id>/<version>`` (its short
+code in ``code``), a section score names its section's URL in ``section`` (the page's
+``#section-<id>`` anchor), so JSON-LD processors keep every claim.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from certify.core.canonical import CanonicalizationError, canonical_json
+from certify.core.credentials.context import context_url, related_resource
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.urls import (
     certificate_url,
@@ -156,17 +164,21 @@ def build_credential(
     sha = _text(standard, "sha256", "standard")
     if not _SHA256_RE.fullmatch(sha):
         raise CredentialError("standard.sha256 must be 64 lower-case hex digits")
-    sections = _section_scores(_field(snapshot, "sectionScores", "snapshot"))
+    sections = _field(snapshot, "sectionScores", "snapshot")
     valid_from, valid_until = _validity(snapshot)
+    standard_url = _standard_url(base, standard)
     document: dict[str, Any] = {
-        "@context": [VC_CONTEXT_V2],
+        "@context": [VC_CONTEXT_V2, context_url(base)],
         "id": certificate_url(base, serial),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
         "issuer": {"id": did_web_from_url(base), "name": issuer_name},
         "validFrom": valid_from,
         "validUntil": valid_until,
-        "credentialSubject": _subject(snapshot, serial, holder, sites, standard, sha, sections),
+        "credentialSubject": _subject(
+            snapshot, serial, holder, sites, standard, sha, sections, standard_url
+        ),
         "credentialStatus": _status_entries(base, status_entries),
+        "relatedResource": [related_resource(base)],
     }
     log = _log_position(log_index, log_origin)
     if log is not None:
@@ -207,13 +219,22 @@ def _sites(sites_in: object) -> list[dict[str, str]]:
     ]
 
 
-def _section_scores(sections_in: object) -> list[dict[str, Any]]:
-    """The snapshot's section scores as the credential lists them (exact numbers)."""
+def _standard_url(base: str, standard: object) -> str:
+    """``<public url>/standards/<id>/<version>``: the standard version's page (its ``id``)."""
+    code = _text(standard, "id", "standard")
+    version = _text(standard, "version", "standard")
+    return f"{base}/standards/{quote(code, safe='')}/{quote(version, safe='')}"
+
+
+def _section_scores(sections_in: object, standard_url: str) -> list[dict[str, Any]]:
+    """The snapshot's section scores as the credential lists them (exact numbers), each
+    naming its section's URL on the standard's page."""
     if not isinstance(sections_in, Sequence) or isinstance(sections_in, str):
         raise CredentialError("snapshot.sectionScores must be a list")
     return [
         {
-            "id": _text(section, "id", f"sectionScores[{i}]"),
+            "section": f"{standard_url}#section-{quote(_text(section, 'id', 'section'), safe='')}",
+            "code": _text(section, "id", f"sectionScores[{i}]"),
             "title": _text(section, "title", f"sectionScores[{i}]"),
             "weight": _number(_field(section, "weight", "section"), f"sectionScores[{i}].weight"),
             "score": _number(_field(section, "score", "section"), f"sectionScores[{i}].score"),
@@ -229,7 +250,8 @@ def _subject(
     sites: list[dict[str, str]],
     standard: object,
     sha: str,
-    sections: list[dict[str, Any]],
+    sections: object,
+    standard_url: str,
 ) -> dict[str, Any]:
     """``credentialSubject``: the certified organisation and what it was certified on."""
     return {
@@ -238,13 +260,14 @@ def _subject(
         "sites": sites,
         "scope": _text(snapshot, "scope", "snapshot"),
         "standard": {
-            "id": _text(standard, "id", "standard"),
+            "id": standard_url,
+            "code": _text(standard, "id", "standard"),
             "version": _text(standard, "version", "standard"),
             "sha256": sha,
         },
         "level": _text(snapshot, "level", "snapshot"),
         "overallScore": _number(_field(snapshot, "overallScore", "snapshot"), "overallScore"),
-        "sectionScores": sections,
+        "sectionScores": _section_scores(sections, standard_url),
         "serial": serial,
     }
 

@@ -71,6 +71,7 @@ def key_export(
     keys: Iterable[CredentialKey],
     log_key: str | None,
     signing_certs_pem: str | bytes | None = None,
+    timestamp_roots_pem: str | bytes | None = None,
 ) -> dict[str, Any]:
     """Return the key export a verifier pins (DESIGN.md "Key export").
 
@@ -81,7 +82,8 @@ def key_export(
     *signing_certs_pem* is given: a verifier requires the certificates in a PDF signature to
     be byte for byte these and the root. ``id`` is the full verification method so a
     verifier can match a proof's ``verificationMethod`` directly; times are RFC 3339 UTC
-    (``valid_until`` null while the key is current).
+    (``valid_until`` null while the key is current). ``"timestamp_roots_pem"``, when given,
+    holds the roots of the TSA whose tokens the PDF signatures carry (issue 20).
 
     Raises:
         CredentialError: for a bad URL, a PEM that is not a certificate, or duplicate keys.
@@ -106,6 +108,8 @@ def key_export(
     }
     if signing_certs_pem is not None:
         export["signing_certs_pem"] = _pem_text(signing_certs_pem, "signing_certs_pem")
+    if timestamp_roots_pem is not None:
+        export["timestamp_roots_pem"] = _pem_text(timestamp_roots_pem, "timestamp_roots_pem")
     return export
 
 

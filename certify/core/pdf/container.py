@@ -15,9 +15,12 @@ genuine PDF stayed "valid"). A genuine certificate is byte-exact, so here:
 - for a signature that is the registry's (the signer chains to its root, or names one of its
   published document-signing certificates), the CMS must be byte for byte the DER that
   certify writes, rebuilt here from scratch: the published certificates byte for byte,
-  SHA-256 and ECDSA-with-SHA256, version 1, no unsigned attributes, no other field. Only the
-  parts the signature itself covers are taken over: the signed attributes (pyHanko verifies
-  the signature over their bytes as they stand) and the signature value.
+  SHA-256 and ECDSA-with-SHA256, version 1, no other field. Only the parts the signature
+  itself covers are taken over: the signed attributes (pyHanko verifies the signature over
+  their bytes as they stand) and the signature value; and, when a TSA time-stamped it (issue
+  20, PAdES B-T), exactly one unsigned attribute, the signature time-stamp token, in DER, as
+  the TSA wrote it (its own signature covers its time and the hash of the signature value,
+  which pyHanko checks; a token with unsigned attributes of its own is refused).
 
 A foreign signature gets the first check only, so it stays "untrusted", not "tampered": how
 another signer encodes its CMS is its own affair.
@@ -172,17 +175,42 @@ def _check_as_written(
             "the signature carries a certificate that is not byte for byte one this registry "
             "published (its root and document-signing certificates)"
         )
-    if signer_info["unsigned_attrs"].native is not None:
-        raise _Refused("the signature carries unsigned attributes certify never writes")
-    if _as_written(ders, signer, signer_info) != body:
+    unsigned = _unsigned_as_written(signer_info)
+    if _as_written(ders, signer, signer_info, unsigned) != body:
         raise _Refused("the signature container differs from what this registry writes")
+
+
+def _unsigned_as_written(signer_info: Any) -> bytes:
+    """The contents of the unsigned attributes certify accepts (inside their ``[1]`` tag):
+    none, or one signature time-stamp token (one value, DER, no unsigned attributes inside).
+
+    Raises:
+        _Refused: any other unsigned attribute, or a token not as a TSA writes it.
+    """
+    attrs = signer_info["unsigned_attrs"]
+    if isinstance(attrs, core.Void) or attrs.native is None:
+        return b""
+    if len(attrs) != 1 or attrs[0]["type"].native != "signature_time_stamp_token":
+        raise _Refused("the signature carries unsigned attributes certify never writes")
+    values = attrs[0]["values"]
+    if len(values) != 1:
+        raise _Refused("the signature carries more than one time-stamp token")
+    token = values[0]["content"]
+    if any(not isinstance(s["unsigned_attrs"], core.Void) for s in token["signer_infos"]):
+        raise _Refused("the time-stamp token carries unsigned attributes of its own")
+    contents = bytes(attrs.contents)
+    if cms.CMSAttributes.load(_tlv(0x31, contents)).dump(force=True) != _tlv(0x31, contents):
+        raise _Refused("the time-stamp token is not in DER, as a TSA writes it")
+    return contents
 
 
 def _cert_key(cert: Any) -> tuple[bytes, int]:
     return (cert.issuer.dump(), cert.serial_number)
 
 
-def _as_written(certificates: Sequence[bytes], signer: Any, signer_info: Any) -> bytes:
+def _as_written(
+    certificates: Sequence[bytes], signer: Any, signer_info: Any, unsigned: bytes = b""
+) -> bytes:
     """The DER of the CMS certify writes for *signer_info*'s signed attributes and signature
     value, carrying *certificates* (already checked to be published). Written here from
     scratch (every header and field certify's own, in DER), taking over only what the
@@ -196,7 +224,9 @@ def _as_written(certificates: Sequence[bytes], signer: Any, signer_info: Any) ->
         + _SHA256
         + _tlv(0xA0, signer_info["signed_attrs"].contents)  # [0] IMPLICIT, as signed
         + _ECDSA_SHA256
-        + _tlv(0x04, signer_info["signature"].native),
+        + _tlv(0x04, signer_info["signature"].native)
+        # unsigned attributes [1] IMPLICIT: the time-stamp token, when there is one
+        + (_tlv(0xA1, unsigned) if unsigned else b""),
     )
     signed_data = _tlv(
         0x30,

@@ -22,6 +22,7 @@ Nothing here reads a clock, a file or the environment: ``now`` and passphrases a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -38,6 +39,7 @@ __all__ = [
     "der_fingerprint",
     "load_certificate",
     "load_private_key",
+    "make_crl",
     "make_root_ca",
     "make_signing_cert",
     "private_key_pem",
@@ -134,6 +136,7 @@ def make_signing_cert(
     organisation: str,
     now: datetime,
     years: int = 10,
+    crl_url: str | None = None,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     """Issue a document-signing certificate under the root: a new P-256 key and its certificate.
 
@@ -141,7 +144,9 @@ def make_signing_cert(
     end of validity (a chain is only as valid as its root). KeyUsage digitalSignature +
     nonRepudiation (critical), BasicConstraints ``CA:FALSE`` (critical), no ExtendedKeyUsage
     (see the module docstring), SubjectKeyIdentifier, AuthorityKeyIdentifier from the root's
-    key, random serial.
+    key, random serial. With *crl_url* (an http(s) address that stays stable for the
+    certificate's life), a CRLDistributionPoints extension names where the root's CRL is
+    published, so a validator that requires revocation information finds it (PAdES B-LT).
 
     Raises:
         KeyMaterialError: if *root_key* is not the key of *root_cert* or is not a P-256 key,
@@ -156,7 +161,7 @@ def make_signing_cert(
     key = ec.generate_private_key(ec.SECP256R1())
     public = key.public_key()
     not_after = min(add_years(now, years), root_end)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name, organisation))
         .issuer_name(root_cert.subject)
@@ -184,9 +189,61 @@ def make_signing_cert(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
             critical=False,
         )
-        .sign(root_key, hashes.SHA256())
     )
-    return key, cert
+    if crl_url is not None:
+        if not crl_url.startswith(("https://", "http://")):
+            raise ValueError("crl_url must be an http(s) address")
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    return key, builder.sign(root_key, hashes.SHA256())
+
+
+def make_crl(
+    root_key: ec.EllipticCurvePrivateKey,
+    root_cert: x509.Certificate,
+    now: datetime,
+    *,
+    next_update: datetime,
+    number: int,
+    revoked: Sequence[tuple[int, datetime]] = (),
+) -> bytes:
+    """The root's CRL (DER), signed by the root key itself: a direct CRL, which every
+    validator understands (pyHanko, NSS, OpenSSL), rather than an indirect CRL issuer that
+    few support. The root key is offline in production, so the CRL is made whenever it is at
+    hand (``init``, ``keys rotate``, ``keys crl``) and lives until *next_update*, longer than
+    the time between rotations.
+
+    *revoked* lists (serial number, revocation time) of revoked document-signing
+    certificates; *number* is the CRL number (monotonic). thisUpdate is *now* minus five
+    minutes (clock skew, as for certificates).
+
+    Raises:
+        KeyMaterialError: *root_key* is not the root's P-256 key, or the root is not a CA.
+        ValueError: *now* is naive or outside the root's validity, *next_update* is not after
+            *now*, or *number* is negative.
+    """
+    _require_aware(now)
+    _root_validity(root_key, root_cert, now)
+    if next_update <= now:
+        raise ValueError("next_update must come after now")
+    if number < 0:
+        raise ValueError("the CRL number must not be negative")
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(root_cert.subject)
+        .last_update(now - _BACKDATE)
+        .next_update(next_update)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()),
+            critical=False,
+        )
+    )
+    for serial, when in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
+        )
+    return builder.sign(root_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def _root_validity(

@@ -1,7 +1,24 @@
 """PAdES signatures on certificate PDFs (pyHanko).
 
-:class:`PdfSigner` embeds attachments (the credential as ``certificate.json``) and signs the
-PDF in one incremental revision, so the attachment is covered by the signature.
+:class:`PdfSigner` embeds attachments (the credential as ``certificate.json``), the validation
+information (a Document Security Store: the chain and the root's CRL) and a *certification*
+signature in one incremental revision, so all of it is covered by the signature.
+
+Why a certification signature (DocMDP, "no changes permitted") rather than an approval
+signature: an unsigned revision appended to an approval-signed file (text painted over the
+holder's name) still reads "Signature is Valid" in common readers; a certified document with
+permission level 1 tells readers that *any* later revision breaks the certification
+(Acrobat, MuPDF, pyHanko report it). Why the DSS goes inside the signed revision rather than
+after it (as PAdES tools usually add it): the file a holder receives then has one revision,
+fully covered ("Total document signed" in pdfsig), while validators that require revocation
+information (pyHanko's AdES validation, Acrobat's LTV) find the chain and a CRL in it. The
+DSS carries no VRI entry: VRI is keyed by the signature's own hash, unknown before signing,
+and PAdES makes it optional.
+
+With a *timestamper* (an RFC 3161 TSA, ``TSA_URL``), the signature carries a signature
+time-stamp token as its one unsigned attribute (PAdES B-T), so a validator years later has
+proof of the signing time; the caller passes the TSA's certificates (and CRLs) for the DSS.
+Without one, the signing time is proven by the registry's transparency log.
 """
 
 from __future__ import annotations
@@ -12,6 +29,7 @@ import mimetypes
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -20,12 +38,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from certify.core.pdf.pki import KeyMaterialError
 from certify.core.pdf.reading import PdfInputError
+from certify.core.pdf.structure import StructureItem, add_structure
 
 __all__ = ["PdfSigner", "SigningError"]
 
@@ -37,6 +59,8 @@ def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 def _mime_type(name: str) -> str:
     if name.lower().endswith(".json"):
         return "application/json"
+    if name.lower().endswith(".tlog-proof"):
+        return "text/plain"  # C2SP tlog-proof: UTF-8 text
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
@@ -56,6 +80,7 @@ class PdfSigner:
         signing_key: ec.EllipticCurvePrivateKey,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
+        timestamper: TimeStamper | None = None,
     ) -> None:
         if not isinstance(signing_key, ec.EllipticCurvePrivateKey) or not isinstance(
             signing_key.curve, ec.SECP256R1
@@ -70,6 +95,7 @@ class PdfSigner:
         )
         self.certificate = signing_cert
         self.chain = tuple(chain)
+        self.timestamper = timestamper
         self._signer = signers.SimpleSigner(
             signing_cert=_to_asn1_cert(signing_cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
@@ -87,12 +113,19 @@ class PdfSigner:
         location: str | None = None,
         name: str | None = None,
         signing_time: datetime | None = None,
+        crls: Sequence[bytes] = (),
+        validation_certs: Sequence[x509.Certificate] = (),
+        structure: Sequence[StructureItem] = (),
     ) -> bytes:
-        """Embed *attachments* and sign *pdf_bytes* with a PAdES baseline B-B signature.
+        """Embed *attachments* and the validation information, and certify *pdf_bytes* with
+        a PAdES baseline signature (DocMDP: no changes permitted).
 
         Attachments (file name → bytes; ``.json`` gets ``application/json``) are added to the
         document's EmbeddedFiles in the same incremental revision as the signature, so the
-        signature covers them. The signature is invisible, SHA-256, with the chain embedded.
+        signature covers them; so is a DSS holding the signer's certificate, the chain,
+        *validation_certs* (the TSA's) and *crls* (DER CRLs of the issuers), and the logical
+        *structure* of the page (a tagged PDF) when given. The signature is invisible,
+        SHA-256, with the chain embedded.
         *signing_time* (timezone-aware) is the claimed signing time written into the
         signature dictionary; it defaults to now. It is not a trusted timestamp.
 
@@ -108,15 +141,21 @@ class PdfSigner:
         except Exception as exc:
             raise PdfInputError(f"cannot read the PDF to sign: {exc}") from exc
         _embed_attachments(writer, attachments or {})
+        _carry_metadata(writer)
+        if structure:
+            add_structure(writer, structure)
+        self._embed_validation_info(writer, crls, validation_certs)
         meta = signers.PdfSignatureMetadata(
             field_name=field_name,
             subfilter=fields.SigSeedSubFilter.PADES,
             md_algorithm="sha256",
+            certify=True,
+            docmdp_permissions=MDPPerm.NO_CHANGES,
             reason=reason,
             location=location,
             name=name,
         )
-        pdf_signer = signers.PdfSigner(meta, signer=self._signer)
+        pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self.timestamper)
         output = io.BytesIO()
         # pyHanko's signing is asyncio inside; like pyHanko's own sign_pdf this uses
         # asyncio.run, so call sign() from synchronous code (a worker thread under asyncio).
@@ -125,6 +164,34 @@ class PdfSigner:
         else:
             asyncio.run(self._sign_at(pdf_signer, writer, output, signing_time))
         return output.getvalue()
+
+    def _embed_validation_info(
+        self,
+        writer: IncrementalPdfFileWriter,
+        crls: Sequence[bytes],
+        validation_certs: Sequence[x509.Certificate] = (),
+    ) -> None:
+        """A DSS with the signer's certificate, the chain and *crls*, in the signed revision.
+
+        Raises:
+            ValueError: a CRL is not DER.
+        """
+        try:
+            lists = [asn1_crl.CertificateList.load(bytes(der)) for der in crls]
+            for item in lists:
+                item.native  # noqa: B018 - parse it fully now, not while writing
+        except Exception as exc:
+            raise ValueError(f"not a DER CRL: {exc}") from exc
+        DocumentSecurityStore.supply_dss_in_writer(
+            writer,
+            None,  # no VRI: it would name the signature, which does not exist yet
+            certs=[
+                self._signer.signing_cert,
+                *self._signer.cert_registry,
+                *(_to_asn1_cert(c) for c in validation_certs),
+            ],
+            crls=lists,
+        )
 
     @staticmethod
     async def _sign_at(
@@ -154,6 +221,18 @@ class PdfSigner:
             ),
         )
         await post.post_signature_processing(res_output)
+
+
+def _carry_metadata(writer: IncrementalPdfFileWriter) -> None:
+    """The document information (title, author, subject, keywords, creator, creation date)
+    also as XMP metadata. pyHanko writes an XMP stream when it signs (the version becomes
+    PDF 2.0, where XMP is the metadata), from its own record, which starts empty: without
+    this the XMP named no title, and readers that prefer XMP showed none."""
+    view = writer.document_meta_view
+    meta = writer.document_meta
+    meta.title, meta.author, meta.subject = view.title, view.author, view.subject
+    meta.creator, meta.created = view.creator, view.created
+    meta.keywords = list(view.keywords)
 
 
 def _embed_attachments(writer: IncrementalPdfFileWriter, attachments: Mapping[str, bytes]) -> None:

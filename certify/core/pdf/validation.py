@@ -25,6 +25,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import MDPPerm
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -70,6 +71,11 @@ class PdfValidation:
       (for the registry's own signature: the CMS certify writes, byte for byte) and zero
       padding; ``container_problem`` says what is wrong when it does not.
     - ``bottom_line``: pyHanko's overall judgement (includes modification policy).
+    - ``certified``: a certification signature permitting no changes (DocMDP level 1), as
+      certify writes since issue 20; older certificates carry an approval signature.
+    - ``timestamp``: the time a TSA's signature time-stamp token proves (PAdES B-T), or
+      None; ``timestamp_trusted``: whether that TSA chains to a pinned TSA root (None when
+      the verifier pinned none: the token is then checked for integrity only).
     - ``embedded_files``: attachments of the *signed* revision (empty when unsigned).
     """
 
@@ -82,6 +88,9 @@ class PdfValidation:
     container_exact: bool = False
     container_problem: str = ""
     bottom_line: bool = False
+    certified: bool = False
+    timestamp: datetime | None = None
+    timestamp_trusted: bool | None = None
     summary: str = ""
     signer_subject: str | None = None
     signer_fingerprint: str | None = None
@@ -111,6 +120,7 @@ def validate_pdf(
     trust_roots: Sequence[x509.Certificate],
     *,
     signing_certificates: Sequence[x509.Certificate] | None = None,
+    timestamp_roots: Sequence[x509.Certificate] = (),
     max_bytes: int = DEFAULT_MAX_PDF_BYTES,
     max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT_BYTES,
     now: datetime | None = None,
@@ -120,7 +130,9 @@ def validate_pdf(
     *signing_certificates* are the registry's published document-signing certificates: the
     certificates a registry signature carries must be byte for byte the roots and these
     (None: none are published, as in older key exports; the signer's certificate is then
-    accepted when it chains to a root).
+    accepted when it chains to a root). *timestamp_roots* are the pinned roots of the TSA
+    whose time-stamp tokens the registry's signatures may carry; without them a token must be
+    intact and valid, and its TSA is reported as not judged.
 
     Never raises for any input bytes: unreadable, oversized, unsigned, foreign-signed,
     tampered or appended-to files all yield a :class:`PdfValidation` with the matching flags
@@ -149,17 +161,10 @@ def validate_pdf(
     if len(signatures) > 1:
         errors.append(f"{len(signatures)} signatures; only the first is checked")
     embedded = signatures[0]
-    roots = tuple(root.public_bytes(serialization.Encoding.DER) for root in trust_roots)
-    signing = (
-        None
-        if signing_certificates is None
-        else tuple(c.public_bytes(serialization.Encoding.DER) for c in signing_certificates)
-    )
+    roots = _ders(trust_roots)
+    signing = None if signing_certificates is None else _ders(signing_certificates)
     try:
-        context = ValidationContext(
-            trust_manager=_trust_manager(roots), allow_fetching=False, moment=now
-        )
-        status = validate_pdf_signature(embedded, context)
+        status = _pyhanko_status(embedded, roots, _ders(timestamp_roots), now)
     except Exception as exc:
         log.info("PDF signature validation failed: %s", exc)
         return PdfValidation(
@@ -180,7 +185,69 @@ def validate_pdf(
     if not container.exact:
         errors.append(f"the signature container was altered: {container.problem}")
     judged = _judged(reader, embedded, status, errors, len(signatures), max_attachment_bytes)
-    return replace(judged, container_exact=container.exact, container_problem=container.problem)
+    stamp = _timestamp(status, pinned=bool(timestamp_roots), errors=errors)
+    return replace(
+        judged,
+        container_exact=container.exact,
+        container_problem=container.problem,
+        bottom_line=_bottom_line(status, stamp),
+        timestamp=stamp[0],
+        timestamp_trusted=stamp[1],
+        errors=tuple(errors),
+    )
+
+
+def _ders(certificates: Sequence[x509.Certificate]) -> tuple[bytes, ...]:
+    return tuple(c.public_bytes(serialization.Encoding.DER) for c in certificates)
+
+
+def _pyhanko_status(
+    embedded: Any, roots: tuple[bytes, ...], tsa_roots: tuple[bytes, ...], now: datetime | None
+) -> Any:
+    """pyHanko's validation of *embedded*: the signer against *roots*, a time-stamp token's
+    authority against *tsa_roots* (the registry's roots when none are pinned); no fetching."""
+    context = ValidationContext(
+        trust_manager=_trust_manager(roots), allow_fetching=False, moment=now
+    )
+    ts_context = ValidationContext(
+        trust_manager=_trust_manager(tsa_roots or roots), allow_fetching=False, moment=now
+    )
+    return validate_pdf_signature(
+        embedded, signer_validation_context=context, ts_validation_context=ts_context
+    )
+
+
+def _timestamp(status: Any, *, pinned: bool, errors: list[str]) -> tuple[Any, bool | None, bool]:
+    """(time, TSA trusted or None when not judged, token sound) of the signature's time-stamp
+    token; (None, None, True) without one."""
+    token = getattr(status, "timestamp_validity", None)
+    if token is None:
+        return None, None, True
+    sound = bool(token.intact and token.valid)
+    if not sound:
+        errors.append("the signature's time-stamp token does not verify")
+    trusted = bool(token.trusted) if pinned else None
+    if trusted is False:
+        errors.append("the time-stamp authority does not chain to a pinned TSA root")
+    return token.timestamp, trusted, sound and trusted is not False
+
+
+def _bottom_line(status: Any, stamp: tuple[Any, bool | None, bool]) -> bool:
+    """pyHanko's bottom line, but a time-stamp token counts only as far as the verifier can
+    judge it: its integrity always, its TSA's trust only against pinned TSA roots (a registry
+    signature is not "tampered" because a verifier never pinned the TSA it used)."""
+    try:
+        modification_ok = bool(status.docmdp_ok) or status.modification_level is None
+        return bool(
+            status.intact
+            and status.valid
+            and status.trusted
+            and status.seed_value_ok
+            and modification_ok
+            and stamp[2]
+        )
+    except Exception:  # a status pyHanko could not fill in: not sound
+        return False
 
 
 def _judged(
@@ -228,6 +295,7 @@ def _judged(
         trusted=bool(status.trusted),
         coverage_entire=coverage_entire,
         bottom_line=bool(status.bottom_line),
+        certified=_certified(embedded),
         summary=summary,
         signer_subject=signer_subject,
         signer_fingerprint=signer_fingerprint,
@@ -236,3 +304,11 @@ def _judged(
         embedded_files=files,
         errors=tuple(errors),
     )
+
+
+def _certified(embedded: Any) -> bool:
+    """A certification signature permitting no changes (DocMDP level 1)."""
+    try:
+        return bool(embedded.docmdp_level == MDPPerm.NO_CHANGES)
+    except Exception:  # a damaged /Reference or /Perms: not certified
+        return False

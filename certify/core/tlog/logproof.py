@@ -1,7 +1,7 @@
 """The transparency-log proof a certificate carries, checked offline.
 
 A certificate's credential names its issuance entry (``"transparencyLog": {"index",
-"origin"}``); the PDF carries a C2SP tlog proof (``transparency-log-proof.txt``) of that
+"origin"}``); the PDF carries a C2SP tlog proof (``transparency-log.tlog-proof``) of that
 entry under a checkpoint signed by the log key. Everything the issuance entry holds can be
 recomputed from the credential itself, so a verifier needs only the credential, the proof and
 the pinned log key:

@@ -89,7 +89,11 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
     the credential inside counts only when the PDF verified."""
     doc = Document(is_pdf=True, sha256=hashlib.sha256(data).hexdigest())
     pdf = validate_pdf(
-        data, list(keys.root_certificates), signing_certificates=keys.signing_certificates, now=now
+        data,
+        list(keys.root_certificates),
+        signing_certificates=keys.signing_certificates,
+        timestamp_roots=keys.timestamp_roots,
+        now=now,
     )
     checks.put(
         "file_readable",
@@ -111,7 +115,7 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
         return doc
     _signature_checks(pdf, keys, checks)
     doc.credential_bytes = pdf.embedded_files.get("certificate.json")
-    proof = pdf.embedded_files.get("transparency-log-proof.txt")
+    proof = next((pdf.embedded_files[n] for n in LOG_PROOF_NAMES if n in pdf.embedded_files), None)
     if proof is not None:
         try:
             doc.log_proof_text = proof.decode("utf-8")
@@ -126,6 +130,10 @@ def _read_pdf(data: bytes, keys: RegistryKeys, now: dt.datetime, checks: Checks)
     return doc
 
 
+#: The tlog-proof attachment: its C2SP name, then the name used before issue 20.
+LOG_PROOF_NAMES = ("transparency-log.tlog-proof", "transparency-log-proof.txt")
+
+
 def _signature_checks(pdf: PdfValidation, keys: RegistryKeys, checks: Checks) -> None:
     """``pdf_signature``, ``pdf_coverage`` and ``signer_trusted`` of a signed PDF."""
     sound = pdf.intact and pdf.valid
@@ -136,7 +144,11 @@ def _signature_checks(pdf: PdfValidation, keys: RegistryKeys, checks: Checks) ->
         if sound
         else "the signed content was altered after signing",
     )
-    if not pdf.coverage_entire:
+    if not pdf.coverage_entire and pdf.certified:
+        coverage = "a revision was added after the registry certified this document, which "
+        coverage += "permits no changes: what the PDF shows now (a name, a date, a stamp) may "
+        coverage += "have been drawn over the original"
+    elif not pdf.coverage_entire:
         coverage = "content was added or changed after signing (the signature does not cover "
         coverage += "the whole file)"
     elif not pdf.container_exact:
@@ -152,10 +164,16 @@ def _signature_checks(pdf: PdfValidation, keys: RegistryKeys, checks: Checks) ->
         # "not certified by this registry's root" would blame the wrong thing.
         checks.put("signer_trusted", None, "not judged: the document was altered after signing")
         return
+    stamped = ""
+    if pdf.timestamp is not None:
+        judged = "" if pdf.timestamp_trusted else " (its authority not judged: none pinned)"
+        when = pdf.timestamp.astimezone(dt.UTC)
+        stamped = f"; time-stamped {when:%Y-%m-%d %H:%M:%S} UTC by a TSA{judged}"
     checks.put(
         "signer_trusted",
         pdf.trusted,
         f"signed by {pdf.signer_subject}, issued by this registry's root ({keys.root_fingerprint})"
+        + stamped
         if pdf.trusted
         else f"signed by {pdf.signer_subject or 'an unknown signer'}, which this "
         "registry's root did not certify",

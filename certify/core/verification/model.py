@@ -81,6 +81,8 @@ class RegistryKeys:
     root_fingerprint: str
     #: the published document-signing certificates; None for an older export without them
     signing_certificates: tuple[x509.Certificate, ...] | None = None
+    #: the roots of the TSA whose time-stamp tokens the registry's PDFs carry (issue 20)
+    timestamp_roots: tuple[x509.Certificate, ...] = ()
 
     @classmethod
     def from_export(cls, export: Mapping[str, Any]) -> RegistryKeys:
@@ -96,6 +98,10 @@ class RegistryKeys:
             roots = tuple(x509.load_pem_x509_certificates(str(export["root_ca_pem"]).encode()))
             keys = tuple(credential_keys_from_export(export))
             signing_pem = export.get("signing_certs_pem")
+            tsa_pem = export.get("timestamp_roots_pem")
+            tsa_roots = (
+                tuple(x509.load_pem_x509_certificates(str(tsa_pem).encode())) if tsa_pem else ()
+            )
             signing = (
                 None
                 if signing_pem is None
@@ -113,6 +119,7 @@ class RegistryKeys:
             log_key if isinstance(log_key, str) else None,
             cert_fingerprint(roots[0]),
             signing,
+            tsa_roots,
         )
 
 

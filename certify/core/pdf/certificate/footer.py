@@ -101,8 +101,10 @@ def _verify_lines(
             "verify_warning",
             "Scan the code or type the address above. Trust the result only if the address "
             f"begins with {public_url.rstrip('/')}, the registry's own address: forged "
-            "certificates point to look-alike sites. This document is digitally signed; "
-            "your PDF reader shows the signature.",
+            "certificates point to look-alike sites. The registry certifies this PDF with a "
+            "digital signature; a PDF reader calls it trusted only once the registry's root "
+            f"({public_url.rstrip('/')}/.well-known/certify/root.pem) is imported. The "
+            "registry's public transparency log proves when it was issued.",
             fonts.regular,
             36,
             {"max_size": 8, "min_size": 5.5, "max_lines": 4},

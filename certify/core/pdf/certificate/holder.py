@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from certify.core.countries import country_name
 from certify.core.pdf.certificate.fitting import clean
 from certify.core.pdf.certificate.fonts import Fonts
 from certify.core.pdf.certificate.model import ACCENT, LEVEL_WORDS, MUTED, Shape
@@ -20,7 +21,7 @@ def place_holder(
     """The title, the holder and country, the standard and the level in a box, below *top*;
     returns the next top."""
     title = page.frame("title", top, 182)
-    holder_country = clean(holder.get("country", "")) if isinstance(holder, Mapping) else ""
+    holder_country = _holder_line(holder)
     standard_text = "{title}, version {version} ({id})".format(
         title=clean(standard.get("title") or standard.get("id", "")),
         version=clean(require(standard, "version", "standard")),
@@ -43,6 +44,19 @@ def place_holder(
         )
     )
     return top - (title.height + 8)
+
+
+def _holder_line(holder: Any) -> str:
+    """The holder's country by name (not its code), and its company registration number when
+    the record names one (certificates issued since issue 20)."""
+    if not isinstance(holder, Mapping):
+        return ""
+    code = clean(holder.get("country", ""))
+    parts = [country_name(code)] if code else []
+    number = clean(str(holder.get("registrationNumber") or ""))
+    if number:
+        parts.append(f"Registration no. {number}")
+    return " · ".join(parts)
 
 
 def _title_lines(
@@ -73,7 +87,7 @@ def _title_lines(
         ),
         (
             "holder_country",
-            f"Country: {holder_country}" if holder_country else "",
+            holder_country,
             fonts.regular,
             14,
             {**CENTRE, "max_size": 9, "min_size": 7, "color": MUTED},

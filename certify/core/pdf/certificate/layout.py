@@ -16,6 +16,7 @@ from certify.core.pdf.certificate.fonts import Fonts
 from certify.core.pdf.certificate.footer import place_dates, place_verification
 from certify.core.pdf.certificate.header import place_border, place_header
 from certify.core.pdf.certificate.holder import place_holder
+from certify.core.pdf.certificate.issuer import place_issuer
 from certify.core.pdf.certificate.model import (
     LEVEL_WORDS,
     MARGIN,
@@ -68,6 +69,7 @@ def layout_certificate(
     top = place_holder(page, top, holder, holder_name, standard, level)
     top = place_scope(page, top, snapshot)
     top = place_sites(page, top, sites)
+    top = place_issuer(page, top, snapshot, registry_name)
     top = place_scores(page, top, sections, overall, level)
     top = place_dates(page, top, snapshot, serial)
     place_verification(page, top, verify_url, public_url, standard)

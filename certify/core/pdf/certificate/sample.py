@@ -11,7 +11,11 @@ def sample_snapshot(**overrides: Any) -> dict[str, Any]:
     *overrides* replace the top-level ones."""
     snapshot: dict[str, Any] = {
         "serial": "ISR-7K2M-9QXD-4HVT-B",
-        "holder": {"name": "Ngũgĩ Digital Works Ltd", "country": "KE"},
+        "holder": {
+            "name": "Ngũgĩ Digital Works Ltd",
+            "country": "KE",
+            "registrationNumber": "PVT-2019-004417",
+        },
         "sites": [
             {
                 "name": "Nairobi delivery centre",
@@ -49,6 +53,12 @@ def sample_snapshot(**overrides: Any) -> dict[str, Any]:
         "issuedOn": "2025-03-01",
         "surveillanceDue": ["2026-03-01", "2027-03-01"],
         "publicUrl": "https://registry.example.org",
+        "certificationBody": {
+            "legalName": "Impact Sourcing Certification Ltd",
+            "address": "14 Riverside Drive, Nairobi 00100, Kenya",
+            "accreditation": "Accredited to ISO/IEC 17065 by KENAS, accreditation no. PC-0012",
+            "signatory": {"name": "Wanjiru Kamau", "title": "Head of Certification"},
+        },
     }
     snapshot.update(overrides)
     return snapshot
