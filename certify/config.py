@@ -27,6 +27,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         **_ACCOUNTS,
         **_SERVING,
         **_JOBS_AND_MAIL,
+        **_SUBMISSION,
     }
 
 
@@ -141,6 +142,34 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     # A major non-conformity past its due date (certify.followup): "propose" its
     # suspension to the admins, who confirm with one click, or "suspend" at once.
     "NC_OVERDUE_ACTION": "propose",
+}
+
+
+#: What an ISSP confirms when it submits (shown on the submit form, recorded with the
+#: submission: the agreement's version and a SHA-256 of the texts shown). Change
+#: AGREEMENT_VERSION whenever the text changes; blank lines separate paragraphs.
+_SUBMISSION: dict[str, Any] = {
+    "SUBMISSION_ATTESTATION": (
+        "I confirm that the information and evidence in this application are true and complete "
+        "to the best of my knowledge, and that I may submit it for the organisation."
+    ),
+    "AGREEMENT_VERSION": "2026-1",
+    "AGREEMENT_TITLE": "Certification agreement",
+    "AGREEMENT_TEXT": """\
+The organisation gives the certification body's auditors access to its sites, records and
+workers, including private interviews with workers chosen by the auditor.
+
+The organisation tells the certification body within 30 days of any change that affects its
+certification: sites, services, ownership, or the people it employs under the standard.
+
+The organisation accepts annual surveillance, and that its certificate may be suspended or
+withdrawn under the standard's rules; the registry shows the certificate's status publicly.
+
+The organisation uses the certificate, the registry entry and any mark only for the sites and
+services certified, and stops using them when the certificate is suspended, withdrawn or expired.
+
+Complaints about the organisation and appeals of the body's decisions are handled under the
+body's published complaints and appeals procedure.""",
 }
 
 

@@ -14,6 +14,7 @@ from certify import clock
 from certify.accounts.access import command_actor
 from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
+from certify.applications.web import agreement
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
 from certify.core.rubric.samples import sample_answers
@@ -288,7 +289,8 @@ def _apply(session: Session, issp: User, rubric: Rubric, level: int) -> Applicat
         ids = {c.id for c in section.criteria}
         answers = {k: v for k, v in mine.items() if k in ids}
         ops.save_section_answers(session, application, issp, rubric, section.id, answers)
-    ops.submit_application(session, application, issp, rubric)
+    # the demo's applicants accept the configured agreement, as the submit form makes them do
+    ops.submit_application(session, application, issp, rubric, agreement())
     return application
 
 

@@ -50,8 +50,13 @@ def _require_auditor(application: Application, user: User) -> None:
         )
 
 
+def assessment_editable(application: Application) -> bool:
+    """Whether the auditor may still change the audit (not once it is submitted)."""
+    return application.app_state in (AppState.IN_AUDIT, AppState.RETURNED_TO_AUDITOR)
+
+
 def _require_editable(application: Application) -> None:
-    if application.app_state not in (AppState.IN_AUDIT, AppState.RETURNED_TO_AUDITOR):
+    if not assessment_editable(application):
         raise OperationError(
             "The assessment is not open for changes "
             f"(the case is '{application.app_state.label}').",

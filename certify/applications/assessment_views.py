@@ -18,6 +18,7 @@ from certify.applications.assessment import (
     CriterionInput,
     StaleSave,
     all_nonconformities,
+    assessment_editable,
     audit_answers,
     current_score,
     decide_case,
@@ -139,8 +140,11 @@ def assessment_section(public_id: str, section_id: str) -> Any:
         audit_answers(session, application),
         versions[section_id].version if section_id in versions else 0,
     )
-    if request.method == "GET":
+    if request.method == "GET" or not assessment_editable(application):
         fill_assessment_form(form, sec, page.stored, page.version)
+        if request.method == "POST":  # submitted meanwhile: say so, change nothing
+            flash("The audit was submitted: it can no longer be changed.", "error")
+            page.status = 409
     elif not form.validate_on_submit():
         page.status = 400
     elif request.form.get("action") == "preview":
@@ -200,6 +204,7 @@ def _render_section(
         result=page.result or current_score(session, application, rubric),
         previewing=page.result is not None,
         evidence={e.public_id: e for e in application.evidence},
+        editable=assessment_editable(application),
     ), page.status
 
 

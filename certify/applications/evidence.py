@@ -121,3 +121,11 @@ def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
         application.public_id,
         before={"evidence": evidence.public_id, "sha256": evidence.sha256},
     )
+
+
+def criteria_without_evidence(application: Application, rubric: Rubric) -> list[Any]:
+    """The criteria that ask for evidence and have no file tagged to them: a warning for the
+    applicant before submitting and for the admin before accepting (not a refusal: a file may
+    cover several criteria, and the auditor sees every file)."""
+    tagged = {e.criterion_id for e in application.evidence if e.criterion_id}
+    return [c for c in rubric.criteria if c.evidence and c.id not in tagged]

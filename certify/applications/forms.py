@@ -18,9 +18,18 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from certify.accounts.forms import choices
+from certify.core.agreement import Agreement
 from certify.core.rubric.model import Criterion, Rubric, Section
 from certify.forms import Form
 
@@ -103,6 +112,24 @@ class ReasonForm(Form):
 
 class ConfirmForm(Form):
     """Only the CSRF token: for one-click actions."""
+
+
+class SubmitForm(Form):
+    """The applicant's submission: the attestation and the certification agreement, whose
+    labels come from the settings (see ``submit_form``)."""
+
+    attest = BooleanField(validators=[DataRequired("Confirm that the application is true.")])
+    agree = BooleanField(validators=[DataRequired("Accept the certification agreement to submit.")])
+
+
+def submit_form(agreement: Agreement) -> SubmitForm:
+    form = SubmitForm()
+    form.attest.label.text = agreement.attestation
+    form.agree.label.text = (
+        f"I accept the {agreement.title.lower()} (version {agreement.version}) "
+        "on behalf of the organisation."
+    )
+    return form
 
 
 class AssignForm(Form):

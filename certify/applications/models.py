@@ -55,6 +55,10 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     submitted_at: Mapped[dt.datetime | None]
+    #: the certification agreement accepted with the (last) submission, with the attestation
+    #: that the application is true: its version and a SHA-256 of the texts shown
+    agreement_version: Mapped[str | None] = mapped_column(String(40))
+    agreement_sha256: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[dt.datetime | None]
     decision: Mapped[str | None] = mapped_column(String(30))
     last_return_reason: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from certify.applications.models import (
 )
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
+from certify.core.agreement import Agreement
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.answers import AnswerError
 from certify.core.scoring.engine import preview
@@ -301,9 +302,16 @@ def missing_answers(application: Application, rubric: Rubric) -> list[str]:
 
 
 def submit_application(
-    session: Session, application: Application, user: User, rubric: Rubric
+    session: Session,
+    application: Application,
+    user: User,
+    rubric: Rubric,
+    agreement: Agreement | None = None,
 ) -> None:
-    """Submit for review: only when the scope is complete and every criterion is answered."""
+    """Submit for review: only when the scope is complete and every criterion is answered.
+
+    *agreement* is what the applicant confirmed on the submit form (the web always passes it):
+    its version and digest are kept on the application and in the audit event."""
     lock_application(session, application)
     problems = []
     if not scope_complete(application):
@@ -319,7 +327,14 @@ def submit_application(
         raise OperationError(
             "Before submitting, " + "; and ".join(problems) + ".", code="incomplete"
         )
-    transition(session, application, Action.SUBMIT, Party.APPLICANT, _actor(user))
+    accepted = (
+        {"agreement_version": agreement.version, "agreement_sha256": agreement.sha256}
+        if agreement is not None
+        else {}
+    )
+    transition(session, application, Action.SUBMIT, Party.APPLICANT, _actor(user), extra=accepted)
+    application.agreement_version = accepted.get("agreement_version")
+    application.agreement_sha256 = accepted.get("agreement_sha256")
     application.submitted_at = clock.now()
     application.last_return_reason = None
     session.flush()

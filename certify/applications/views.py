@@ -25,7 +25,11 @@ from certify.applications.access import (
     is_applicant,
 )
 from certify.applications.assignment import assignee_role
-from certify.applications.evidence import add_evidence, remove_evidence
+from certify.applications.evidence import (
+    add_evidence,
+    criteria_without_evidence,
+    remove_evidence,
+)
 from certify.applications.forms import (
     ConfirmForm,
     EvidenceForm,
@@ -35,6 +39,7 @@ from certify.applications.forms import (
     fill_section_form,
     section_answers,
     section_form_class,
+    submit_form,
 )
 from certify.applications.models import Application
 from certify.applications.operations import (
@@ -49,6 +54,7 @@ from certify.applications.operations import (
     withdraw_application,
 )
 from certify.applications.web import (
+    agreement,
     applicant_application,
     bp,
     evidence_store,
@@ -123,6 +129,9 @@ def show(public_id: str) -> Any:
         AppState=AppState,
         role_in_case=assignee_role(application, user),
         certificates=certificates_of_application(db_session(), application.id),
+        without_evidence=criteria_without_evidence(application, rubric),
+        agreement=agreement(),
+        submit_form=submit_form(agreement()),
     )
 
 
@@ -319,10 +328,15 @@ def download_evidence(public_id: str, evidence_id: str) -> Any:
 @roles_required(Role.ISSP)
 def submit(public_id: str) -> Any:
     application = applicant_application(public_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    terms = agreement()
+    form = submit_form(terms)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("applications.show", public_id=public_id) + "#submit")
     with attempt() as done:
-        submit_application(db_session(), application, me(), rubric_of(application))
+        submit_application(db_session(), application, me(), rubric_of(application), terms)
     if done:
         flash(
             "Application submitted. The certification body will review it; you will see its "

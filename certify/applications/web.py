@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, current_app
 from sqlalchemy import select
 
 from certify.accounts.access import current_user
@@ -23,6 +23,7 @@ from certify.applications.access import (
 from certify.applications.models import Application
 from certify.audit.models import AuditEvent
 from certify.core import labels
+from certify.core.agreement import Agreement
 from certify.core.rubric.model import Rubric
 from certify.db import db_session
 from certify.evidence.store import EvidenceStore
@@ -43,6 +44,17 @@ def rubric_of(application: Application) -> Rubric:
     if rubric.sha256 != application.standard_sha256:
         abort(500, "The standard this application is pinned to no longer matches its hash.")
     return rubric
+
+
+def agreement() -> Agreement:
+    """The attestation and certification agreement an applicant accepts on submitting."""
+    config = current_app.config
+    return Agreement(
+        version=str(config["AGREEMENT_VERSION"]),
+        title=str(config["AGREEMENT_TITLE"]),
+        text=str(config["AGREEMENT_TEXT"]),
+        attestation=str(config["SUBMISSION_ATTESTATION"]),
+    )
 
 
 def me() -> User:

@@ -61,6 +61,43 @@ CHECK_LABELS = {
 }
 
 
+#: Each check in plain words for the page: (what a pass means, what a failure means).
+#: The exact technical detail (key ids, digests) stays under "Technical details" and in the API.
+PLAIN = {
+    "file_readable": ("The file could be read.", "The file could not be read."),
+    "pdf_signature": (
+        "The document's signature matches its content.",
+        "The signature does not match the content: the document was changed.",
+    ),
+    "pdf_coverage": (
+        "Nothing was added or changed after signing.",
+        "Something was added or changed after the registry signed it.",
+    ),
+    "signer_trusted": ("It was signed by this registry.", "It was not signed by this registry."),
+    "credential_proof": (
+        "The certificate data inside carries this registry's signature.",
+        "The certificate data inside is not signed by this registry.",
+    ),
+    "credential_issuer": (
+        "The certificate data names this registry as its issuer.",
+        "The certificate data names another issuer.",
+    ),
+    "record_match": (
+        "It matches what the registry holds for this certificate.",
+        "It does not match what the registry holds for this certificate.",
+    ),
+    "status": ("Its status today is valid.", "Its status today is not valid."),
+    "validity_period": (
+        "Today is within its validity period.",
+        "Today is outside its validity period.",
+    ),
+    "log_inclusion": (
+        "It is recorded in the registry's public transparency log.",
+        "Its transparency-log record does not check out.",
+    ),
+}
+
+
 def _render(
     result: Verification | None, status: int = 200, *, with_form: bool = True, **extra: Any
 ) -> Any:
@@ -72,6 +109,8 @@ def _render(
         result=result,
         headline=HEADLINES.get(result.verdict) if result else None,
         labels=CHECK_LABELS,
+        plain=PLAIN,
+        now=clock.now(),
         registry_url=keys.registry,
         root_fingerprint=keys.root_fingerprint,
         **extra,

@@ -33,3 +33,29 @@ def test_final_and_public_actions_look_dangerous(
         assert buttons.nth(i).evaluate("e => getComputedStyle(e).backgroundColor") == BAD
     registry, _ = _page_as(new_page, signed_in_states, None, "/registry")
     assert _background(registry, "main button[type=submit]") == BRAND
+
+
+def test_leaving_a_section_with_unsaved_changes_asks_first(
+    new_page,
+    signed_in_states,
+    live_server,
+) -> None:
+    """Under the real Content-Security-Policy (no bypass), the same-origin script asks before a
+    section tab drops what was typed; saving does not ask."""
+    path = _resolve(live_server.app, "/applications/{case:Lagos Data Collective}/assessment/IH")
+    _page_as(new_page, signed_in_states, "auditor", "/dashboard")  # a saved sign-in
+    page = new_page(storage_state=signed_in_states["auditor"])
+    page.goto(path)
+    asked: list[str] = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", stay)
+    page.locator("textarea[name=c_IH_1_notes]").fill("Typed on site, not saved yet.")
+    page.locator("nav[aria-label='Sections of the assessment'] a").first.click(no_wait_after=True)
+    page.wait_for_function("() => true")  # let the dialog event reach us
+    assert asked == ["beforeunload"]
+    assert page.url.endswith(path)
+    assert page.locator("textarea[name=c_IH_1_notes]").input_value().startswith("Typed on site")

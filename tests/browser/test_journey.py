@@ -90,6 +90,8 @@ def test_four_role_certification_journey(new_page) -> None:
     issp.get_by_role("button", name="Upload").click()
     expect(issp.get_by_text("File uploaded.")).to_be_visible()
     issp.goto(f"/applications/{public_id}")
+    issp.get_by_label("I confirm that the information").check()
+    issp.get_by_label("I accept the certification agreement").check()
     issp.get_by_role("button", name="Submit the application").click()
     expect(issp.get_by_text("Application submitted.")).to_be_visible()
 
@@ -107,6 +109,8 @@ def test_four_role_certification_journey(new_page) -> None:
     issp.get_by_label("Contact phone").fill("+977 1 5550000")
     issp.get_by_role("button", name="Save and continue").click()
     issp.goto(f"/applications/{public_id}")
+    issp.get_by_label("I confirm that the information").check()
+    issp.get_by_label("I accept the certification agreement").check()
     issp.get_by_role("button", name="Submit the application").click()
     expect(issp.get_by_text("Application submitted.")).to_be_visible()
 

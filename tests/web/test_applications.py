@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 
 import pytest
@@ -13,6 +14,9 @@ from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
 from certify.standards.operations import newest_rubric_in_effect
 from tests.web.conftest import login
+
+#: The submit form's two boxes: the attestation and the certification agreement.
+SUBMIT = {"attest": "y", "agree": "y"}
 
 SCOPE = {
     "services": "Data entry and transcription",
@@ -134,7 +138,7 @@ def test_bad_answers_are_refused_listing_each_and_nothing_is_saved(
 
 def test_submit_needs_every_criterion(client, applicant, session, rubric) -> None:
     public_id = start(client)
-    client.post(f"/applications/{public_id}/submit")
+    client.post(f"/applications/{public_id}/submit", data=SUBMIT)
     page = client.get(f"/applications/{public_id}").get_data(as_text=True)
     assert "Before submitting" in page and "IH-1" in page
     application = session.scalar(select(Application).where(Application.public_id == public_id))
@@ -146,7 +150,7 @@ def test_the_whole_review_and_assignment_path(
 ) -> None:
     public_id = start(client)
     complete(client, session, rubric, public_id)
-    assert client.post(f"/applications/{public_id}/submit").status_code == 302
+    assert client.post(f"/applications/{public_id}/submit", data=SUBMIT).status_code == 302
     admin, auditor, reviewer = (
         create_user("admin"),
         create_user("auditor"),
@@ -158,7 +162,7 @@ def test_the_whole_review_and_assignment_path(
     staff.post(f"/applications/{public_id}/return", data={"reason": "Add the Mombasa site."})
     page = client.get(f"/applications/{public_id}").get_data(as_text=True)
     assert "Add the Mombasa site." in page
-    assert client.post(f"/applications/{public_id}/submit").status_code == 302
+    assert client.post(f"/applications/{public_id}/submit", data=SUBMIT).status_code == 302
     assert staff.post(f"/applications/{public_id}/accept").status_code == 302
 
     same = staff.post(
@@ -215,7 +219,7 @@ def test_the_whole_review_and_assignment_path(
 def _accepted_case(app, client, applicant, create_user, session, rubric):
     public_id = start(client)
     complete(client, session, rubric, public_id)
-    client.post(f"/applications/{public_id}/submit")
+    client.post(f"/applications/{public_id}/submit", data=SUBMIT)
     admin = app.test_client()
     login(admin, create_user("admin"))
     admin.post(f"/applications/{public_id}/accept")
@@ -508,3 +512,66 @@ def test_an_image_that_is_also_a_web_page_is_flagged(app, client, applicant, ses
     assert _upload(client, public_id, png, "photo.png").status_code == 302
     evidence = session.scalars(select(Evidence)).one()
     assert any("web page" in w for w in evidence.warnings)
+
+
+def test_submitting_needs_the_attestation_and_the_agreement_and_records_both(
+    app, client, applicant, session, rubric
+) -> None:
+    public_id = start(client)
+    complete(client, session, rubric, public_id)
+    page = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert "Certification agreement" in page and "version 2026-1" in page
+    assert "private interviews with workers" in page  # the agreement's text, from the settings
+    for data, missing in [
+        ({}, ["Confirm that the application is true.", "Accept the certification agreement"]),
+        ({"attest": "y"}, ["Accept the certification agreement"]),
+        ({"agree": "y"}, ["Confirm that the application is true."]),
+    ]:
+        response = client.post(f"/applications/{public_id}/submit", data=data)
+        assert response.status_code == 302
+        shown = client.get(response.headers["Location"]).get_data(as_text=True)
+        assert all(m in shown for m in missing), data
+        application = session.scalar(select(Application).where(Application.public_id == public_id))
+        assert application.state == "draft" and application.agreement_version is None
+
+    assert client.post(f"/applications/{public_id}/submit", data=SUBMIT).status_code == 302
+    session.expire_all()
+    application = session.scalar(select(Application).where(Application.public_id == public_id))
+    with app.app_context():
+        from certify.applications.web import agreement
+
+        expected = agreement()
+    assert application.state == "submitted"
+    assert application.agreement_version == "2026-1"
+    assert application.agreement_sha256 == expected.sha256
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "application.submit")
+    ).one()
+    assert json.loads(event.after)["agreement_sha256"] == expected.sha256
+    page = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert "Certification agreement version 2026-1 accepted" in page
+
+
+def test_criteria_without_evidence_are_named_to_the_applicant_and_the_admin(
+    app, client, applicant, create_user, session, rubric
+) -> None:
+    public_id = start(client)
+    complete(client, session, rubric, public_id)
+    asking = [c for c in rubric.criteria if c.evidence]
+    assert len(asking) > 2
+    before = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert f"{len(asking)} criteria ask for evidence" in before
+    assert f"{asking[0].id} {asking[0].title}" in before
+    assert _upload(client, public_id, _pdf_bytes(), "policy.pdf", asking[0].id).status_code == 302
+    after = client.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert f"{len(asking) - 1} criteria ask for evidence" in after
+    warning = after.split('id="without-evidence"', 1)[1].split("</div>", 1)[0]
+    assert f"{asking[0].id} {asking[0].title}" not in warning
+    assert "upload evidence" in warning  # what to do next
+    assert client.post(f"/applications/{public_id}/submit", data=SUBMIT).status_code == 302
+
+    admin = app.test_client()
+    login(admin, create_user("admin"))
+    seen = admin.get(f"/applications/{public_id}").get_data(as_text=True)
+    assert f"{len(asking) - 1} criteria ask for evidence" in seen
+    assert "ask for what is missing before accepting" in seen

@@ -24,7 +24,7 @@ from certify.db import get_db
 from certify.standards.operations import get_rubric
 from tests.mail_server import MailServer
 from tests.web.conftest import PASSWORD
-from tests.web.test_applications import SCOPE, form_answers
+from tests.web.test_applications import SCOPE, SUBMIT, form_answers
 from tests.web.test_concurrency import Browser, _user
 from tests.web.test_jobs import Live, _redis_url
 
@@ -133,7 +133,7 @@ def _apply(browser: Browser, live: Live, rubric: Any) -> str:
     for section in rubric.sections:
         _ok(browser.post(f"/applications/{public_id}/self-assessment/{section.id}",
                          form_answers(rubric, section)))  # fmt: skip
-    _ok(browser.post(f"/applications/{public_id}/submit", {}))
+    _ok(browser.post(f"/applications/{public_id}/submit", SUBMIT))
     return public_id
 
 

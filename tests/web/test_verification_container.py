@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import time
 
 import pytest
 
@@ -129,7 +128,7 @@ def test_no_single_byte_change_verifies_online_or_offline(client, issued, export
     _certificate, pdf = issued
     keys = RegistryKeys.from_export(export)
     now = dt.datetime.now(dt.UTC)
-    valid, refused, started = [], 0, time.monotonic()
+    valid, refused = [], 0
     for position, value in single_byte_changes(pdf, SAMPLE, SEED):
         changed = bytearray(pdf)
         changed[position] = value
@@ -149,7 +148,6 @@ def test_no_single_byte_change_verifies_online_or_offline(client, issued, export
             valid.append((position, value, offline, online))
     assert valid == [], f"{len(valid)} of {SAMPLE} changes verified: {valid[:10]}"
     assert refused < SAMPLE // 10  # almost every change is read as a (damaged) certificate
-    assert time.monotonic() - started < 120
 
 
 @pytest.mark.parametrize("position", [0, 1, 4, 5, -1, -3])
