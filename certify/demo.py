@@ -105,6 +105,14 @@ ISSPS: list[DemoIssp] = [
         ],
         member=("lucia@andes-contact.demo", "Lucía Quispe"),
     ),
+    DemoIssp(
+        legal_name="Kampala Voice Works",
+        country="UG",
+        registration_number="UG-80020031552",
+        website="https://kampala-voiceworks.example",
+        sites=[SiteData("Katwe Studio", "Plot 14, Katwe Road, Kampala", "UG")],
+        member=("grace@kampala-voiceworks.demo", "Grace Namutebi"),
+    ),
 ]
 
 
@@ -118,6 +126,24 @@ DEMO_CASES = [
     ("lucia@andes-contact.demo", "decided", 3, None),
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
+    # a draft: self-assessment answered, two evidence files, not yet submitted
+    ("grace@kampala-voiceworks.demo", "draft", 3, None),
+]
+#: The draft's evidence: (file name, criterion or None, description, content).
+DEMO_DRAFT_EVIDENCE = [
+    (
+        "hiring-policy.txt",
+        "IH-1",
+        "Hiring policy adopted by the board, March 2026",
+        b"Kampala Voice Works hiring policy\n\nWe recruit at least 60% of new staff from "
+        b"Katwe and Kisenyi, and from people with disabilities.\n",
+    ),
+    (
+        "training-plan.txt",
+        None,
+        "Training plan for the 2026 intake",
+        b"Six weeks of paid training in transcription and quality review.\n",
+    ),
 ]
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
@@ -245,8 +271,11 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         started = select(Application.id).where(Application.organisation_id == issp.organisation_id)
         if session.scalar(started) is not None:
             continue
-        application = _apply(session, issp, rubric, level)
+        application = _apply(session, issp, rubric, level, submit=target != "draft")
         walked += 1
+        if target == "draft":
+            _demo_draft_evidence(session, application, issp, rubric)
+            continue
         if target == "submitted":
             continue
         if target == "conflict_declared":
@@ -268,8 +297,11 @@ class DemoStaff:
     reviewer: User
 
 
-def _apply(session: Session, issp: User, rubric: Rubric, level: int) -> Application:
-    """Start, scope, self-assess and submit an application for *issp*'s organisation."""
+def _apply(
+    session: Session, issp: User, rubric: Rubric, level: int, submit: bool = True
+) -> Application:
+    """Start, scope, self-assess and (unless *submit* is false) submit an application for
+    *issp*'s organisation."""
     from certify.applications import operations as ops
 
     application = ops.start_application(session, issp, rubric)
@@ -289,9 +321,26 @@ def _apply(session: Session, issp: User, rubric: Rubric, level: int) -> Applicat
         ids = {c.id for c in section.criteria}
         answers = {k: v for k, v in mine.items() if k in ids}
         ops.save_section_answers(session, application, issp, rubric, section.id, answers)
-    # the demo's applicants accept the configured agreement, as the submit form makes them do
-    ops.submit_application(session, application, issp, rubric, agreement())
+    if submit:
+        # the demo's applicants accept the configured agreement, as the submit form makes them
+        ops.submit_application(session, application, issp, rubric, agreement())
     return application
+
+
+def _demo_draft_evidence(
+    session: Session, application: Application, issp: User, rubric: Rubric
+) -> None:
+    """Attach the draft's evidence through the same checks an upload goes through."""
+    import io
+
+    from certify.applications.evidence import add_evidence
+    from certify.applications.web import evidence_store
+
+    for filename, criterion, description, content in DEMO_DRAFT_EVIDENCE:
+        add_evidence(
+            session, application, issp, evidence_store(), io.BytesIO(content), filename,
+            criterion, description, rubric,
+        )  # fmt: skip
 
 
 def _audit(

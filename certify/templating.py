@@ -81,6 +81,7 @@ NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
 NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("applications.index", "Applications", frozenset({"issp"})),
     ("applications.queue", "Applications", frozenset({"admin"})),
+    ("applications.organisations", "Organisations", frozenset({"admin"})),
     ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
     ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
@@ -99,6 +100,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = labels.status
     app.jinja_env.filters["standard_label"] = labels.standard
     app.jinja_env.filters["words"] = labels.words
+    app.jinja_env.filters["elapsed"] = labels.elapsed
     app.jinja_env.globals["percent"] = percent
 
     @app.context_processor

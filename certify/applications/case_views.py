@@ -37,9 +37,11 @@ from certify.applications.forms import (
 )
 from certify.applications.models import Application, ConflictRegisterEntry, NonConformity
 from certify.applications.operations import accept_application, return_to_applicant
+from certify.applications.queue import OPEN, case_queue, organisation_list, state_choices
 from certify.applications.web import bp, me
 from certify.core.workflow import FINAL_STATES, AppState
 from certify.db import db_session
+from certify.registry.search import FilterError, parse_page
 from certify.transaction import attempt
 
 # -- admin --------------------------------------------------------------------------------------
@@ -48,11 +50,47 @@ from certify.transaction import attempt
 @bp.get("/admin/applications")
 @roles_required(Role.ADMIN)
 def queue() -> Any:
-    rows = db_session().scalars(select(Application).order_by(Application.updated_at)).all()
-    by_state: dict[str, list[Application]] = {}
-    for a in rows:
-        by_state.setdefault(a.state, []).append(a)
-    return render_template("applications/queue.html", by_state=by_state, AppState=AppState)
+    text = request.args.get("q", "").strip()[:200]
+    state = request.args.get("state", OPEN)
+    problems = []
+    if state not in dict(state_choices()):
+        problems.append("Choose a state from the list.")
+        state = OPEN
+    try:
+        page = parse_page(request.args.get("page")) or 1
+    except FilterError as exc:
+        problems.append(str(exc))
+        page = 1
+    result = case_queue(db_session(), text=text, state=state, page=page)
+    return render_template(
+        "applications/queue.html",
+        result=result,
+        text=text,
+        state=state,
+        states=state_choices(),
+        problems=problems,
+        args={k: v for k, v in (("q", text), ("state", state)) if v},
+        now=clock.now(),
+    ), 400 if problems else 200
+
+
+@bp.get("/admin/organisations")
+@roles_required(Role.ADMIN)
+def organisations() -> Any:
+    text = request.args.get("q", "").strip()[:200]
+    try:
+        page, problem = parse_page(request.args.get("page")) or 1, None
+    except FilterError as exc:
+        page, problem = 1, str(exc)
+    result = organisation_list(db_session(), text=text, page=page)
+    return render_template(
+        "applications/organisations.html",
+        result=result,
+        text=text,
+        problem=problem,
+        args={"q": text} if text else {},
+        now=clock.now(),
+    ), 400 if problem else 200
 
 
 @bp.post("/applications/<public_id>/accept")

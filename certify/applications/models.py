@@ -55,6 +55,8 @@ class Application(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     submitted_at: Mapped[dt.datetime | None]
+    #: when the case entered its current state (the admin queue's "in this state for")
+    state_changed_at: Mapped[dt.datetime | None] = mapped_column(default=clock.now)
     #: the certification agreement accepted with the (last) submission, with the attestation
     #: that the application is true: its version and a SHA-256 of the texts shown
     agreement_version: Mapped[str | None] = mapped_column(String(40))

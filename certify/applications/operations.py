@@ -66,7 +66,7 @@ def transition(
     except TransitionError as exc:
         raise OperationError(str(exc), code="invalid_transition") from exc
     application.state = after.value
-    application.updated_at = clock.now()
+    application.updated_at = application.state_changed_at = clock.now()
     session.flush()
     record_event(
         session,

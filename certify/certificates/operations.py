@@ -145,7 +145,7 @@ def prepare_suspension(
         raise CertificateError("the suspension must end in the future", field="until")
     if until > latest:
         raise CertificateError(
-            f"a suspension lasts at most {months} months (until {latest:%d %b %Y})",
+            f"a suspension lasts at most {months} months (until {latest.day} {latest:%b %Y})",
             field="until",
         )
     return StatusChange(

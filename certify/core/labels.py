@@ -7,6 +7,7 @@ Pages, mails and the PDF show these words; the API and the credential keep the i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -123,3 +124,14 @@ def standard(key: str | None) -> str:
         return ""
     name, _, version = key.partition("@")
     return f"{name.upper()} {version}".strip()
+
+
+def elapsed(delta: dt.timedelta) -> str:
+    """A duration in the largest whole unit that fits: "3 days", "5 hours", "under an hour"."""
+    seconds = max(0, int(delta.total_seconds()))
+    days, hours = seconds // 86400, seconds // 3600
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if hours >= 1:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return "under an hour"

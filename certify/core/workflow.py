@@ -27,6 +27,11 @@ class AppState(enum.StrEnum):
     def label(self) -> str:
         return STATE_LABELS[self]
 
+    @property
+    def next_for_applicant(self) -> str:
+        """What happens next, told to the applicant in plain words."""
+        return APPLICANT_NEXT[self]
+
 
 STATE_LABELS: Mapping[AppState, str] = {
     AppState.DRAFT: "Draft",
@@ -39,6 +44,26 @@ STATE_LABELS: Mapping[AppState, str] = {
     AppState.RETURNED_TO_AUDITOR: "Returned to the auditor",
     AppState.DECIDED: "Decided",
     AppState.WITHDRAWN: "Withdrawn",
+}
+
+
+APPLICANT_NEXT: Mapping[AppState, str] = {
+    AppState.DRAFT: "Complete the scope and the self-assessment, upload evidence, then submit.",
+    AppState.SUBMITTED: (
+        "The certification body is reviewing your application; you will be told when it is "
+        "accepted or returned to you."
+    ),
+    AppState.RETURNED_TO_APPLICANT: "Make the changes asked for, then submit again.",
+    AppState.ACCEPTED: "Accepted. An auditor and a reviewer will be assigned to your case.",
+    AppState.ASSIGNED: (
+        "An auditor and a reviewer are assigned; the audit starts once both have declared that "
+        "they have no conflict of interest."
+    ),
+    AppState.IN_AUDIT: "The audit is under way; your auditor will arrange the visit with you.",
+    AppState.AUDIT_SUBMITTED: "The audit is finished; a reviewer will now decide.",
+    AppState.RETURNED_TO_AUDITOR: "The reviewer asked the auditor for more; the audit goes on.",
+    AppState.DECIDED: "Decided: read your audit report for the outcome and any non-conformities.",
+    AppState.WITHDRAWN: "Withdrawn: nothing more happens with this application.",
 }
 
 

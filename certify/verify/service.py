@@ -45,15 +45,15 @@ def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
     when = certificate.status_changed_at or certificate.issued_at
     category = (last.reason_category or "").replace("_", " ") if last else ""
     if status is CertificateStatus.SUSPENDED:
-        return f"suspended since {when:%d %b %Y} because of {category or 'a decision'}"
+        return f"suspended since {when.day} {when:%b %Y} because of {category or 'a decision'}"
     if status is CertificateStatus.WITHDRAWN:
-        return f"withdrawn on {when:%d %b %Y} ({category or 'decision'})"
+        return f"withdrawn on {when.day} {when:%b %Y} ({category or 'decision'})"
     if status is CertificateStatus.SUPERSEDED:
         newer = certificate.superseded_by.serial if certificate.superseded_by else "a newer one"
-        return f"superseded by {newer} on {when:%d %b %Y}"
+        return f"superseded by {newer} on {when.day} {when:%b %Y}"
     if status is CertificateStatus.EXPIRED:
-        return f"expired on {certificate.valid_until:%d %b %Y}"
-    return f"active, valid until {certificate.valid_until:%d %b %Y}"
+        return f"expired on {certificate.valid_until.day} {certificate.valid_until:%b %Y}"
+    return f"active, valid until {certificate.valid_until.day} {certificate.valid_until:%b %Y}"
 
 
 def public_summary(certificate: Certificate) -> dict[str, Any]:

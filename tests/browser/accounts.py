@@ -15,6 +15,8 @@ ROLE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "issp": ("amina@nairobi-dataworks.demo", "demo-issp-2026"),
     # Himal Digital's member: a suspended certificate and an open major non-conformity
     "issp_suspended": ("bishnu@himal-digital.demo", "demo-issp-2026"),
+    # Kampala Voice Works' member: a draft application with evidence, not yet submitted
+    "issp_draft": ("grace@kampala-voiceworks.demo", "demo-issp-2026"),
 }
 
 #: Amina's organisation (the ``issp`` role account above).
@@ -65,5 +67,12 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "issp",
         "Andes Contact Center",
         "Andes Contact Center",
+    ),
+    DemoAccount(
+        "grace@kampala-voiceworks.demo",
+        "demo-issp-2026",
+        "issp",
+        "Kampala Voice Works",
+        "Kampala Voice Works",
     ),
 )

@@ -69,9 +69,19 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/applications/{case:Himal Digital}/report"),
     ("admin", "/applications/{case:Himal Digital}/nonconformities/{nc:Himal Digital}"),
     ("admin", "/admin/nonconformities"),
+    # the everyday pages (issue 21): a draft with its submit form, evidence and its removal
+    ("issp_draft", "/applications/{case:Kampala Voice Works}"),
+    ("issp_draft", "/applications/{case:Kampala Voice Works}/evidence"),
+    (
+        "issp_draft",
+        "/applications/{case:Kampala Voice Works}/evidence/{evidence:Kampala Voice Works}/remove",
+    ),
+    (None, "/verify/{certificate:Andes Contact Center}"),
+    ("admin", "/admin/organisations"),
+    ("issp_draft", "/dashboard"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
-# "{nc:NAME}" for its latest non-conformity's.
+# "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's.
 
 
 def _skip_without_axe() -> None:
@@ -123,6 +133,9 @@ def _resolve(app: Any, path: str) -> str:
     nc = re.search(r"\{nc:([^}]+)\}", path)
     if nc is not None:
         path = path.replace(nc.group(0), _latest_nc_of(app, nc.group(1)))
+    evidence = re.search(r"\{evidence:([^}]+)\}", path)
+    if evidence is not None:
+        path = path.replace(evidence.group(0), _first_evidence_of(app, evidence.group(1)))
     match = re.search(r"\{certificate:([^}]+)\}", path)
     if match is not None:
         return path.replace(match.group(0), _serial_of(app, match.group(1)))
@@ -164,6 +177,26 @@ def _latest_nc_of(app: Any, organisation: str) -> str:
             .limit(1)
         )
     assert public_id, f"no demo non-conformity for {organisation}"
+    return public_id
+
+
+def _first_evidence_of(app: Any, organisation: str) -> str:
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation
+    from certify.applications.models import Application, Evidence
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(
+            select(Evidence.public_id)
+            .join(Application)
+            .join(Organisation)
+            .where(Organisation.legal_name == organisation)
+            .order_by(Evidence.id)
+            .limit(1)
+        )
+    assert public_id, f"no demo evidence for {organisation}"
     return public_id
 
 

@@ -575,3 +575,19 @@ def test_criteria_without_evidence_are_named_to_the_applicant_and_the_admin(
     seen = admin.get(f"/applications/{public_id}").get_data(as_text=True)
     assert f"{len(asking) - 1} criteria ask for evidence" in seen
     assert "ask for what is missing before accepting" in seen
+
+
+def test_after_submitting_the_dashboard_says_where_the_application_is_and_what_comes_next(
+    client, applicant, session, rubric
+) -> None:
+    public_id = start(client)
+    complete(client, session, rubric, public_id)
+    draft = client.get("/dashboard").get_data(as_text=True)
+    assert "Your application is a draft." in draft and "Your applications" not in draft
+    assert client.post(f"/applications/{public_id}/submit", data=SUBMIT).status_code == 302
+    board = client.get("/dashboard").get_data(as_text=True)
+    assert "Your applications" in board
+    followed = board.split('id="applications-title"', 1)[1].split("</section>", 1)[0]
+    assert f"/applications/{public_id}" in followed
+    assert "Submitted, awaiting review" in followed
+    assert "The certification body is reviewing your application" in followed
