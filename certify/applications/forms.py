@@ -246,6 +246,15 @@ def fill_section_form(form: Form, section: Section, stored: dict[str, dict[str, 
         form[p + "_comment"].data = answer.get("comment") or ""
 
 
+def typed_number(raw: str, unit: str | None) -> str:
+    """A number as people type it: "65,5" is 65.5, and a percentage may carry its sign
+    ("65%", "65 %"). Anything else is passed on unchanged, for the scoring's own message."""
+    value = raw.strip().replace(",", ".")
+    if unit == "percent" and value.endswith("%"):
+        value = value[:-1].rstrip()
+    return value
+
+
 def section_answers(form: Form, section: Section) -> dict[str, dict[str, Any]]:
     """The answers typed into *form*: only criteria with a value or marked not applicable."""
     answers: dict[str, dict[str, Any]] = {}
@@ -266,7 +275,7 @@ def section_answers(form: Form, section: Section) -> dict[str, dict[str, Any]]:
             elif c.kind == "level":
                 entry = {"value": int(raw) if str(raw).isdigit() else raw}
             else:
-                entry = {"value": str(raw).strip().replace(",", ".")}
+                entry = {"value": typed_number(str(raw), c.unit)}
                 if p + "_basis" in form and form[p + "_basis"].data:
                     entry["basis"] = form[p + "_basis"].data
         if entry:

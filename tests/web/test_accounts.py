@@ -328,3 +328,15 @@ def test_demo_data_loads_and_every_account_signs_in(app, session) -> None:
     entry = session.scalars(select(ConflictRegisterEntry)).one()
     assert DEMO_CONFLICT in entry.relationship_text
     assert entry.organisation_name == "Dhaka Digital Works"
+
+
+def test_registration_marks_the_required_fields(client) -> None:
+    import re
+
+    page = client.get("/register").get_data(as_text=True)
+    marked = set(re.findall(r'<label for="([^"]+)">[^<]*</label> <span class="required-mark"', page))
+    assert {"legal_name", "registration_number", "full_name", "email", "password"} <= marked
+    assert "website" not in marked
+    assert re.search(r'<input(?=[^>]*id="legal_name")(?=[^>]*aria-required="true")', page)
+    assert not re.search(r'<input(?=[^>]*id="website")(?=[^>]*aria-required)', page)
+    assert 'Site 1 <span class="required-mark">(required)</span>' in page

@@ -591,3 +591,22 @@ def test_after_submitting_the_dashboard_says_where_the_application_is_and_what_c
     assert f"/applications/{public_id}" in followed
     assert "Submitted, awaiting review" in followed
     assert "The certification body is reviewing your application" in followed
+
+
+def test_a_percentage_may_be_typed_with_its_sign_and_errors_name_the_criterion_once(
+    client, applicant, session, rubric
+) -> None:
+    public_id = start(client)
+    section = rubric.sections[0]
+    url = f"/applications/{public_id}/self-assessment/{section.id}"
+    for typed in ("65%", "65 %", " 65,0 % "):
+        data = {**form_answers(rubric, section), "c_IH_2_value": typed}
+        assert client.post(url, data=data).status_code == 302, typed
+        session.expire_all()
+        application = session.scalar(select(Application).where(Application.public_id == public_id))
+        assert str(application.answer_map()["IH-2"]["value"]) in ("65", "65.0"), typed
+    bad = client.post(url, data={**form_answers(rubric, section), "c_IH_2_value": "sixty%"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    summary = body.split('class="error-summary"', 1)[1].split("</ul>", 1)[0]
+    assert "IH-2 needs a number" in summary and "IH-2: IH-2" not in summary
