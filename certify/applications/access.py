@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, flash, redirect, url_for
 from sqlalchemy import select
 
 from certify.accounts.access import current_user
@@ -52,8 +52,13 @@ def get_application_or_404(public_id: str, *, allow_undeclared: bool = False) ->
         abort(404)
     if can_view(user, application):
         return application
-    if allow_undeclared and assignee_role(application, user) is not None:
-        return application
+    if assignee_role(application, user) is not None:
+        if allow_undeclared:
+            return application
+        # Assigned but not declared yet: the case's pages wait for the declaration, and say so
+        # (rather than a bare "not found" for a case the person was just told about).
+        flash("Declare first whether you have a conflict of interest with this case.", "info")
+        abort(redirect(url_for("applications.declaration", public_id=public_id)))
     abort(404)
 
 

@@ -107,14 +107,24 @@ def keys_list() -> None:
     is_flag=True,
     help="Rotate only the credential key (no new document-signing certificate: no root key).",
 )
+@click.option("--yes", "yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @with_appcontext
-def keys_rotate(root_key: Path | None, credential_only: bool) -> None:
+def keys_rotate(root_key: Path | None, credential_only: bool, yes: bool) -> None:
     """Sign from now on with a new credential key and a new document-signing certificate.
 
     Old public keys stay published with their validity windows, so everything signed
     before keeps verifying. A new document-signing certificate needs the root CA's private
-    key: from the key folder, or --root-key PATH when it is kept offline.
+    key: from the key folder, or --root-key PATH when it is kept offline. Asks for
+    confirmation unless --yes is given.
     """
+    what = "the credential key" if credential_only else "the credential key and signing certificate"
+    if not yes:
+        click.confirm(
+            f"Rotate {what}? Everything issued from now on is signed with the new key(s), "
+            "the change is announced in the public transparency log and cannot be undone "
+            "(old keys stay published, so what was signed before keeps verifying)",
+            abort=True,
+        )
     root_passphrase = None
     if root_key is not None and b"ENCRYPTED" in root_key.read_bytes():
         configured = current_app.config.get("KEY_PASSPHRASE")

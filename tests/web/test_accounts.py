@@ -334,7 +334,9 @@ def test_registration_marks_the_required_fields(client) -> None:
     import re
 
     page = client.get("/register").get_data(as_text=True)
-    marked = set(re.findall(r'<label for="([^"]+)">[^<]*</label> <span class="required-mark"', page))
+    marked = set(
+        re.findall(r'<label for="([^"]+)">[^<]*</label> <span class="required-mark"', page)
+    )
     assert {"legal_name", "registration_number", "full_name", "email", "password"} <= marked
     assert "website" not in marked
     assert re.search(r'<input(?=[^>]*id="legal_name")(?=[^>]*aria-required="true")', page)

@@ -185,8 +185,13 @@ def test_the_whole_review_and_assignment_path(
     auditor_client, reviewer_client = app.test_client(), app.test_client()
     login(auditor_client, auditor)
     login(reviewer_client, reviewer)
-    # before declaring, the case is not shown
+    # before declaring, the case's pages send the assignee to the declaration, saying why
     assert auditor_client.get(f"/applications/{public_id}").status_code == 302
+    waiting = auditor_client.get(f"/applications/{public_id}/assessment")
+    assert waiting.status_code == 302
+    assert waiting.headers["Location"].endswith(f"/applications/{public_id}/declaration")
+    told = auditor_client.get(waiting.headers["Location"]).get_data(as_text=True)
+    assert "Declare first whether you have a conflict of interest" in told
     assert auditor_client.get(f"/applications/{public_id}/declaration").status_code == 200
     assert (
         auditor_client.post(

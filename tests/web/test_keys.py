@@ -157,16 +157,16 @@ def test_rotation_with_the_root_key_offline(app, tmp_path) -> None:
     offline = tmp_path / "usb" / "root-ca.key"
     offline.parent.mkdir()
     shutil.move(folder / "root-ca.key", offline)
-    refused = runner.invoke(args=["keys", "rotate"])
+    refused = runner.invoke(args=["keys", "rotate", "--yes"])
     assert refused.exit_code != 0
     assert "--root-key PATH" in refused.output
     with app.app_context():
         assert len(get_keystore().credential_keys) == 1  # nothing changed
-    done = runner.invoke(args=["keys", "rotate", "--root-key", str(offline)])
+    done = runner.invoke(args=["keys", "rotate", "--root-key", str(offline)], input="y\n")
     assert done.exit_code == 0, done.output
     assert "signing-2" in done.output
     assert not (folder / "root-ca.key").exists()  # never copied back
-    only = runner.invoke(args=["keys", "rotate", "--credential-only"])
+    only = runner.invoke(args=["keys", "rotate", "--credential-only", "--yes"])
     assert only.exit_code == 0, only.output
     with app.app_context():
         store = get_keystore()
@@ -196,7 +196,7 @@ def test_keys_rotate_records_the_rotation_and_announces_the_keys_at_once(app) ->
         ensure_keys(app)
         session = db_session()
         before = session.scalar(select(func.count()).select_from(LogEntry)) or 0
-    done = runner.invoke(args=["keys", "rotate"])
+    done = runner.invoke(args=["keys", "rotate", "--yes"])
     assert done.exit_code == 0, done.output
     assert "announced in the transparency log" in done.output
     with app.app_context():
@@ -218,3 +218,16 @@ def test_keys_rotate_records_the_rotation_and_announces_the_keys_at_once(app) ->
     assert ("signing_cert_added", store.current_signing_cert.fingerprint) in announced
     again = runner.invoke(args=["init", "--no-demo"])
     assert "every key is in the log" in again.output
+
+
+def test_keys_rotate_asks_first_and_a_no_changes_nothing(app) -> None:
+    runner = app.test_cli_runner()
+    with app.app_context():
+        ensure_keys(app)
+        before = [k.id for k in get_keystore().credential_keys]
+    declined = runner.invoke(args=["keys", "rotate"], input="n\n")
+    assert declined.exit_code != 0
+    assert "Rotate the credential key and signing certificate?" in declined.output
+    assert "Aborted" in declined.output
+    with app.app_context():
+        assert [k.id for k in get_keystore().credential_keys] == before
