@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 
 from certify.core import labels
 from certify.core.certificate_status import CertificateStatus
@@ -89,10 +91,18 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
 )
 
 
+def inline_code(text: str | None) -> Markup:
+    """Text from the OpenAPI document (CommonMark there) with its `code` spans as <code>:
+    everything else is escaped, so no other markup gets through."""
+    escaped = str(escape(text or ""))
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S704 - escaped above
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["inline_code"] = inline_code
     app.jinja_env.globals["CertificateStatus"] = CertificateStatus
     app.jinja_env.globals["bar_class"] = bar_class
     app.jinja_env.filters["outcome_label"] = labels.outcome

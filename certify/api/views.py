@@ -217,12 +217,53 @@ def openapi() -> Response:
 @public
 def docs() -> str:
     document = openapi_document(current_app.config["PUBLIC_URL"])
+    base = current_app.config["PUBLIC_URL"].rstrip("/")
+    serial = db_session().scalar(select(Certificate.serial).order_by(Certificate.id).limit(1))
+    operations = _operations(document)
+    for op in operations:
+        op["examples"] = _examples(op, base, serial or "ISR-0000-0000-0000-0")
     return render_template(
         "api/docs.html",
         document=document,
-        operations=_operations(document),
+        operations=operations,
         schemas={k: json.dumps(v, indent=2) for k, v in document["components"]["schemas"].items()},
     )
+
+
+#: Example values for query parameters in the generated examples (the rest are left out).
+_EXAMPLE_VALUES = {
+    "country": "KE",
+    "status": "active",
+    "at": "2026-06-30T12:00:00Z",
+    "index": "0",
+    "size": "1",
+    "old": "1",
+    "new": "2",
+    "start": "0",
+    "end": "10",
+}
+
+
+def _examples(op: dict[str, Any], base: str, serial: str) -> list[str]:
+    """Ready-to-paste curl commands for *op*: path parameters filled in (a real serial of this
+    registry when there is one), required query parameters and a few telling optional ones."""
+    path = op["path"].replace("{serial}", serial)
+    query = [
+        f"{p['name']}={_EXAMPLE_VALUES[p['name']]}"
+        for p in op["parameters"]
+        if p.get("in") == "query" and p["name"] in _EXAMPLE_VALUES
+    ]
+    url = base + path + ("?" + "&".join(query) if query else "")
+    if op["method"] != "POST":
+        return [f"curl -s '{url}'"]
+    examples = []
+    if "multipart/form-data" in op["body"]:
+        examples.append(f"curl -s -F 'file=@certificate.pdf' '{url}'")
+    if "application/json" in op["body"]:
+        examples.append(
+            f"curl -s -H 'Content-Type: application/json' --data-binary '@credential.json' '{url}'"
+        )
+    return examples
 
 
 def _schema_name(item: dict[str, Any], document: dict[str, Any]) -> tuple[str, list[str], str]:

@@ -244,6 +244,29 @@ def test_docs_page_is_rendered_on_the_server(client) -> None:
     assert "http://" not in html.replace("http://registry.test", "")  # no CDN
 
 
+def test_docs_show_working_examples_and_code_instead_of_backticks(client, certified) -> None:
+    import html as html_module
+    import re
+
+    certificate = certified("Mombasa Transcripts")
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "`" not in page.split("<main", 1)[1]  # CommonMark code spans became <code>
+    assert '<code>{"error": {"code", "message"}}</code>' in html_module.unescape(page)
+    examples = [
+        html_module.unescape(e)
+        for e in re.findall(r'<pre class="example"[^>]*><code>(.*?)</code>', page)
+    ]
+    gets = [e for e in examples if e.startswith("curl -s '")]
+    assert len(gets) >= 8
+    assert any(certificate.serial in e for e in gets)  # a real serial of this registry
+    assert any("-F 'file=@certificate.pdf'" in e for e in examples)
+    for example in gets:
+        url = example.split("'")[1].removeprefix("http://registry.test")
+        response = client.get(url)
+        assert response.status_code == 200, (example, response.status_code)
+        response.close()
+
+
 # ------------------------------------------------------------------------- the validator
 
 
