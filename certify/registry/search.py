@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from certify.certificates.models import Certificate, CertificateStatus
+from certify.core.services import SERVICES, services_in
 from certify.registry.models import RegistryEntry, RegistryTerm
 
 STATUSES = tuple(s.value for s in CertificateStatus)
@@ -56,6 +57,8 @@ class Filters:
     level: str | None = None
     standard_id: str | None = None
     standard_version: str | None = None
+    #: a key of :data:`certify.core.services.SERVICES`
+    service: str | None = None
     #: one of :data:`SORTS` (the registry page's column headers)
     sort: str = "name"
 
@@ -73,6 +76,7 @@ class Filters:
             "status": self.status or "",
             "level": self.level or "",
             "standard": self.standard or "",
+            "service": self.service or "",
             "sort": "" if self.sort == "name" else self.sort,
         }
         return {k: v for k, v in args.items() if v}
@@ -101,9 +105,14 @@ def serial_terms(serial: str, prefix: str | None = None) -> set[str]:
     return {t[:MAX_TERM] for t in terms if t}
 
 
-def terms_for(holder_name: str, serial: str) -> set[tuple[str, str]]:
-    """Every search term of one certificate as (kind, term): ``w`` words, ``s`` serials."""
-    return {("w", w) for w in words(holder_name)} | {("s", t) for t in serial_terms(serial)}
+def terms_for(holder_name: str, serial: str, services: Iterable[str] = ()) -> set[tuple[str, str]]:
+    """Every search term of one certificate as (kind, term): ``w`` words, ``s`` serials,
+    ``v`` the kinds of service its scope names (see :mod:`certify.core.services`)."""
+    return (
+        {("w", w) for w in words(holder_name)}
+        | {("s", t) for t in serial_terms(serial)}
+        | {("v", key) for key in services}
+    )
 
 
 ENTRY_COLUMNS = (
@@ -128,7 +137,9 @@ def entry_row(certificate: Certificate) -> dict[str, Any]:
     return row
 
 
-def term_rows(certificate_id: int, holder_name: str, serial: str) -> list[dict[str, Any]]:
+def term_rows(
+    certificate_id: int, holder_name: str, serial: str, services: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """The ``registry_term`` rows of one certificate."""
     return [
         {
@@ -138,7 +149,7 @@ def term_rows(certificate_id: int, holder_name: str, serial: str) -> list[dict[s
             "holder_name": holder_name,
             "serial": serial,
         }
-        for kind, term in sorted(terms_for(holder_name, serial))
+        for kind, term in sorted(terms_for(holder_name, serial, services))
     ]
 
 
@@ -146,7 +157,8 @@ def index_certificate(session: Session, certificate: Certificate) -> None:
     """Add *certificate* to the registry: its narrow copy and its search terms (in the
     caller's transaction)."""
     session.execute(insert(cert), [entry_row(certificate)])
-    rows = term_rows(certificate.id, certificate.holder_name, certificate.serial)
+    services = services_in(certificate.snapshot_data.get("scope"))
+    rows = term_rows(certificate.id, certificate.holder_name, certificate.serial, services)
     if rows:
         session.execute(insert(term_table), rows)
 
@@ -203,6 +215,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     level = (args.get("level") or "").strip().lower()
     if level and level not in LEVELS:
         raise FilterError("Level must be one of: " + ", ".join(LEVELS) + ".")
+    service = (args.get("service") or "").strip().lower()
+    if service and service not in SERVICES:
+        raise FilterError("Service must be one of: " + ", ".join(SERVICES) + ".")
     sort = (args.get("sort") or "name").strip()
     if sort not in SORTS:
         raise FilterError("Sort must be one of: " + ", ".join(SORTS) + ".")
@@ -221,6 +236,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         level=level or None,
         standard_id=standard_id,
         standard_version=standard_version,
+        service=service or None,
         sort=sort,
     )
 
@@ -266,6 +282,14 @@ def _filter_conditions(filters: Filters, now: dt.datetime) -> list[Any]:
         conditions.append(cert.c.standard_id == filters.standard_id)
         if filters.standard_version:
             conditions.append(cert.c.standard_version == filters.standard_version)
+    if filters.service:
+        conditions.append(
+            cert.c.certificate_id.in_(
+                select(term_table.c.certificate_id).where(
+                    term_table.c.kind == "v", term_table.c.term == filters.service
+                )
+            )
+        )
     if filters.status:
         today = start_of_day(now)
         if filters.status == "active":
@@ -455,6 +479,14 @@ def search_all(
 def countries_in_registry(session: Session) -> list[str]:
     """The countries of the holders of at least one certificate (for the country filter)."""
     return list(session.scalars(select(cert.c.holder_country).distinct()))
+
+
+def services_in_registry(session: Session) -> list[tuple[str, str]]:
+    """``(key, label)`` of the kinds of service at least one certificate's scope names."""
+    present = set(
+        session.scalars(select(term_table.c.term).where(term_table.c.kind == "v").distinct())
+    )
+    return [(key, label) for key, (label, _phrases) in SERVICES.items() if key in present]
 
 
 def standards_in_registry(session: Session) -> list[tuple[str, str]]:

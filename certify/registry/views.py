@@ -71,6 +71,7 @@ def index() -> Any:
             now=now,
             countries=_countries(),
             standards=s.standards_in_registry(db_session()),
+            services=s.services_in_registry(db_session()),
             statuses=s.STATUSES,
             levels=s.LEVELS,
             args=filters.as_args(),

@@ -439,3 +439,25 @@ def test_section_bars_are_scaled_to_each_sections_weight(client, certified) -> N
         assert int(width) == int(exact // 5) * 5
     # Weights are 10-25 points: bars out of 100 would all be a quarter full at best.
     assert max(int(width) for *_, width in rows) > 25
+
+
+def test_the_service_filter_finds_providers_by_the_work_their_scope_names(
+    app, client, session, make_application, issue
+) -> None:
+    support = issue(make_application(org_name="Eldoret Support"))  # annotation, customer support
+    other = make_application(org_name="Gulu Transcripts")
+    other.services = "Transcription of radio archives and data entry"
+    session.commit()
+    transcripts = issue(other)
+    assert _serials(client, "?service=transcription") == [transcripts.serial]
+    assert _serials(client, "?service=contact-centre") == [support.serial]
+    assert _serials(client, "?service=data-entry") == [transcripts.serial]
+    assert _serials(client, "?service=translation") == []
+    page = client.get("/registry").get_data(as_text=True)
+    offered = page.split('<select id="service"', 1)[1].split("</select>", 1)[0]
+    for label in ("Transcription", "Data entry", "Data annotation", "Contact centre"):
+        assert f">{label}</option>" in offered
+    assert "Translation" not in offered  # only kinds some certificate names
+    assert client.get("/registry?service=juggling").status_code == 400
+    api = client.get("/api/v1/certificates?service=transcription").get_json()
+    assert [item["serial"] for item in api["items"]] == [transcripts.serial]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from certify.api.openapi.schemas import STATUSES, VERDICTS, ref
+from certify.core.services import SERVICES
 from certify.registry.search import SORTS
 
 
@@ -102,6 +103,11 @@ FILTERS = [
             "maxLength": 140,
         },
         "Standard id, optionally with a version: isrps or isrps@1.0.",
+    ),
+    _query(
+        "service",
+        {"type": "string", "enum": list(SERVICES)},
+        "A kind of service the certified scope names (found in the scope's own words).",
     ),
     _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page number, from 1."),
     _query(
