@@ -121,3 +121,17 @@ def remove_evidence(session: Session, evidence: Evidence, user: User) -> None:
         application.public_id,
         before={"evidence": evidence.public_id, "sha256": evidence.sha256},
     )
+
+
+def record_evidence_download(session: Session, evidence: Evidence, user: User) -> None:
+    """Record that a staff member downloaded an evidence file (personal data: who read whose
+    file, and when, is part of the audit trail). Names the file by its public id and hash,
+    never by its name or content, so erasing the file later leaves nothing personal here."""
+    record_event(
+        session,
+        _actor(user),
+        "evidence.downloaded",
+        "application",
+        evidence.application.public_id,
+        after={"evidence": evidence.public_id, "sha256": evidence.sha256},
+    )

@@ -20,7 +20,7 @@ held whole in memory) with the nonce ``prefix | chunk number (4, big-endian) | l
 the file's name as associated data. Chunks cannot be reordered (the number is in the nonce),
 the file cannot be cut short after a whole chunk (only the last chunk has ``last = 1``), and
 a ciphertext stored under another name does not decrypt. Every chunk but the last holds
-exactly :data:`CHUNK` bytes; the last holds 0 to :data:`CHUNK`.
+exactly :data:`CHUNK` bytes; the last holds 1 to :data:`CHUNK` (0 only for an empty file).
 
 A random nonce prefix per encryption (not per key) keeps nonces unique even when two servers
 encrypt the same file with the same data key at the same moment.
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import secrets
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -103,7 +102,7 @@ def wrap_key(kek: Kek, data_key: bytes, name: str) -> bytes:
     """The data key sealed by *kek* for the file named *name* (:data:`WRAPPED_SIZE` bytes)."""
     if len(data_key) != KEY_SIZE:
         raise EnvelopeError("a data key is 32 bytes")
-    nonce = os.urandom(NONCE_SIZE)
+    nonce = secrets.token_bytes(NONCE_SIZE)
     head = KEY_MAGIC + kek.id_bytes
     return head + nonce + AESGCM(kek.key).encrypt(nonce, data_key, head + name.encode())
 
@@ -141,7 +140,7 @@ def unwrap_key(kek: Kek, wrapped: bytes, name: str) -> bytes:
 
 def encrypted_size(plain_size: int) -> int:
     """How many bytes :func:`encrypt_stream` writes for *plain_size* plaintext bytes."""
-    chunks = plain_size // CHUNK + 1  # the last chunk may be empty
+    chunks = max(1, -(-plain_size // CHUNK))  # only an empty file has an empty chunk
     return HEADER_SIZE + plain_size + chunks * TAG_SIZE
 
 
@@ -171,7 +170,7 @@ def _read_full(stream: BinaryIO, size: int) -> bytes:
 def encrypt_stream(source: BinaryIO, target: BinaryIO, data_key: bytes, name: str) -> int:
     """Encrypt what *source* yields into *target* (chunk by chunk); return the bytes written."""
     aead = AESGCM(data_key)
-    prefix = os.urandom(PREFIX_SIZE)
+    prefix = secrets.token_bytes(PREFIX_SIZE)
     target.write(FILE_MAGIC + prefix)
     written = HEADER_SIZE
     number = 0

@@ -50,6 +50,7 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "application.self_assessment_saved": "Self-assessment saved",
         "application.evidence_added": "Evidence added",
         "application.evidence_removed": "Evidence removed",
+        "evidence.downloaded": "Evidence file downloaded by staff",
         "application.submit": "Application submitted",
         "application.return_to_applicant": "Returned to the applicant",
         "application.accept": "Application accepted",
