@@ -304,6 +304,8 @@ def remove_evidence_view(public_id: str, evidence_id: str) -> Any:
 def download_evidence(public_id: str, evidence_id: str) -> Any:
     application = get_application_or_404(public_id)
     item = get_evidence_or_404(application, evidence_id)
+    if item.erased_at is not None:
+        abort(410, "This file was erased: its retention ended, or its erasure was approved.")
     store = evidence_store()
     if not store.exists(item.sha256):
         abort(404, "The stored file is missing. Please tell the certification body.")

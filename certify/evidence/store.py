@@ -341,6 +341,20 @@ class EvidenceStore:
             log.info("evidence %s deleted", sha256)
         return deleted
 
+    def shred(self, sha256: str) -> bool:
+        """Erase the blob for good: destroy its data key, then the ciphertext (an encrypted
+        backend); a plain backend can only delete it. True if there was anything.
+
+        Raises:
+            InvalidDigest: *sha256* is not 64 lowercase hex characters.
+        """
+        digest = check_digest(sha256)
+        shred = getattr(self.backend, "shred", None)
+        erased = bool(shred(digest)) if shred is not None else self.backend.delete(digest)
+        if erased:
+            log.info("evidence %s erased", digest)
+        return erased
+
     def remove_stale_temp(self, older_than: float = 24 * 3600, now: float | None = None) -> int:
         """Remove temporary upload files older than *older_than* seconds (left by a process
         killed mid-upload); return how many. Younger ones may belong to a running upload."""
