@@ -69,6 +69,9 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/applications/{case:Himal Digital}/report"),
     ("admin", "/applications/{case:Himal Digital}/nonconformities/{nc:Himal Digital}"),
     ("admin", "/admin/nonconformities"),
+    # evidence erasure (issue 24)
+    ("admin", "/erasure-requests"),
+    ("reviewer", "/erasure-requests"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's.
