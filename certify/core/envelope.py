@@ -155,7 +155,8 @@ def _nonce(prefix: bytes, number: int, last: bool) -> bytes:
     return prefix + number.to_bytes(4, "big") + (b"\1" if last else b"\0")
 
 
-def _read_full(stream: BinaryIO, size: int) -> bytes:
+def read_full(stream: BinaryIO, size: int) -> bytes:
+    """Up to *size* bytes of *stream*, fewer only at its end (a socket may return less)."""
     parts: list[bytes] = []
     missing = size
     while missing:
@@ -174,9 +175,9 @@ def encrypt_stream(source: BinaryIO, target: BinaryIO, data_key: bytes, name: st
     target.write(FILE_MAGIC + prefix)
     written = HEADER_SIZE
     number = 0
-    chunk = _read_full(source, CHUNK)
+    chunk = read_full(source, CHUNK)
     while True:
-        following = _read_full(source, CHUNK) if len(chunk) == CHUNK else b""
+        following = read_full(source, CHUNK) if len(chunk) == CHUNK else b""
         last = not following
         sealed = aead.encrypt(_nonce(prefix, number, last), chunk, name.encode())
         target.write(sealed)
@@ -195,7 +196,7 @@ class DecryptingReader(io.RawIOBase):
 
     def __init__(self, source: BinaryIO, data_key: bytes, name: str) -> None:
         super().__init__()
-        header = _read_full(source, HEADER_SIZE)
+        header = read_full(source, HEADER_SIZE)
         if not is_encrypted(header) or len(header) != HEADER_SIZE:
             source.close()
             raise DamagedCiphertext("the stored file is not an encrypted file")
@@ -205,7 +206,7 @@ class DecryptingReader(io.RawIOBase):
         self._name = name.encode()
         self._number = 0
         self._buffer = b""
-        self._pending = _read_full(source, CHUNK + TAG_SIZE)
+        self._pending = read_full(source, CHUNK + TAG_SIZE)
         self._done = False
 
     def readable(self) -> bool:
@@ -213,7 +214,7 @@ class DecryptingReader(io.RawIOBase):
 
     def _next_chunk(self) -> bytes:
         sealed = self._pending
-        self._pending = _read_full(self._source, CHUNK + TAG_SIZE) if sealed else b""
+        self._pending = read_full(self._source, CHUNK + TAG_SIZE) if sealed else b""
         last = not self._pending
         try:
             plain = self._aead.decrypt(_nonce(self._prefix, self._number, last), sealed, self._name)

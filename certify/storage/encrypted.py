@@ -177,7 +177,7 @@ class EncryptedBackend:
         """
         raw = self.inner.open(digest)
         try:
-            head = envelope._read_full(raw, len(envelope.FILE_MAGIC))
+            head = envelope.read_full(raw, len(envelope.FILE_MAGIC))
             if not envelope.is_encrypted(head):
                 return io.BufferedReader(_Prefixed(head, raw))
             data_key = self.data_key(digest)
@@ -189,7 +189,7 @@ class EncryptedBackend:
     def is_encrypted(self, digest: str) -> bool:
         """True when the stored bytes are in the encrypted format."""
         with contextlib.closing(self.inner.open(digest)) as raw:
-            return envelope.is_encrypted(envelope._read_full(raw, len(envelope.FILE_MAGIC)))
+            return envelope.is_encrypted(envelope.read_full(raw, len(envelope.FILE_MAGIC)))
 
     def exists(self, digest: str) -> bool:
         return self.inner.exists(digest)

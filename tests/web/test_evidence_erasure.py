@@ -76,6 +76,10 @@ def test_the_daily_job_erases_what_is_due_and_the_trail_still_verifies(
     assert event.actor == "system:scheduler" and item.public_id in event.after
     assert "roster" not in event.after and "Amina" not in event.after
     _audit_verify(app)
+    with app.app_context():
+        blob.unlink()  # the planted copy
+    verified = app.test_cli_runner().invoke(args=["storage", "verify"])
+    assert verified.exit_code == 0, verified.output + verified.stderr  # erased is not missing
     response = client.get(f"/applications/{public_id}/evidence/{item.public_id}")
     assert response.status_code == 410
     page = client.get(f"/applications/{public_id}/evidence").get_data(as_text=True)
