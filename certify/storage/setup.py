@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from certify.core.envelope import Kek
 from certify.evidence.store import EvidenceStore
 from certify.state import app_state
 from certify.storage.backends import TEMP_DIR_NAME, BlobBackend, LocalBackend
@@ -76,9 +77,20 @@ def encrypted(
     config: Mapping[str, Any], inner: BlobBackend, keys: BlobBackend, temp_dir: Path
 ) -> EncryptedBackend:
     """*inner* encrypted with data keys kept in *keys*, wrapped by the instance's KEK."""
-    from certify.evidence.kek import load_kek
+    from certify.evidence.kek import KekError, kek_path, load_kek
 
-    return EncryptedBackend(inner, keys, lambda: load_kek(config), temp_dir)
+    def kek() -> Kek:
+        # A missing KEK is made only for a store with no encrypted files yet: a new one
+        # would open none of them, and mixing two would make the old one's return a loss.
+        path = kek_path(config)
+        if not path.exists() and next(iter(keys.iter_digests()), None) is not None:
+            raise KekError(
+                f"{path} is missing, but evidence is stored encrypted under it: restore it "
+                "from your backup of instance/keys (a new key would open none of the files)"
+            )
+        return load_kek(config)
+
+    return EncryptedBackend(inner, keys, kek, temp_dir)
 
 
 def _raw_backend(

@@ -235,3 +235,16 @@ def test_a_backup_keeps_evidence_encrypted_and_restores_it(app, tmp_path) -> Non
     assert report.ok and report.copied == 1
     assert hash_blob(target, digest) == digest
     assert PDF_TEXT not in LocalBackend(tmp_path / "restored").path(digest).read_bytes()
+
+
+def test_a_missing_kek_is_not_silently_replaced_once_files_are_encrypted(app) -> None:
+    with app.app_context():
+        digest = evidence_store().put(io.BytesIO(_pdf()), "p.pdf").sha256
+    kek_path(app.config).unlink()
+    _fresh_store(app)
+    result = _encrypt(app)
+    assert result.exit_code == 1 and "Traceback" not in result.output + result.stderr
+    assert "is missing, but evidence is stored encrypted under it" in result.stderr
+    assert not kek_path(app.config).exists()  # no new key was made
+    with app.app_context():
+        assert not evidence_store().verify(digest)
