@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -95,8 +95,6 @@ def decide_erasure_view(request_id: str) -> Any:
     if request_row is None:
         abort(404)
     form = ErasureDecisionForm()
-    from flask import request
-
     approve = request.form.get("decision") == "approve"
     if request.form.get("decision") not in ("approve", "refuse"):
         abort(400)
