@@ -65,6 +65,13 @@ def _files(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "certify.sqlite3"),
         "KEYS_DIR": os.path.join(instance_path, "keys"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
+        # Evidence encrypted at rest (certify.storage.encrypted): a data key per file,
+        # wrapped by the key-encryption key KEYS_DIR/evidence-kek.key (made when missing).
+        "EVIDENCE_ENCRYPTION": True,
+        # Retention (certify.core.retention): years after the end of the certification cycle
+        # (or the upload, without a certificate) per evidence kind; the daily job erases
+        # what is due by destroying its data key.
+        "EVIDENCE_RETENTION_YEARS": {"application": 6, "corrective_action": 6},
         # Stored files (certify.storage): "local" keeps them in EVIDENCE_DIR and DOCUMENTS_DIR;
         # "s3" in one bucket of S3-compatible object storage shared by every server.
         "STORAGE_BACKEND": "local",

@@ -182,20 +182,31 @@ def read_only(view: F) -> F:
     return view
 
 
+def records(view: F) -> F:
+    """Declare that *view* writes although its method is safe: a GET that must leave a record
+    (a staff member's download of evidence is an audit event, issue 24). Its requests get a
+    writer session and commit on success like a POST."""
+    view.certify_records = True  # type: ignore[attr-defined]
+    return view
+
+
 def request_is_read_only() -> bool:
     """True in a request with a safe method (GET, HEAD, OPTIONS) or to a view declared
     :func:`read_only` (looking through ``functools.wraps`` layers); False outside requests
     (CLI commands write)."""
     if not has_request_context():
         return False
-    if request.method in SAFE_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
-    while view is not None:
+    declared: bool | None = None
+    while view is not None and declared is None:
         if getattr(view, "certify_read_only", False):
-            return True
+            declared = True
+        elif getattr(view, "certify_records", False):
+            declared = False
         view = getattr(view, "__wrapped__", None)
-    return False
+    if declared is not None:
+        return declared
+    return request.method in SAFE_METHODS
 
 
 def db_session() -> Session:

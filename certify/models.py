@@ -28,6 +28,7 @@ from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
 from certify.db import Base
+from certify.evidence.models import ErasureRequest
 from certify.followup.models import CorrectiveActionPlan
 from certify.jobs.models import JobMark
 from certify.notifications.models import Notification, NotificationPreference
@@ -50,6 +51,7 @@ __all__ = [
     "ConflictRegisterEntry",
     "CorrectiveActionPlan",
     "Decision",
+    "ErasureRequest",
     "Evidence",
     "Invitation",
     "JobMark",

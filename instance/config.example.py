@@ -21,6 +21,14 @@ SECRET_KEY = "replace-me-with-a-long-random-value"
 # Largest evidence upload, in MB.
 # MAX_UPLOAD_MB = 20
 
+# Evidence encrypted at rest with a data key per file, wrapped by instance/keys/evidence-kek.key
+# (keep that file: without it no evidence can be read). Turning this off is for tests only.
+# EVIDENCE_ENCRYPTION = True
+
+# How long evidence is kept after the end of its certification cycle, in years, per kind;
+# the daily duties erase what is due (docs/operations.md, "Evidence").
+# EVIDENCE_RETENTION_YEARS = {"application": 6, "corrective_action": 6}
+
 # Behind a TLS-terminating reverse proxy: how many proxies to believe about the client's
 # address and scheme (X-Forwarded-For/-Proto/-Host). 0 (the default) believes none.
 # TRUSTED_PROXIES = 1

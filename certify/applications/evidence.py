@@ -129,3 +129,17 @@ def criteria_without_evidence(application: Application, rubric: Rubric) -> list[
     cover several criteria, and the auditor sees every file)."""
     tagged = {e.criterion_id for e in application.evidence if e.criterion_id}
     return [c for c in rubric.criteria if c.evidence and c.id not in tagged]
+
+
+def record_evidence_download(session: Session, evidence: Evidence, user: User) -> None:
+    """Record that a staff member downloaded an evidence file (personal data: who read whose
+    file, and when, is part of the audit trail). Names the file by its public id and hash,
+    never by its name or content, so erasing the file later leaves nothing personal here."""
+    record_event(
+        session,
+        _actor(user),
+        "evidence.downloaded",
+        "application",
+        evidence.application.public_id,
+        after={"evidence": evidence.public_id, "sha256": evidence.sha256},
+    )

@@ -175,6 +175,11 @@ class Evidence(Base):
     warnings_json: Mapped[str | None] = mapped_column("warnings", Text)
     #: evidence of closure of this non-conformity (uploaded after the decision)
     nonconformity_id: Mapped[int | None] = mapped_column(ForeignKey("nonconformity.id"), index=True)
+    #: when the file was erased (its data key destroyed: issue 24); the row stays so the
+    #: case's history still says a file was here, with its name and description cleared
+    erased_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+    #: why: "retention" (the schedule ran out) or "request" (an approved erasure request)
+    erasure_reason: Mapped[str | None] = mapped_column(String(20))
 
     application: Mapped[Application] = relationship(back_populates="evidence")
 

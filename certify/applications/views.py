@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import (
@@ -28,6 +29,7 @@ from certify.applications.assignment import assignee_role
 from certify.applications.evidence import (
     add_evidence,
     criteria_without_evidence,
+    record_evidence_download,
     remove_evidence,
 )
 from certify.applications.forms import (
@@ -65,8 +67,11 @@ from certify.applications.web import (
 )
 from certify.certificates.queries import certificates_of_application
 from certify.core.workflow import AppState
-from certify.db import db_session
+from certify.db import db_session, records
+from certify.evidence.store import EvidenceError, EvidenceMissing
 from certify.transaction import attempt
+
+log = logging.getLogger(__name__)
 
 # -- ISSP ---------------------------------------------------------------------------------------
 
@@ -301,14 +306,30 @@ def remove_evidence_view(public_id: str, evidence_id: str) -> Any:
 
 @bp.get("/applications/<public_id>/evidence/<evidence_id>")
 @roles_required(Role.ISSP, Role.ADMIN, Role.AUDITOR, Role.REVIEWER)
+@records
 def download_evidence(public_id: str, evidence_id: str) -> Any:
     application = get_application_or_404(public_id)
     item = get_evidence_or_404(application, evidence_id)
+    if item.erased_at is not None:
+        abort(410, "This file was erased: its retention ended, or its erasure was approved.")
     store = evidence_store()
     if not store.exists(item.sha256):
         abort(404, "The stored file is missing. Please tell the certification body.")
+    try:
+        stream = store.open(item.sha256)
+    except EvidenceMissing as exc:  # erased between the check and now
+        abort(404, exc.message)
+    except EvidenceError as exc:  # encrypted under another key-encryption key, or damaged
+        log.error("evidence %s cannot be read: %s", item.sha256, exc.message)
+        abort(500, "The stored file cannot be read. Please tell the certification body.")
+    user = me()
+    if user.is_staff:
+        # Every download of personal data by staff is in the audit trail: the route is
+        # declared @records, so the event commits with the response (certify.transaction)
+        # and a failed commit answers 500 before any byte of the file is sent.
+        record_evidence_download(db_session(), item, user)
     response = send_file(
-        store.open(item.sha256),
+        stream,
         # the kind says "text/plain; charset=utf-8"; send_file adds the charset itself
         mimetype=item.mime.split(";", 1)[0],
         as_attachment=True,

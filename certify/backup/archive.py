@@ -43,11 +43,12 @@ from certify.backup.database import (
     dump_file_name,
     restore_database,
 )
+from certify.core.envelope import FILE_MAGIC, is_encrypted
 from certify.core.sealed import seal, unseal
 from certify.db import get_db
 from certify.standards.files import LOCK_FILE
 from certify.storage.backends import BlobBackend, LocalBackend
-from certify.storage.setup import DOCUMENTS, EVIDENCE, make_backend
+from certify.storage.setup import DOCUMENTS, EVIDENCE, KEYS_FOLDER, encrypted, make_backend
 from certify.storage.transfer import copy_blobs, hash_blob, store_bytes_checked
 
 FORMAT = "certify-backup/1"
@@ -138,7 +139,7 @@ def _copy_storage(app: Flask, references: dict[str, set[str]], folder: Path) -> 
     temp = folder / "tmp"
     for area in AREAS:
         source = make_backend(app.config, area)
-        target = LocalBackend(folder / "storage" / area)
+        target = _backup_backend(app.config, folder, area, temp)
         wanted = sorted(references.get(area, set()))
         if area == DOCUMENTS:
             _documents_from_database(source, target, wanted, temp)
@@ -154,7 +155,7 @@ def _copy_storage(app: Flask, references: dict[str, set[str]], folder: Path) -> 
 
 
 def _documents_from_database(
-    source: BlobBackend, target: LocalBackend, wanted: list[str], temp: Path
+    source: BlobBackend, target: BlobBackend, wanted: list[str], temp: Path
 ) -> None:
     """Certificates issued before documents went to storage have their PDF only in the
     database (``storage backfill`` copies them): take those from there, hash checked."""
@@ -171,6 +172,28 @@ def _documents_from_database(
         )
         if pdf is not None and hashlib.sha256(bytes(pdf)).hexdigest() == digest:
             store_bytes_checked(target, bytes(pdf), temp)
+
+
+def _backup_backend(config: Any, folder: Path, area: str, temp: Path) -> BlobBackend:
+    """The backup's copy of *area*. Evidence stays encrypted in a backup (new data keys,
+    kept in ``storage/evidence/keys``, wrapped by the same KEK, which ``keys.sealed``
+    holds); nothing in a backup is evidence in plaintext."""
+    local = LocalBackend(folder / "storage" / area)
+    if area != EVIDENCE or not config.get("EVIDENCE_ENCRYPTION", True):
+        return local
+    keys = LocalBackend(folder / "storage" / area / KEYS_FOLDER)
+    return encrypted(config, local, keys, temp)
+
+
+def _encrypted_blob_size(backend: LocalBackend, digest: str) -> int | None:
+    """The stored size of an encrypted blob in a backup, or None when it is not encrypted
+    (its key is in ``keys.sealed``, so it is checked when restored)."""
+    try:
+        with backend.path(digest).open("rb") as handle:
+            head = handle.read(len(FILE_MAGIC))
+    except OSError:
+        return None
+    return backend.size(digest) if is_encrypted(head) else None
 
 
 # -- restore ----------------------------------------------------------------------------------
@@ -195,6 +218,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     for area in AREAS:
         backend = LocalBackend(folder / "storage" / area)
         for item in manifest["storage"].get(area, []):
+            if _encrypted_blob_size(backend, item["sha256"]) == item["size"]:
+                continue  # encrypted evidence: decrypted and hash-checked when restored
             if hash_blob(backend, item["sha256"]) != item["sha256"]:
                 raise BackupError(f"{folder}: stored file {area} {item['sha256']} is damaged")
     return manifest
@@ -276,9 +301,9 @@ def restore_backup(app: Flask, folder: Path, passphrase: str) -> RestoreReport:
     report.database = manifest["database"]["file"]
     for area in AREAS:
         wanted = [item["sha256"] for item in manifest["storage"].get(area, [])]
-        source = LocalBackend(folder / "storage" / area)
-        target = make_backend(app.config, area)
         temp = Path(app.config["EVIDENCE_DIR"]) / "tmp"
+        source = _backup_backend(app.config, folder, area, folder / "tmp")
+        target = make_backend(app.config, area)
         copied = copy_blobs(source, target, temp, label=area, digests=wanted)
         if not copied.ok:
             raise BackupError("restoring stored files failed: " + "; ".join(copied.problems[:5]))

@@ -26,7 +26,8 @@ from sqlalchemy.engine import URL, make_url
 
 #: Every table column that names a stored file, by area (``SELECT DISTINCT`` each).
 REFERENCES = {
-    "evidence": ["SELECT DISTINCT sha256 FROM evidence"],
+    # erased evidence keeps its row, not its bytes (issue 24)
+    "evidence": ["SELECT DISTINCT sha256 FROM evidence WHERE erased_at IS NULL"],
     "documents": ["SELECT DISTINCT pdf_sha256 FROM certificate_document"],
 }
 

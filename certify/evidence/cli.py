@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from certify import clock
 from certify.accounts.access import command_actor
 from certify.db import db_session
+from certify.storage.backends import StorageError
 from certify.transaction import command_transaction
 
 
@@ -39,3 +40,39 @@ def evidence_sweep(apply_: bool) -> None:
         )
     else:
         click.echo(f"{len(sweep.orphans)} unreferenced file(s): run again with --apply")
+
+
+@evidence_group.command("encrypt")
+@with_appcontext
+def evidence_encrypt() -> None:
+    """Encrypt evidence stored before encryption at rest, checking each file: its plaintext
+    must hash to its name, and the encrypted copy must decrypt to it before it replaces the
+    plaintext. Files already encrypted are checked too. Safe to interrupt and run again."""
+    from certify.applications.web import evidence_store
+    from certify.storage.encrypted import EncryptedBackend, encrypt_in_place
+
+    backend = evidence_store().backend
+    if not isinstance(backend, EncryptedBackend):
+        raise click.ClickException("EVIDENCE_ENCRYPTION is off: nothing to encrypt with.")
+    try:
+        key_id = backend.kek.key_id
+    except StorageError as exc:
+        raise click.ClickException(exc.message) from None
+    digests = list(backend.iter_digests())
+    click.echo(f"{len(digests)} evidence file(s); key-encryption key {key_id}")
+    counts = {"encrypted": 0, "already": 0, "problem": 0}
+    for number, digest in enumerate(digests, start=1):
+        try:
+            outcome = encrypt_in_place(backend, digest)
+        except StorageError as exc:
+            outcome = "problem"
+            click.echo(f"[{number}/{len(digests)}] {digest}  PROBLEM: {exc.message}", err=True)
+        else:
+            click.echo(f"[{number}/{len(digests)}] {digest}  {outcome}")
+        counts[outcome] += 1
+    click.echo(
+        f"{counts['encrypted']} encrypted, {counts['already']} already encrypted, "
+        f"{counts['problem']} with problems"
+    )
+    if counts["problem"]:
+        raise SystemExit(1)

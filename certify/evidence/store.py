@@ -85,6 +85,7 @@ from certify.storage.backends import (
     StorageError,
     is_digest,
 )
+from certify.storage.encrypted import EvidenceErased
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,10 @@ class InvalidDigest(EvidenceError, ValueError):
 
 class EvidenceMissing(EvidenceError):
     """No blob is stored under the digest (deleted, lost, or never stored)."""
+
+
+class EvidenceUnreadable(EvidenceError):
+    """The blob is stored encrypted but cannot be decrypted (another KEK, a damaged key)."""
 
 
 @dataclass(frozen=True)
@@ -284,10 +289,15 @@ class EvidenceStore:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
             EvidenceMissing: no blob is stored under it.
         """
+        sha256 = check_digest(sha256)
         try:
-            return self.backend.open(check_digest(sha256))
+            return self.backend.open(sha256)
         except BlobMissing as exc:
+            if isinstance(exc, EvidenceErased):
+                raise EvidenceMissing(exc.message) from exc
             raise EvidenceMissing("This evidence file is no longer stored.") from exc
+        except StorageError as exc:  # encrypted and cannot be decrypted (another KEK, damage)
+            raise EvidenceUnreadable(exc.message) from exc
 
     def verify(self, sha256: str) -> bool:
         """Re-hash the blob: True when it exists and its content still has digest *sha256*.
@@ -295,11 +305,15 @@ class EvidenceStore:
         Raises:
             InvalidDigest: *sha256* is not 64 lowercase hex characters.
         """
+        sha256 = check_digest(sha256)
         try:
             handle = self.open(sha256)
-        except (EvidenceMissing, OSError):  # OSError: e.g. a symlink refused by O_NOFOLLOW
+        except (EvidenceError, OSError):  # OSError: e.g. a symlink refused by O_NOFOLLOW
             return False
-        return hash_stream(handle) == sha256
+        try:
+            return hash_stream(handle) == sha256
+        except ValueError:  # certify.core.envelope.DamagedCiphertext
+            return False
 
     def iter_blobs(self) -> Iterator[str]:
         """Every stored digest, in order (for integrity checks and sweeps of unused blobs)."""
@@ -326,6 +340,20 @@ class EvidenceStore:
         if deleted:
             log.info("evidence %s deleted", sha256)
         return deleted
+
+    def shred(self, sha256: str) -> bool:
+        """Erase the blob for good: destroy its data key, then the ciphertext (an encrypted
+        backend); a plain backend can only delete it. True if there was anything.
+
+        Raises:
+            InvalidDigest: *sha256* is not 64 lowercase hex characters.
+        """
+        digest = check_digest(sha256)
+        shred = getattr(self.backend, "shred", None)
+        erased = bool(shred(digest)) if shred is not None else self.backend.delete(digest)
+        if erased:
+            log.info("evidence %s erased", digest)
+        return erased
 
     def remove_stale_temp(self, older_than: float = 24 * 3600, now: float | None = None) -> int:
         """Remove temporary upload files older than *older_than* seconds (left by a process

@@ -152,6 +152,21 @@ def sweep_evidence(now: dt.datetime) -> str:
     return f"{len(sweep.orphans)} file(s) and {sweep.temp_files} temporary file(s) removed"
 
 
+def erase_expired_evidence(now: dt.datetime) -> str:
+    """Erase the evidence whose retention ran out (crypto-shredding; issue 24). Idempotent:
+    an erased row is never due again; the lock on daily duties keeps one worker at it."""
+    from certify.applications.web import evidence_store
+    from certify.evidence.erasure import erase_due_evidence
+
+    schedule = dict(current_app.config["EVIDENCE_RETENTION_YEARS"])
+    with get_db().new_session() as session:
+        rows, files = erase_due_evidence(
+            session, evidence_store(), SCHEDULER, now=now, schedule=schedule
+        )
+        session.commit()
+    return f"{rows} evidence file(s) erased, {files} data key(s) destroyed"
+
+
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
@@ -159,6 +174,7 @@ DAILY: Sequence[Callable[[dt.datetime], str]] = (
     act_on_overdue_nonconformities,
     warn_expiring_certificates,
     sweep_evidence,
+    erase_expired_evidence,
 )
 
 

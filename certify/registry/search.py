@@ -476,31 +476,6 @@ def search_all(
         yield row_dict(row, now)
 
 
-def countries_in_registry(session: Session) -> list[str]:
-    """The countries of the holders of at least one certificate (for the country filter)."""
-    return list(session.scalars(select(cert.c.holder_country).distinct()))
-
-
-def services_in_registry(session: Session) -> list[tuple[str, str]]:
-    """``(key, label)`` of the kinds of service at least one certificate's scope names."""
-    present = set(
-        session.scalars(select(term_table.c.term).where(term_table.c.kind == "v").distinct())
-    )
-    return [(key, label) for key, (label, _phrases) in SERVICES.items() if key in present]
-
-
-def standards_in_registry(session: Session) -> list[tuple[str, str]]:
-    """``(standard id, version)`` pairs that certificates name, for the standard filter."""
-    return [
-        (row.standard_id, row.standard_version)
-        for row in session.execute(
-            select(cert.c.standard_id, cert.c.standard_version)
-            .distinct()
-            .order_by(cert.c.standard_id, cert.c.standard_version)
-        )
-    ]
-
-
 def csv_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet shows as text: a value starting with ``=``, ``+``,
     ``-``, ``@``, a tab or a carriage return would be read as a formula, so it gets a leading

@@ -31,6 +31,7 @@ from certify.certificates.serials import redirect_to_canonical
 from certify.core.countries import country_choices
 from certify.db import db_session
 from certify.ratelimit import public_limit
+from certify.registry import facets
 from certify.registry import search as s
 
 bp = Blueprint("registry", __name__)
@@ -70,8 +71,8 @@ def index() -> Any:
             error=error,
             now=now,
             countries=_countries(),
-            standards=s.standards_in_registry(db_session()),
-            services=s.services_in_registry(db_session()),
+            standards=facets.standards_in_registry(db_session()),
+            services=facets.services_in_registry(db_session()),
             statuses=s.STATUSES,
             levels=s.LEVELS,
             args=filters.as_args(),
@@ -82,7 +83,7 @@ def index() -> Any:
 
 def _countries() -> list[tuple[str, str]]:
     """The countries with at least one certificate, by name (not the ~250 of the world)."""
-    present = set(s.countries_in_registry(db_session()))
+    present = set(facets.countries_in_registry(db_session()))
     return [(code, name) for code, name in country_choices() if code in present]
 
 

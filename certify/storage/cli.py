@@ -53,10 +53,12 @@ def referenced_documents() -> list[tuple[str, bytes]]:
 
 
 def referenced_evidence() -> set[str]:
-    """The digest of every evidence file a database row names."""
+    """The digest of every evidence file a database row names (erased files excepted: their
+    rows stay, their bytes and keys are gone for good)."""
     from certify.applications.models import Evidence
 
-    return set(db_session().scalars(select(Evidence.sha256).distinct()))
+    query = select(Evidence.sha256).where(Evidence.erased_at.is_(None)).distinct()
+    return set(db_session().scalars(query))
 
 
 @storage_group.command("verify")

@@ -18,14 +18,20 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from certify.core.envelope import Kek
 from certify.evidence.store import EvidenceStore
 from certify.state import app_state
-from certify.storage.backends import BlobBackend, LocalBackend
+from certify.storage.backends import TEMP_DIR_NAME, BlobBackend, LocalBackend
 from certify.storage.documents import DocumentStore
+from certify.storage.encrypted import EncryptedBackend
 
 BACKENDS = ("local", "s3")
 EVIDENCE = "evidence"
 DOCUMENTS = "documents"
+#: the wrapped data keys of encrypted evidence (``evidence-keys/`` in the bucket, the
+#: ``keys`` folder of ``EVIDENCE_DIR`` locally)
+EVIDENCE_KEYS = "evidence-keys"
+KEYS_FOLDER = "keys"
 #: the local folder setting of each area
 FOLDER_SETTING = {EVIDENCE: "EVIDENCE_DIR", DOCUMENTS: "DOCUMENTS_DIR"}
 
@@ -57,9 +63,42 @@ def make_backend(
     config: Mapping[str, Any], area: str, kind: str | None = None, client: Any = None
 ) -> BlobBackend:
     """The backend of *area* (``evidence`` or ``documents``) of kind *kind* (default: the
-    configured ``STORAGE_BACKEND``); *client* reuses a boto3 client."""
+    configured ``STORAGE_BACKEND``); *client* reuses a boto3 client. Evidence is encrypted
+    at rest (:mod:`certify.storage.encrypted`) unless ``EVIDENCE_ENCRYPTION`` is off."""
     kind = kind or str(config.get("STORAGE_BACKEND") or "local")
+    if area != EVIDENCE or not config.get("EVIDENCE_ENCRYPTION", True):
+        return _raw_backend(config, area, kind, client)
+    backend = _raw_backend(config, area, kind, client, plain=False)
+    keys = _raw_backend(config, EVIDENCE_KEYS, kind, client, plain=False)
+    return encrypted(config, backend, keys, Path(config["EVIDENCE_DIR"]) / TEMP_DIR_NAME)
+
+
+def encrypted(
+    config: Mapping[str, Any], inner: BlobBackend, keys: BlobBackend, temp_dir: Path
+) -> EncryptedBackend:
+    """*inner* encrypted with data keys kept in *keys*, wrapped by the instance's KEK."""
+    from certify.evidence.kek import KekError, kek_path, load_kek
+
+    def kek() -> Kek:
+        # A missing KEK is made only for a store with no encrypted files yet: a new one
+        # would open none of them, and mixing two would make the old one's return a loss.
+        path = kek_path(config)
+        if not path.exists() and next(iter(keys.iter_digests()), None) is not None:
+            raise KekError(
+                f"{path} is missing, but evidence is stored encrypted under it: restore it "
+                "from your backup of instance/keys (a new key would open none of the files)"
+            )
+        return load_kek(config)
+
+    return EncryptedBackend(inner, keys, kek, temp_dir)
+
+
+def _raw_backend(
+    config: Mapping[str, Any], area: str, kind: str, client: Any, plain: bool = True
+) -> BlobBackend:
     if kind == "local":
+        if area == EVIDENCE_KEYS:
+            return LocalBackend(Path(config["EVIDENCE_DIR"]) / KEYS_FOLDER)
         return LocalBackend(Path(config[FOLDER_SETTING[area]]))
     from certify.storage.s3 import S3Backend
 
@@ -68,6 +107,7 @@ def make_backend(
         str(config["S3_BUCKET"]),
         area,
         prefix=str(config.get("S3_PREFIX") or ""),
+        plain=plain,
     )
 
 

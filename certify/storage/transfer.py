@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from certify.storage.backends import CHUNK_SIZE, FILE_MODE, BlobBackend, BlobMissing
+from certify.storage.backends import (
+    CHUNK_SIZE,
+    FILE_MODE,
+    BlobBackend,
+    BlobMissing,
+    StorageError,
+)
 
 
 @dataclass
@@ -38,22 +44,31 @@ def hash_blob(backend: BlobBackend, digest: str) -> str | None:
         handle = backend.open(digest)
     except BlobMissing:
         return None
+    except StorageError:  # an encrypted blob that cannot be decrypted (another key, damage)
+        return "unreadable"
     hasher = hashlib.sha256()
-    with contextlib.closing(handle):
-        while chunk := handle.read(CHUNK_SIZE):
-            hasher.update(chunk)
+    try:
+        with contextlib.closing(handle):
+            while chunk := handle.read(CHUNK_SIZE):
+                hasher.update(chunk)
+    except ValueError:  # certify.core.envelope.DamagedCiphertext: altered ciphertext
+        return "unreadable"
     return hasher.hexdigest()
 
 
 def _download(source: BlobBackend, digest: str, temp_dir: Path) -> tuple[Path, str, int]:
     fd, name = tempfile.mkstemp(prefix="copy-", suffix=".part", dir=temp_dir)
     hasher, size = hashlib.sha256(), 0
-    with os.fdopen(fd, "wb") as out, contextlib.closing(source.open(digest)) as handle:
-        os.fchmod(out.fileno(), FILE_MODE)
-        while chunk := handle.read(CHUNK_SIZE):
-            hasher.update(chunk)
-            size += len(chunk)
-            out.write(chunk)
+    try:
+        with os.fdopen(fd, "wb") as out, contextlib.closing(source.open(digest)) as handle:
+            os.fchmod(out.fileno(), FILE_MODE)
+            while chunk := handle.read(CHUNK_SIZE):
+                hasher.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+    except BaseException:
+        os.unlink(name)
+        raise
     return Path(name), hasher.hexdigest(), size
 
 
@@ -81,6 +96,9 @@ def copy_blobs(
             temp, actual, size = _download(source, digest, temp_dir)
         except BlobMissing:
             report.problems.append(f"{label} {digest}: missing from {source.describe()}")
+            continue
+        except (StorageError, ValueError) as exc:  # encrypted: another key, or damaged
+            report.problems.append(f"{label} {digest}: unreadable ({exc})")
             continue
         try:
             if actual != digest:

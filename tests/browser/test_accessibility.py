@@ -79,6 +79,9 @@ PAGES: list[tuple[str | None, str]] = [
     (None, "/verify/{certificate:Andes Contact Center}"),
     ("admin", "/admin/organisations"),
     ("issp_draft", "/dashboard"),
+    # evidence erasure (issue 24)
+    ("admin", "/erasure-requests"),
+    ("reviewer", "/erasure-requests"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's.

@@ -339,7 +339,10 @@ def _blobs(app) -> list:
     import pathlib
 
     root = pathlib.Path(app.config["EVIDENCE_DIR"])
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    if not root.exists():
+        return []
+    # the evidence itself, not its wrapped data keys (keys/..., certify.storage.encrypted)
+    return [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "keys"]
 
 
 def test_evidence_upload_download_and_dedup(app, client, applicant, session) -> None:

@@ -14,6 +14,7 @@ import pytest
 
 from certify.evidence.store import EvidenceRejected, EvidenceStore, EvidenceTooLarge
 from certify.storage.backends import BlobMissing, InvalidDigest, LocalBackend
+from certify.storage.encrypted import EncryptedBackend
 from certify.storage.s3 import S3Backend
 from certify.storage.setup import document_store, evidence_store, make_backend
 from tests.core.test_filetypes import PE_EXE, make_pdf
@@ -38,7 +39,7 @@ def backend(request, tmp_path):
     if request.param == "local":
         return LocalBackend(tmp_path / "blobs")
     settings = request.getfixturevalue("s3_settings")
-    return make_backend(settings, "evidence")
+    return make_backend(settings, "documents")  # a plain area (evidence is encrypted)
 
 
 def test_a_backend_stores_reads_lists_and_deletes(backend, tmp_path) -> None:
@@ -83,7 +84,7 @@ def _plant(backend, digest: str, data: bytes) -> None:
 
 
 def test_s3_refuses_bytes_that_do_not_match_their_name(s3_settings, tmp_path) -> None:
-    backend = make_backend(s3_settings, "evidence")
+    backend = make_backend(s3_settings, "documents")
     path, _digest = _file(tmp_path / "in", b"these bytes")
     wrong = hashlib.sha256(b"other bytes").hexdigest()
     with pytest.raises(Exception, match="BadDigest"):  # the server checks ChecksumSHA256
@@ -121,12 +122,18 @@ def test_concurrent_stores_of_the_same_bytes_have_exactly_one_creator(backend, t
 
 @pytest.fixture
 def s3_evidence(s3_settings, tmp_path) -> EvidenceStore:
-    return EvidenceStore(tmp_path / "evidence", MB, make_backend(s3_settings, "evidence"))
+    settings = {
+        **s3_settings,
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "KEYS_DIR": str(tmp_path / "keys"),
+    }
+    return EvidenceStore(tmp_path / "evidence", MB, make_backend(settings, "evidence"))
 
 
 def _objects(store: EvidenceStore) -> list[str]:
-    assert isinstance(store.backend, S3Backend)
-    backend = store.backend
+    assert isinstance(store.backend, EncryptedBackend)
+    backend = store.backend.inner
+    assert isinstance(backend, S3Backend)
     response = backend.client.list_objects_v2(Bucket=backend.bucket, Prefix=backend.prefix)
     return [item["Key"].removeprefix(backend.prefix) for item in response.get("Contents", [])]
 
@@ -136,7 +143,16 @@ def test_evidence_on_s3_is_checked_then_stored_under_its_hash(s3_evidence) -> No
     blob = s3_evidence.put(io.BytesIO(pdf), "policy.pdf")
     digest = hashlib.sha256(pdf).hexdigest()
     assert (blob.sha256, blob.created, blob.kind.kind) == (digest, True, "pdf")
-    assert _objects(s3_evidence) == [f"evidence/{digest[:2]}/{digest[2:4]}/{digest}"]
+    name = f"{digest[:2]}/{digest[2:4]}/{digest}"
+    assert _objects(s3_evidence) == [f"evidence/{name}", f"evidence-keys/{name}"]
+    # encrypted at rest: the object's raw bytes are not the file, nor contain any of it
+    backend = s3_evidence.backend
+    assert isinstance(backend, EncryptedBackend) and isinstance(backend.inner, S3Backend)
+    raw = backend.inner.client.get_object(
+        Bucket=backend.inner.bucket, Key=backend.inner.key(digest)
+    )
+    stored = raw["Body"].read()
+    assert stored.startswith(b"CFYE1") and pdf[:64] not in stored and b"%PDF" not in stored
     assert s3_evidence.put(io.BytesIO(pdf), "again.pdf").created is False
     assert s3_evidence.verify(digest)
     with s3_evidence.open(digest) as handle:
@@ -155,7 +171,9 @@ def test_refused_evidence_never_reaches_the_bucket(s3_evidence) -> None:
 
 def test_an_object_altered_in_the_bucket_fails_verification(s3_evidence) -> None:
     blob = s3_evidence.put(io.BytesIO(make_pdf()), "policy.pdf")
-    backend = s3_evidence.backend
+    wrapper = s3_evidence.backend
+    assert isinstance(wrapper, EncryptedBackend)
+    backend = wrapper.inner
     assert isinstance(backend, S3Backend)
     backend.client.put_object(Bucket=backend.bucket, Key=backend.key(blob.sha256), Body=b"x")
     assert not s3_evidence.verify(blob.sha256)
@@ -199,8 +217,8 @@ def test_readyz_names_storage_when_the_bucket_is_unreachable_on_s3(app, client) 
     assert client.get("/readyz").json["checks"]["storage"] == {"ok": True}
     with app.app_context():
         backend = evidence_store().backend
-        assert isinstance(backend, S3Backend)
-        backend.bucket = "no-such-bucket-here"
+        assert isinstance(backend, EncryptedBackend) and isinstance(backend.inner, S3Backend)
+        backend.inner.bucket = "no-such-bucket-here"
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json["checks"]["storage"]["ok"] is False
