@@ -81,7 +81,8 @@ def return_path() -> str:
     """Where to come back to after showing a second factor: the page the request came from
     when it is on this site, else this request's path (for a GET) or the dashboard."""
     referrer = urlsplit(request.referrer or "")
-    if referrer.netloc == request.host:
+    ours = {request.host, urlsplit(str(current_app.config["PUBLIC_URL"])).netloc}
+    if referrer.netloc in ours:
         path = referrer.path + (f"?{referrer.query}" if referrer.query else "")
         if is_safe_next(path):
             return path
