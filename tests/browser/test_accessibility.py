@@ -26,7 +26,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/dashboard"),
     ("admin", "/account/password"),
     ("admin", "/account/security"),
-    ("admin", "/account/security/totp"),
+    ("issp", "/account/security/totp"),
     ("admin", "/account/sessions"),
     ("admin", "/account/reauth"),
     ("issp", "/account/security"),
