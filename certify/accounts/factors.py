@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from certify import clock
 from certify.accounts.factor_models import Passkey, RecoveryCode, TotpCredential
-from certify.accounts.models import User
+from certify.accounts.models import SessionEnd, User
+from certify.accounts.sessions import end_other_sessions
 from certify.accounts.throttle import count_failure, factor_key, forget, load_counter
 from certify.audit.operations import record_event
 from certify.core import second_factor as sf
@@ -254,6 +255,27 @@ def check_code(session: Session, user: User, code: str) -> str:
         "That code is not right, or was already used. Type the code your authenticator app "
         "shows now (a new one comes every 30 seconds), or one of your recovery codes."
     )
+
+
+def reset_factors(session: Session, actor: Actor, user: User) -> int:
+    """Remove every second factor of *user* (an operator's answer to "I lost them all") and
+    end their sessions; returns how many factors (app and passkeys) were removed."""
+    removed = 0
+    for model in (TotpCredential, Passkey):
+        result = session.execute(delete(model).where(model.user_id == user.id))
+        removed += int(getattr(result, "rowcount", 0) or 0)
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    end_other_sessions(session, user, None, SessionEnd.FACTOR_CHANGED)
+    session.flush()
+    record_event(
+        session,
+        actor,
+        "user.second_factors_reset",
+        "user",
+        user.public_id,
+        after={"removed": removed},
+    )
+    return removed
 
 
 def record_reauthentication(session: Session, user: User, method: str) -> None:

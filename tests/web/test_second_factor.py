@@ -193,3 +193,21 @@ def test_passkey_options_name_this_registry_as_relying_party(client, create_user
         "/account/security/passkeys", json={"credential": {"id": "x", "response": {}}}
     )
     assert refused.status_code == 400
+
+
+def test_an_operator_resets_the_factors_of_someone_who_lost_them(
+    app, client, create_user, session
+) -> None:
+    from certify.accounts.cli import reset_second_factor
+
+    admin = create_user("admin")
+    login(client, admin)
+    result = app.test_cli_runner().invoke(reset_second_factor, [admin.email.upper()])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 second factor(s)" in result.output
+    assert client.get("/dashboard").status_code == 302  # their sessions ended
+    session.expire_all()
+    assert session.scalar(select(TotpCredential.id)) is None
+    assert "user.second_factors_reset" in _actions(session, admin)
+    # their next sign-in asks them to enrol again
+    assert _password_step(client, admin).headers["Location"] == "/account/security"
