@@ -112,6 +112,19 @@ _ACCOUNTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "certify_session",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+    # Server-side sessions (certify.accounts.sessions): a session unseen for the idle limit
+    # ends, and every session ends at the absolute limit after sign-in, however busy.
+    "SESSION_IDLE_MINUTES": 8 * 60,
+    "SESSION_ABSOLUTE_HOURS": 24,
+    # Second factors (certify.accounts.factors): the roles that must hold one (a TOTP app or
+    # a passkey; add "auditor" and "issp" to extend it), enrolment being forced at their next
+    # sign-in; the failed codes per account before waits start (the waits are the sign-in
+    # ones above); how recent a second factor must be for a dangerous action
+    # (certify.accounts.reauth); the WebAuthn relying party id (default: PUBLIC_URL's host).
+    "SECOND_FACTOR_ROLES": ["admin", "reviewer"],
+    "SECOND_FACTOR_LIMIT": 5,
+    "REAUTH_MINUTES": 5,
+    "WEBAUTHN_RP_ID": None,
 }
 
 #: Proxies, logs, metrics and rate limits.

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from certify import clock
 from certify.accounts.access import command_actor
+from certify.accounts.factors import add_totp, has_second_factor, must_hold_second_factor
 from certify.accounts.models import Role, User, normalise_email
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.applications.web import agreement
@@ -39,6 +40,9 @@ STAFF = [
     ("reviewer2@demo.certify.test", "Kwame Reviewer", {Role.REVIEWER}, "demo-reviewer-2026"),
 ]
 ISSP_PASSWORD = "demo-issp-2026"  # noqa: S105 - public demo password, documented
+#: Demo only, public: the TOTP secret of every demo account whose role must hold a second
+#: factor (admin and reviewers by default, SECOND_FACTOR_ROLES). Printed by `make run`.
+DEMO_TOTP_SECRET = "CERTIFYDEMOONLYPUBLICSECRET23456"  # noqa: S105 - public demo secret
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,11 @@ def print_demo_accounts(echo: Callable[[str], object]) -> None:
     echo("Demo accounts (DEMO ONLY: these passwords are public):")
     for email, roles, password in demo_accounts():
         echo(f"  {email:<34} {roles:<18} {password}")
+    echo(
+        "Second factor of the demo admin and reviewers (DEMO ONLY: this secret is public):\n"
+        f"  TOTP secret {DEMO_TOTP_SECRET} (6 digits, 30 s): add it to an authenticator app,\n"
+        f"  or print the current code with: oathtool --totp -b {DEMO_TOTP_SECRET}"
+    )
 
 
 def demo_present(session: Session) -> bool:
@@ -226,6 +235,7 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
             password=ISSP_PASSWORD,
         )
         created += 1
+    _demo_second_factors(session, actor)
     session.commit()
     echo(f"demo data: {created} account(s) created")
     cases = _demo_cases(session, echo)
@@ -233,6 +243,15 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     if cases:
         echo(f"demo data: {cases} case(s) walked through the workflow")
     print_demo_accounts(echo)
+
+
+def _demo_second_factors(session: Session, actor: Actor) -> None:
+    """The public demo TOTP for each demo staff account whose role must hold a second factor
+    and has none yet (so a newcomer can sign in with the printed secret)."""
+    for email, _name, _roles, _password in STAFF:
+        user = _user(session, email)
+        if must_hold_second_factor(user) and not has_second_factor(session, user):
+            add_totp(session, actor, user, DEMO_TOTP_SECRET)
 
 
 def _user(session: Session, email: str) -> User:

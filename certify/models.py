@@ -3,6 +3,7 @@
 A feature that adds models adds its module here.
 """
 
+from certify.accounts.factor_models import Passkey, RecoveryCode, TotpCredential
 from certify.accounts.models import (
     AccountToken,
     Invitation,
@@ -63,12 +64,15 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Organisation",
+    "Passkey",
+    "RecoveryCode",
     "RegistryEntry",
     "RegistryTerm",
     "SelfAssessmentAnswer",
     "SignInThrottle",
     "Site",
     "StatusList",
+    "TotpCredential",
     "User",
     "UserRole",
     "UserSession",

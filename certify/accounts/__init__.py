@@ -10,10 +10,14 @@ if TYPE_CHECKING:
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, the ``users`` commands, the signed-in user for templates and
-    the recording of when a session was last seen (after each request)."""
-    from certify.accounts import cli, sessions, views
+    the recording of when a session was last seen (after each request); the second-factor and
+    sessions pages, and the gate that sends staff who must enrol a second factor to do so."""
+    from certify.accounts import cli, reauth, security_views, session_views, sessions, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(security_views.bp)
+    app.register_blueprint(session_views.bp)
+    app.before_request(reauth.enrolment_gate)
     app.cli.add_command(cli.users_group)
     app.context_processor(views.inject_user)
     app.teardown_request(sessions.record_seen)

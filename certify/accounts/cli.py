@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
 from certify.accounts.access import command_actor
-from certify.accounts.models import STAFF_ROLES, Role
+from certify.accounts.factors import reset_factors
+from certify.accounts.models import STAFF_ROLES, Role, User, normalise_email
 from certify.accounts.operations import create_staff_user
 from certify.accounts.tokens import send_account_setup
 from certify.db import db_session
@@ -55,3 +57,18 @@ def create_user(email: str, roles: tuple[str, ...], full_name: str | None) -> No
         url = current_app.config["PUBLIC_URL"] + path_for("accounts.reset_password", token=token)
         click.echo("This is the first administrator: the link, for you to open (once, 7 days):")
         click.echo(f"  {url}")
+
+
+@users_group.command("reset-second-factor")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor(email: str) -> None:
+    """Remove every second factor of EMAIL (authenticator app, passkeys, recovery codes) and
+    end their sessions, for someone who lost them all: check who is asking first. Their next
+    sign-in asks them to enrol again if their role needs a factor."""
+    with command_transaction(db_session()) as session:
+        user = session.scalar(select(User).where(User.email_normalised == normalise_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account has the e-mail address {email}")
+        removed = reset_factors(session, command_actor(), user)
+    click.echo(f"removed {removed} second factor(s) of {user.email}; their sessions are ended")

@@ -201,3 +201,45 @@ class StaffForm(Form):
         widget=widgets.ListWidget(prefix_label=False),
         description="A person may be both auditor and reviewer; never on the same case.",
     )
+
+
+class CodeForm(Form):
+    """A second factor typed in: the authenticator app's code, or a recovery code."""
+
+    code = StringField(
+        "Code",
+        description=(
+            "The 6-digit code your authenticator app shows now, or one of your recovery codes."
+        ),
+        validators=[InputRequired("Type the code."), Length(max=20)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class TotpEnrolForm(Form):
+    """The first code of a newly scanned authenticator app, proving it works."""
+
+    code = StringField(
+        "Code from the app",
+        description="The 6-digit code the app shows for this account now.",
+        validators=[InputRequired("Type the code the app shows."), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasskeyNameForm(Form):
+    """A name for a new passkey, so that it can be told apart later."""
+
+    name = StringField(
+        "Name for this passkey",
+        description="For example: work laptop, or the blue security key.",
+        validators=[Optional(), Length(max=100)],
+    )
+
+
+class ActionForm(Form):
+    """A button that changes something: only the CSRF token."""

@@ -202,15 +202,24 @@ class SessionEnd(enum.StrEnum):
 
     SIGNED_OUT = "signed_out"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a reason, not a password
+    #: its owner revoked it from the sessions page (one, or all the others)
+    REVOKED = "revoked"
+    #: a second factor was removed or recovery codes used: other sessions end
+    FACTOR_CHANGED = "factor_changed"
 
 
 class UserSession(Base):
     """A signed-in browser (``certify.accounts.sessions``).
 
     The browser's signed cookie holds a random token; only its SHA-256 is kept, so this table
-    cannot be used to sign in. A session stands while it is not revoked, its user is active and
-    it was seen within ``PERMANENT_SESSION_LIFETIME``. Ready for listing and revoking one's
-    sessions (issue 24): each has an opaque ``public_id``.
+    cannot be used to sign in. A session stands while it is not revoked, its user is active, it
+    was seen within the idle limit and started within the absolute limit
+    (``SESSION_IDLE_MINUTES``, ``SESSION_ABSOLUTE_HOURS``). Its owner lists and revokes their
+    sessions by the opaque ``public_id``; ``user_agent`` and ``address`` are what the browser
+    said and where it came from when the session started, shown there so that a stranger's
+    session stands out.
+    ``second_factor_at`` is when a second factor was last shown in this session (at sign-in or
+    for a dangerous action, :mod:`certify.accounts.reauth`).
     """
 
     __tablename__ = "user_session"
@@ -226,6 +235,9 @@ class UserSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     revoked_at: Mapped[dt.datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(String(20))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(45))
+    second_factor_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
 

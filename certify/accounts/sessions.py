@@ -4,8 +4,10 @@ Flask's session is a signed cookie the browser keeps: clearing it at sign-out do
 a copy taken earlier, which stayed valid for hours. So the cookie now holds only a random
 token (256 bits) naming a ``user_session`` row, and :func:`find_session` accepts the cookie
 only while that row stands: not revoked (sign-out; a password change revokes the user's other
-sessions), its user active, and seen within ``PERMANENT_SESSION_LIFETIME``. The row keeps the
-token's SHA-256 only.
+sessions), its user active, seen within ``SESSION_IDLE_MINUTES`` and started within
+``SESSION_ABSOLUTE_HOURS``. The row keeps the token's SHA-256 only, with the browser's
+description and address for its owner's list of sessions (``/account/sessions``), where any
+one of them, or all the others, can be revoked.
 
 Cost: one lookup by a unique index per request that asks who is signed in (the user's roles
 come with it). ``last_seen_at`` is written at most once a minute per session, and not in the
@@ -44,13 +46,35 @@ def token_hash(token: str) -> str:
 
 
 def idle_limit() -> dt.timedelta:
-    """How long a session may go unseen: the cookie's own lifetime."""
-    return current_app.permanent_session_lifetime
+    """How long a session may go unseen (``SESSION_IDLE_MINUTES``)."""
+    return dt.timedelta(minutes=float(current_app.config["SESSION_IDLE_MINUTES"]))
 
 
-def start_session(db: Session, user: User) -> str:
-    """Record a new session for *user*; returns its token, for the cookie only (the database
-    keeps its hash). The user's sessions that ended long ago are deleted."""
+def absolute_limit() -> dt.timedelta:
+    """How long a session may last, however busy (``SESSION_ABSOLUTE_HOURS``)."""
+    return dt.timedelta(hours=float(current_app.config["SESSION_ABSOLUTE_HOURS"]))
+
+
+def is_standing(record: UserSession, now: dt.datetime) -> bool:
+    """Whether *record* still opens anything at *now* (its user's state aside)."""
+    return (
+        record.revoked_at is None
+        and now < record.last_seen_at + idle_limit()
+        and now < record.created_at + absolute_limit()
+    )
+
+
+def start_session(
+    db: Session,
+    user: User,
+    *,
+    user_agent: str | None = None,
+    address: str | None = None,
+    second_factor: bool = False,
+) -> str:
+    """Record a new session for *user* from the browser *user_agent* at *address* (with
+    *second_factor*, one was shown to open it); returns its token, for the cookie only (the
+    database keeps its hash). The user's sessions that ended long ago are deleted."""
     now = clock.now()
     token = secrets.token_urlsafe(32)
     db.execute(
@@ -63,14 +87,25 @@ def start_session(db: Session, user: User) -> str:
         ),
         execution_options={"synchronize_session": False},
     )
-    db.add(UserSession(token_hash=token_hash(token), user=user, created_at=now, last_seen_at=now))
+    db.add(
+        UserSession(
+            token_hash=token_hash(token),
+            user=user,
+            created_at=now,
+            last_seen_at=now,
+            user_agent=(user_agent or "")[:300] or None,
+            address=(address or "")[:45] or None,
+            second_factor_at=now if second_factor else None,
+        )
+    )
     db.flush()
     return token
 
 
 def find_session(db: Session, token: str) -> UserSession | None:
     """The standing session *token* names, with its user loaded; None when there is none, it
-    was revoked, its user is inactive or it went unseen for longer than :func:`idle_limit`.
+    was revoked, its user is inactive, it went unseen for longer than :func:`idle_limit` or
+    started longer than :func:`absolute_limit` ago.
     A standing session not seen for :data:`TOUCH_EVERY` is marked to be recorded as seen."""
     now = clock.now()
     record = db.scalar(
@@ -79,12 +114,7 @@ def find_session(db: Session, token: str) -> UserSession | None:
         .options(contains_eager(UserSession.user))
         .where(UserSession.token_hash == token_hash(token))
     )
-    if (
-        record is None
-        or record.revoked_at is not None
-        or not record.user.is_active
-        or record.last_seen_at + idle_limit() <= now
-    ):
+    if record is None or not record.user.is_active or not is_standing(record, now):
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
         g._certify_session_seen = (record.id, now)
@@ -95,6 +125,12 @@ def end_session(db: Session, record: UserSession, reason: SessionEnd) -> None:
     """Revoke *record*: its cookie, wherever a copy of it is, opens nothing any more."""
     record.revoked_at = clock.now()
     record.revoked_reason = reason.value
+    db.flush()
+
+
+def mark_second_factor(db: Session, record: UserSession) -> None:
+    """Record that a second factor was shown in *record* just now."""
+    record.second_factor_at = clock.now()
     db.flush()
 
 
@@ -112,6 +148,17 @@ def end_other_sessions(
         execution_options={"synchronize_session": False},
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def standing_sessions(db: Session, user: User) -> list[UserSession]:
+    """*user*'s standing sessions, the most recently seen first."""
+    now = clock.now()
+    rows = db.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ).all()
+    return [row for row in rows if is_standing(row, now)]
 
 
 def record_seen(_error: BaseException | None = None) -> None:

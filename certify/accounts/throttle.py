@@ -68,6 +68,16 @@ def throttle_keys(email_normalised: str, address: str) -> ThrottleKeys:
     )
 
 
+def factor_key(user_public_id: str) -> str:
+    """The key counting one account's failed second-factor codes (scope ``factor``)."""
+    return _hash("factor", user_public_id)
+
+
+def load_counter(session: Session, key: str) -> Counter | None:
+    """One key's counter (None when nothing is remembered), unlocked."""
+    return _counter(session.scalar(select(SignInThrottle).where(SignInThrottle.key_hash == key)))
+
+
 def _counter(row: SignInThrottle | None) -> Counter | None:
     if row is None:
         return None

@@ -24,7 +24,6 @@ from certify.accounts.access import (
     actor_of,
     current_session,
     current_user,
-    is_safe_next,
     login_required,
     roles_required,
 )
@@ -46,7 +45,9 @@ from certify.accounts.operations import (
     register_issp,
     sign_in,
 )
-from certify.accounts.sessions import end_session, start_session
+from certify.accounts.reauth import fresh_second_factor
+from certify.accounts.sessions import end_session
+from certify.accounts.signin import after_password, landing, open_session
 from certify.accounts.tokens import (
     INVITATION_DAYS,
     RESET_MINUTES,
@@ -67,29 +68,12 @@ from certify.transaction import attempt, keep_changes
 bp = Blueprint("accounts", __name__)
 
 
-def _start_session(user: User) -> None:
-    # A fresh session on sign-in: nothing from before (e.g. a planted cookie) carries over.
-    # The cookie holds only the token of a server-side session (certify.accounts.sessions).
-    session.clear()
-    session.permanent = True
-    session["sid"] = start_session(db_session(), user)
-
-
-def _after_login(next_url: str | None) -> str:
-    """Where to go after signing in: *next_url* when it stays on this site, else the dashboard."""
-    return (
-        next_url
-        if next_url is not None and is_safe_next(next_url)
-        else url_for("accounts.dashboard")
-    )
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
     next_url = request.args.get("next")
     if current_user() is not None:
-        return redirect(_after_login(next_url))
+        return redirect(landing(next_url))
     form = LoginForm()
     status, headers = 200, {}
     if form.validate_on_submit():
@@ -100,9 +84,7 @@ def login() -> Any:
             request.remote_addr or "unknown",
         )
         if result.user is not None:
-            _start_session(result.user)
-            flash(f"Signed in as {result.user.email}.", "success")
-            return redirect(_after_login(next_url))
+            return after_password(result.user, next_url)
         keep_changes()  # the failure counts stick, although the answer is an error
         form.password.errors = [result.message or "Sign-in failed."]
         status = 401
@@ -157,7 +139,7 @@ def register() -> Any:
                 password=form.password.data,
             )
         if done:
-            _start_session(user)
+            open_session(user, second_factor=False)
             flash("Your organisation is registered. Next: start an application.", "success")
             return redirect(url_for("accounts.dashboard"))
     status = 400 if request.method == "POST" else 200
@@ -303,7 +285,7 @@ def join(token: str) -> Any:
                 password=form.password.data,
             )
         if done:
-            _start_session(user)
+            open_session(user, second_factor=False)
             flash(
                 f"Welcome to {user.organisation.legal_name if user.organisation else ''}.",
                 "success",
@@ -315,6 +297,7 @@ def join(token: str) -> Any:
 
 @bp.route("/admin/staff", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def staff() -> Any:
     admin = current_user()
     assert admin is not None

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from certify import clock
 from certify.accounts.access import roles_required
 from certify.accounts.models import Role
+from certify.accounts.reauth import fresh_second_factor
 from certify.applications.access import get_application_or_404
 from certify.applications.assessment import (
     CriterionInput,
@@ -286,6 +287,7 @@ def _differences(rubric: Rubric, self_answers: dict[str, Any], audit: dict[str, 
 
 @bp.route("/applications/<public_id>/review", methods=["GET", "POST"])
 @roles_required(Role.REVIEWER)
+@fresh_second_factor
 def review(public_id: str) -> Any:
     application = _reviewer_case(public_id)
     rubric = rubric_of(application)

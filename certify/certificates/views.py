@@ -34,6 +34,7 @@ from certify.access import public
 from certify.accounts.access import actor_of, current_user, roles_required
 from certify.accounts.models import Role, User
 from certify.accounts.people import actor_names
+from certify.accounts.reauth import fresh_second_factor
 from certify.certificates import statuslists
 from certify.certificates.forms import ReinstateForm, SuspendForm, WithdrawForm
 from certify.certificates.keys import KeyStoreError, get_keystore
@@ -294,18 +295,21 @@ def _act(serial: str, name: str) -> Any:
 
 @bp.post("/admin/certificates/<serial>/suspend")
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def admin_suspend(serial: str) -> Any:
     return _act(serial, "suspend")
 
 
 @bp.post("/admin/certificates/<serial>/reinstate")
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def admin_reinstate(serial: str) -> Any:
     return _act(serial, "reinstate")
 
 
 @bp.post("/admin/certificates/<serial>/withdraw")
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def admin_withdraw(serial: str) -> Any:
     return _act(serial, "withdraw")
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from certify.accounts.access import current_user, roles_required
 from certify.accounts.models import Role, User
+from certify.accounts.reauth import fresh_second_factor
 from certify.applications.access import get_application_or_404, is_applicant, is_followup_auditor
 from certify.applications.forms import ConfirmForm, NonConformityForm
 from certify.applications.models import Application, NonConformity
@@ -298,6 +299,7 @@ def verify(public_id: str, nc_id: str) -> Any:
 
 @bp.post("/applications/<public_id>/nonconformities/<nc_id>/extend")
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def extend(public_id: str, nc_id: str) -> Any:
     application, nc = _acting(public_id, nc_id, Party.ADMIN)
     form = ExtendForm(prefix="extend")
@@ -314,6 +316,7 @@ def extend(public_id: str, nc_id: str) -> Any:
 
 @bp.post("/applications/<public_id>/nonconformities/<nc_id>/suspend")
 @roles_required(Role.ADMIN)
+@fresh_second_factor
 def confirm_suspension(public_id: str, nc_id: str) -> Any:
     application, nc = _acting(public_id, nc_id, Party.ADMIN)
     if not ConfirmForm().validate_on_submit():

@@ -1,8 +1,10 @@
 """Browser fixtures: the app served on a free loopback port, and Debian's Chromium via Playwright.
 
-- ``live_server``: one server per test session on ``http://127.0.0.1:<free port>``, with a
-  database of its own (migrated, then demo data), real CSRF and ``PUBLIC_URL`` set to its own
-  origin. Tests share it, so they must not depend on data other tests change.
+- ``live_server``: one server per test session on ``http://localhost:<free port>`` (bound to
+  127.0.0.1; named ``localhost`` because browsers treat that as a secure context, which
+  WebAuthn needs), with a database of its own (migrated, then demo data), real CSRF and
+  ``PUBLIC_URL`` set to its own origin. Tests share it, so they must not depend on data other
+  tests change.
 - ``clocked_server``: the same, for one test, on a clock the test moves (``ManualClock``).
 - ``browser``: Debian's Chromium, always ``/usr/bin/chromium`` (never a browser that Playwright
   downloads), started once for the browser tests and stopped after them; skipped with a reason
@@ -127,7 +129,8 @@ def serve(tmp: Path, label: str, **settings: Any) -> Iterator[LiveServer]:
     server: BaseWSGIServer = make_server(
         "127.0.0.1", 0, deferred, threaded=True, request_handler=_QuietHandler
     )
-    origin = f"http://127.0.0.1:{server.port}"
+    # "localhost", not the address: a secure context for WebAuthn, and the passkeys' RP id
+    origin = f"http://localhost:{server.port}"
     app: Flask | None = None
     thread: threading.Thread | None = None
     try:

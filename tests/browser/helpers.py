@@ -6,12 +6,17 @@ Import these in tests (``from tests.browser.helpers import login``); the fixture
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
+
+from certify.demo import DEMO_TOTP_SECRET
 
 T = TypeVar("T")
 
@@ -39,8 +44,17 @@ async () => {
 """
 
 
-def login(page: Page, email: str, password: str) -> None:
-    """Sign in through the login form at ``/login`` and wait for the page that follows.
+def login(
+    page: Page,
+    email: str,
+    password: str,
+    totp_secret: str | None = DEMO_TOTP_SECRET,
+    now: Callable[[], dt.datetime] | None = None,
+) -> None:
+    """Sign in through the login form at ``/login`` and wait for the page that follows,
+    answering the second-factor step (staff whose role must hold one) with a code of
+    *totp_secret* (the demo accounts' public one) at *now* (default: the real time; pass the
+    server's clock when it is a ``ManualClock``).
 
     The page that follows is the dashboard when the credentials are right and the login form
     again (with an error) when they are not; callers check which.
@@ -50,6 +64,32 @@ def login(page: Page, email: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in", exact=True).click()
+    if totp_secret is not None and urlsplit(page.url).path == "/login/second-factor":
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(page.url))
+        page.get_by_label("Code", exact=True).fill(next_totp(origin, email, totp_secret, now))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+#: The last TOTP step used per (server, e-mail): each code works once, so the next sign-in
+#: uses a later step, waiting for it when the minute's codes are used up.
+_USED_STEPS: dict[tuple[str, str], int] = {}
+
+
+def next_totp(
+    origin: str, email: str, secret: str, now: Callable[[], dt.datetime] | None = None
+) -> str:
+    """A code of *secret* the server on *origin* has not yet accepted for *email*."""
+    from certify.core.second_factor import TOTP_WINDOW, step_at, totp_code
+
+    clock = now or (lambda: dt.datetime.now(dt.UTC))
+    current = step_at(clock())
+    step = max(current, _USED_STEPS.get((origin, email), current - 1) + 1)
+    while step > current + TOTP_WINDOW and now is None:
+        time.sleep(1)  # every code of this minute was used: wait for the next step
+        current = step_at(clock())
+    _USED_STEPS[(origin, email)] = step
+    return totp_code(secret, step)
 
 
 def logout(page: Page) -> None:

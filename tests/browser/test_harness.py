@@ -11,7 +11,7 @@ from tests.browser.helpers import outside_browser_loop
 
 
 def test_live_server_serves_the_app_at_its_public_url(page, live_server) -> None:
-    assert live_server.url.startswith("http://127.0.0.1:")
+    assert live_server.url.startswith("http://localhost:")
     assert live_server.app.config["PUBLIC_URL"] == live_server.url
     response = page.goto("/")
     assert response is not None and response.status == 200

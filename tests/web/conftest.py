@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -96,11 +97,14 @@ def session(app: Flask) -> Iterator[Session]:
 # -- people ---------------------------------------------------------------------------------
 
 PASSWORD = "correct horse battery"
+#: The TOTP secret of every test user whose role must hold a second factor (SECOND_FACTOR_ROLES).
+TEST_TOTP_SECRET = "TESTSONLYTOTPSECRETFORCERTIFYABC"
 
 
 @pytest.fixture
 def create_user(app: Flask, session: Session):
     """Factory: ``create_user(role, ...)`` makes a user (ISSP users get an organisation)."""
+    from certify.accounts.factors import add_totp, must_hold_second_factor
     from certify.accounts.models import Role
     from certify.accounts.operations import SiteData, create_staff_user, register_issp
     from certify.core.actor import Actor
@@ -108,10 +112,22 @@ def create_user(app: Flask, session: Session):
     counter = {"n": 0}
 
     def make(
-        *roles: str, email: str | None = None, password: str = PASSWORD, org_name: str | None = None
+        *roles: str,
+        email: str | None = None,
+        password: str = PASSWORD,
+        org_name: str | None = None,
+        second_factor: bool | None = None,
     ):
+        """*second_factor*: give the user the TOTP app of TEST_TOTP_SECRET (default: when
+        their role must hold a second factor, as staff enrolled already would)."""
         with app.app_context():
-            return _make(*roles, email=email, password=password, org_name=org_name)
+            user = _make(*roles, email=email, password=password, org_name=org_name)
+            if second_factor is None:
+                second_factor = must_hold_second_factor(user)
+            if second_factor:
+                add_totp(session, Actor.cli("tests"), user, TEST_TOTP_SECRET)
+                session.commit()
+            return user
 
     def _make(*roles: str, email: str | None, password: str, org_name: str | None):
         counter["n"] += 1
@@ -145,10 +161,50 @@ def create_user(app: Flask, session: Session):
     return make
 
 
-def login(client: FlaskClient, user_or_email: Any, password: str = PASSWORD):
-    """Sign *user_or_email* in through the real login form; returns the response."""
+def login(client: FlaskClient, user_or_email: Any, password: str = PASSWORD, **query: str):
+    """Sign *user_or_email* in through the real login form, answering the second-factor step
+    with the user's TOTP app when it comes; returns the last response."""
     email = getattr(user_or_email, "email", user_or_email)
-    return client.post("/login", data={"email": email, "password": password})
+    response = client.post(
+        "/login", data={"email": email, "password": password}, query_string=query
+    )
+    if response.status_code == 302 and response.location.startswith("/login/second-factor"):
+        code = totp_code_for(client.application, email)
+        assert code is not None, f"{email} has no authenticator app"
+        response = client.post("/login/second-factor", data={"code": code})
+    return response
+
+
+def totp_code_for(app: Flask, email: str) -> str | None:
+    """A TOTP code of *email*'s app that the server accepts now: in a step at most one away
+    from the app's clock and after the last step used (each code works once); None when they
+    have no app."""
+    from sqlalchemy import select
+
+    from certify.accounts.factor_models import TotpCredential
+    from certify.accounts.models import User, normalise_email
+    from certify.core.second_factor import TOTP_STEP, TOTP_WINDOW, step_at, totp_code
+
+    with get_db(app).session_factory() as s:
+        credential = s.scalar(
+            select(TotpCredential)
+            .join(User, User.id == TotpCredential.user_id)
+            .where(User.email_normalised == normalise_email(email))
+        )
+        if credential is None:
+            return None
+        app_clock = app_state(app).clock
+        current = step_at(app_clock.now())
+        last = credential.last_step if credential.last_step is not None else current - 99
+        step = max(current, last + 1)  # not current - 1: the step may turn before the check
+        if step > current + TOTP_WINDOW and isinstance(app_clock, ManualClock):
+            # every code of this minute was used: a test on its own clock waits for the next
+            app_clock.advance(dt.timedelta(seconds=TOTP_STEP * (step - current - TOTP_WINDOW)))
+            current = step_at(app_clock.now())
+        assert step <= current + TOTP_WINDOW, (
+            f"every TOTP code of {email} in this minute was used: use the clock fixture"
+        )
+        return totp_code(credential.secret, step)
 
 
 @pytest.fixture

@@ -116,9 +116,7 @@ def test_wrong_password_is_refused_without_saying_which_part(client, create_user
 )
 def test_next_redirects_only_within_the_site(client, create_user, target, expected) -> None:
     user = create_user("reviewer")
-    response = client.post(
-        "/login", query_string={"next": target}, data={"email": user.email, "password": PASSWORD}
-    )
+    response = login(client, user, next=target)  # through the second factor, next kept
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from certify import create_app, lifecycle
+from certify.accounts.factors import add_totp
 from certify.accounts.models import Role, User
 from certify.accounts.operations import SiteData, create_staff_user, register_issp
 from certify.applications import assessment as assessment_ops
@@ -40,11 +41,12 @@ from certify.applications.operations import (
 )
 from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate, CertificateStatusChange
+from certify.config import defaults
 from certify.core.actor import Actor
 from certify.core.rubric.samples import sample_answers
 from certify.db import get_db
 from certify.standards.operations import get_rubric
-from tests.web.conftest import PASSWORD, make_test_config
+from tests.web.conftest import PASSWORD, TEST_TOTP_SECRET, make_test_config, totp_code_for
 
 ROUNDS = 3
 
@@ -61,6 +63,10 @@ class Live:
         browser = Browser(self.url)
         status, _ = browser.post("/login", {"email": email, "password": PASSWORD})
         assert status == 302
+        code = totp_code_for(self.app, email)  # staff who must hold a second factor have one
+        if code is not None:
+            status, _ = browser.post("/login/second-factor", {"code": code})
+            assert status == 302
         return browser
 
 
@@ -138,7 +144,7 @@ def _user(session, *roles: str) -> User:
             email=email,
             password=PASSWORD,
         )
-    return create_staff_user(
+    user = create_staff_user(
         session,
         Actor.cli("tests"),
         email=email,
@@ -146,6 +152,9 @@ def _user(session, *roles: str) -> User:
         password=PASSWORD,
         roles={Role(r) for r in roles},
     )
+    if set(roles) & set(defaults("")["SECOND_FACTOR_ROLES"]):  # as enrolled staff are
+        add_totp(session, Actor.cli("tests"), user, TEST_TOTP_SECRET)
+    return user
 
 
 def _case(live: Live, stage: str = "in_audit") -> dict[str, Any]:

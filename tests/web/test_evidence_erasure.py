@@ -21,13 +21,13 @@ from tests.web.conftest import login
 from tests.web.test_applications import _upload, start
 from tests.web.test_evidence_encryption import _pdf
 
-SECRET = b"Roster: Amina W., Kibera, disability card 12345"
+ROSTER = b"Roster: Amina W., Kibera, disability card 12345"
 
 
 def _uploaded(client, session, login_as):
     issp = login_as("issp")
     public_id = start(client)
-    pdf = _pdf(SECRET)
+    pdf = _pdf(ROSTER)
     assert _upload(client, public_id, pdf, "roster-amina.pdf", "IH-1").status_code == 302
     digest = hashlib.sha256(pdf).hexdigest()
     item = session.scalar(select(Evidence).where(Evidence.sha256 == digest))
@@ -67,7 +67,7 @@ def test_the_daily_job_erases_what_is_due_and_the_trail_still_verifies(
         assert isinstance(backend, EncryptedBackend)
         with pytest.raises(EvidenceErased):
             backend.open(digest)
-        assert SECRET not in stolen and pdf[:64] not in stolen
+        assert ROSTER not in stolen and pdf[:64] not in stolen
     session.expire_all()
     row = session.get(Evidence, item.id)
     assert row.erased_at is not None and row.erasure_reason == "retention"

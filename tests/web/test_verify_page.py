@@ -65,7 +65,7 @@ def test_a_withdrawn_certificate_is_not_said_to_be_valid_until_anything(
     assert "<dt>Withdrawn</dt>" in page and "no longer valid" in page
     assert "<dt>Valid</dt>" not in page
     assert f"{certificate.valid_until:%-d %b %Y}" not in page.split("<h2>What was checked", 1)[0]
-    assert ("No", "withdrawn on") in [(a, w[:12]) for a, w in _checks(page)]
+    assert ("No", "Withdrawn on") in [(a, w[:12]) for a, w in _checks(page)]
 
 
 def test_an_altered_pdf_says_nothing_passed(client, certificate) -> None:
