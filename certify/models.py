@@ -27,6 +27,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.cycle.models import AuditPlan, WorkerInterview
 from certify.db import Base
 from certify.followup.models import CorrectiveActionPlan
 from certify.jobs.models import JobMark
@@ -42,6 +43,7 @@ __all__ = [
     "AuditAnswer",
     "AuditEvent",
     "AuditHead",
+    "AuditPlan",
     "Base",
     "Certificate",
     "CertificateDocument",
@@ -70,4 +72,5 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WorkerInterview",
 ]
