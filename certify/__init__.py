@@ -63,10 +63,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
     )
     from certify.access import public
-    from certify.clock import clock_from
+    from certify.clock import DEMO_CLOCK_FILE, clock_from
     from certify.state import AppState
 
-    app.extensions["certify"] = AppState(db=db.init_app(app), clock=clock_from(test_config))
+    # The demo's time travel (`flask --app certify clock advance 400d`), never on https.
+    demo_clock = None
+    if not str(app.config["PUBLIC_URL"]).startswith("https://"):
+        demo_clock = os.path.join(app.instance_path, DEMO_CLOCK_FILE)
+    app.extensions["certify"] = AppState(
+        db=db.init_app(app), clock=clock_from(test_config, demo_clock)
+    )
     # What every request shares, in order (logs first: every later hook has the request id).
     for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
         part.init_app(app)

@@ -118,6 +118,8 @@ DEMO_CASES = [
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
 ]
+#: The demo ISSP whose certificate is renewed, with a surveillance in progress on the new one.
+DEMO_CYCLE = "amina@nairobi-dataworks.demo"
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
 DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."
@@ -257,6 +259,11 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         _decide(session, application, staff, rubric)
         _demo_status_change(session, application, staff.admin, email)
         _demo_followup(session, application, staff, rubric, issp)
+        if email == DEMO_CYCLE:
+            from certify.cycle.demo import walk_cycle
+
+            people = (staff.admin, staff.auditor, staff.reviewer)
+            walk_cycle(session, application, people, rubric, _answers(rubric, level, False))
     return walked
 
 

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Check the cycle's settings and register the blueprint."""
+    """Check the cycle's settings, register the blueprint and the demo's ``clock``
+    commands."""
     from certify.config import ConfigurationError
-    from certify.cycle import views
+    from certify.cycle import clock_cli, views
     from certify.cycle.schedule import OVERDUE_ACTIONS
 
     if app.config["SURVEILLANCE_OVERDUE_ACTION"] not in OVERDUE_ACTIONS:
@@ -34,3 +35,4 @@ def init_app(app: Flask) -> None:
                 f"{name} must be a whole number from 0 to 3650, not {value!r}."
             )
     app.register_blueprint(views.bp)
+    app.cli.add_command(clock_cli.clock_group)

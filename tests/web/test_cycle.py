@@ -475,3 +475,55 @@ def test_the_issp_objects_to_the_team_and_the_admin_decides(app, session, clock,
     session.refresh(plan)
     assert plan.objection_outcome == "upheld"
     assert [e.action for e in _events(session, "application.plan_objection_upheld")]
+
+
+def test_the_demo_shows_a_renewal_and_a_surveillance_in_progress(app, session) -> None:
+    from certify.demo import load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda _m: None, session=session)
+    nairobi = session.scalars(
+        select(Certificate)
+        .where(Certificate.holder_name == "Nairobi DataWorks")
+        .order_by(Certificate.id)
+    ).all()
+    old, new = nairobi
+    assert old.status == "superseded" and old.superseded_by_id == new.id
+    (surveillance,) = [c for c in _cases(session, new) if c.audit_type == "surveillance"]
+    assert surveillance.state == "in_audit"
+    plan = session.scalar(select(AuditPlan).where(AuditPlan.application_id == surveillance.id))
+    assert len(plan.sites_visited) == 2 and len(surveillance.scope_site_ids) == 3  # sqrt(3)
+    (added,) = [s for s in new.organisation.sites if s.added_at is not None]
+    assert added.high_risk and added.public_id in plan.sites_visited  # always visited
+    page = app.test_client().get(f"/registry/{new.serial}").get_data(as_text=True)
+    assert "Certified since" in page
+
+
+def test_the_demo_clock_moves_every_new_process_and_never_on_https(
+    migrated_engine, database_url, tmp_path
+) -> None:
+    from certify import create_app
+    from certify.clock import OffsetClock
+    from certify.state import app_state
+    from tests.web.conftest import make_test_config
+
+    instance = str(tmp_path / "instance")
+    first = create_app(make_test_config(database_url, instance))
+    runner = first.test_cli_runner()
+    for bad in ("400", "-3d", "forever", "400y"):
+        assert runner.invoke(args=["clock", "advance", bad]).exit_code == 2, bad
+    assert runner.invoke(args=["clock", "advance", "400d"]).exit_code == 0
+    assert runner.invoke(args=["clock", "advance", "2w"]).exit_code == 0
+    later = create_app(make_test_config(database_url, instance))
+    moved = app_state(later).clock
+    assert isinstance(moved, OffsetClock)
+    assert abs((moved.now() - dt.datetime.now(dt.UTC)) - dt.timedelta(days=414)) < dt.timedelta(
+        minutes=1
+    )
+    https = create_app(make_test_config(database_url, instance, PUBLIC_URL="https://r.example"))
+    assert not isinstance(app_state(https).clock, OffsetClock)
+    refused = https.test_cli_runner().invoke(args=["clock", "advance", "1d"])
+    assert refused.exit_code == 1 and "demo registry" in refused.output
+    assert runner.invoke(args=["clock", "reset"]).exit_code == 0
+    again = create_app(make_test_config(database_url, instance))
+    assert not isinstance(app_state(again).clock, OffsetClock)
