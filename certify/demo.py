@@ -104,6 +104,17 @@ ISSPS: list[DemoIssp] = [
         ],
         member=("lucia@andes-contact.demo", "Lucía Quispe"),
     ),
+    DemoIssp(
+        legal_name="Kampala Impact Works",
+        country="UG",
+        registration_number="UG-80020001234",
+        website="https://kampala-impact.example",
+        sites=[
+            SiteData("Nakawa Centre", "Plot 12, Port Bell Road, Nakawa, Kampala", "UG"),
+            SiteData("Gulu Studio", "Churchill Drive 5, Gulu", "UG"),
+        ],
+        member=("grace@kampala-impact.demo", "Grace Atim"),
+    ),
 ]
 
 
@@ -117,9 +128,10 @@ DEMO_CASES = [
     ("lucia@andes-contact.demo", "decided", 3, None),
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
+    ("grace@kampala-impact.demo", "decided", 3, None),
 ]
 #: The demo ISSP whose certificate is renewed, with a surveillance in progress on the new one.
-DEMO_CYCLE = "amina@nairobi-dataworks.demo"
+DEMO_CYCLE = "grace@kampala-impact.demo"
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
 DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."

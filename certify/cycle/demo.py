@@ -1,4 +1,4 @@
-"""The cycle in the demo data, through the same operations people use: Nairobi DataWorks
+"""The cycle in the demo data, through the same operations people use: Kampala Impact Works
 adds a third site and is renewed (its first certificate superseded, "certified since" kept,
 the new site in scope) and, on the new
 certificate, a surveillance case in progress: assigned, planned on a multi-site sample, with
@@ -23,8 +23,8 @@ from certify.core.rubric.model import Rubric
 from certify.cycle import interviews, planning
 from certify.cycle.operations import open_cycle_case
 
-#: The demo's third Nairobi site, added after registration and rated high risk.
-NEW_SITE = ("Mombasa Road Hub", "Mombasa Road 214, Industrial Area, Nairobi", "KE")
+#: The demo's third Kampala site, added after registration and rated high risk.
+NEW_SITE = ("Mbarara Hub", "High Street 40, Mbarara", "UG")
 
 
 def walk_cycle(
@@ -102,7 +102,7 @@ def _surveillance(
             starts_on=start, ends_on=start + dt.timedelta(days=1), auditor_days=3,
             mode=Mode.HYBRID.value, announced=True,
             team=[("lead", auditor.full_name), ("sign_interpreter", "Grace Muthoni"),
-                  ("observer", "Kenya Accreditation Service witness")],
+                  ("observer", "Accreditation body witness")],
             site_ids=sample, sample_reason="", added_criteria=["FW-7"],
         ),
         {c.id for c in rubric.criteria},

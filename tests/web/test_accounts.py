@@ -319,8 +319,8 @@ def test_demo_data_loads_and_every_account_signs_in(app, session) -> None:
     from certify.applications.models import Application
 
     states = sorted(session.scalars(select(Application.state)).all())
-    # (Nairobi's renewal is a fifth decided case; its surveillance a second audit in progress)
-    assert states == ["accepted"] + ["decided"] * 5 + ["in_audit"] * 2
+    # (Kampala: its initial case and its renewal decided, its surveillance in progress)
+    assert states == ["accepted"] + ["decided"] * 6 + ["in_audit"] * 2
     # Dhaka's case came back after the second reviewer declared a conflict: it is in their
     # register, and the admin's assignment page says so.
     from certify.applications.models import ConflictRegisterEntry

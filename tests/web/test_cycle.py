@@ -182,6 +182,8 @@ def test_a_surveillance_is_planned_audited_on_its_subset_and_decided_without_a_n
     text = holder_view.get_data(as_text=True)
     assert holder_view.status_code == 200 and "Sign-language interpreter: Grace Muthoni" in text
     assert "9 criteria" in text and "FW-7" in text
+    assessment_page = auditor.get(f"/applications/{case.public_id}/assessment")
+    assert "This surveillance visit" in assessment_page.get_data(as_text=True)
     # audited: only the subset is saved; the rest stands as carried over
     subset = {"IH-1", "IH-6", "TC-3", "FW-1", "FW-4", "FW-5", "GT-3", "FW-7", "IH-4"}
     _assess_and_decide(app, session, case, cycle_case, only=subset)
@@ -482,12 +484,12 @@ def test_the_demo_shows_a_renewal_and_a_surveillance_in_progress(app, session) -
 
     with app.app_context():
         load_demo(echo=lambda _m: None, session=session)
-    nairobi = session.scalars(
+    kampala = session.scalars(
         select(Certificate)
-        .where(Certificate.holder_name == "Nairobi DataWorks")
+        .where(Certificate.holder_name == "Kampala Impact Works")
         .order_by(Certificate.id)
     ).all()
-    old, new = nairobi
+    old, new = kampala
     assert old.status == "superseded" and old.superseded_by_id == new.id
     (surveillance,) = [c for c in _cases(session, new) if c.audit_type == "surveillance"]
     assert surveillance.state == "in_audit"
