@@ -189,13 +189,35 @@ def sites_index() -> Any:
     ), status
 
 
+@bp.route("/organisation/sites/<site_id>", methods=["GET", "POST"])
+@roles_required(Role.ISSP)
+def edit_site(site_id: str) -> Any:
+    site = _own_site(site_id)
+    form = SiteForm(obj=site if request.method == "GET" else None)
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            sites.edit_site(
+                db_session(), site, me(), form.name.data, form.address.data, form.country.data
+            )
+        if done:
+            flash("Site changed; the history keeps the earlier details.", "success")
+            return redirect(url_for("cycle.sites_index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("cycle/site_edit.html", site=site, form=form), status
+
+
+def _own_site(site_id: str) -> Site:
+    """A site of the signed-in member's organisation (404 for anyone else's)."""
+    site = next((s for s in _organisation().sites if s.public_id == site_id), None)
+    if site is None:
+        abort(404)
+    return site
+
+
 @bp.post("/organisation/sites/<site_id>/close")
 @roles_required(Role.ISSP)
 def close_site(site_id: str) -> Any:
-    organisation = _organisation()
-    site = next((s for s in organisation.sites if s.public_id == site_id), None)
-    if site is None:
-        abort(404)
+    site = _own_site(site_id)
     form = CloseSiteForm()
     if not form.validate_on_submit():
         flash("Say why the site closes.", "error")

@@ -529,3 +529,22 @@ def test_the_demo_clock_moves_every_new_process_and_never_on_https(
     assert runner.invoke(args=["clock", "reset"]).exit_code == 0
     again = create_app(make_test_config(database_url, instance))
     assert not isinstance(app_state(again).clock, OffsetClock)
+
+
+def test_a_member_corrects_a_site_and_the_history_keeps_the_old_details(
+    app, session, cycle_case
+) -> None:
+    holder = client_for(app, cycle_case["issp"])
+    (site,) = cycle_case["issp"].organisation.sites
+    url = f"/organisation/sites/{site.public_id}"
+    assert site.name in holder.get(url).get_data(as_text=True)
+    bad = holder.post(url, data={"name": "x" * 201, "address": "Road 2", "country": "KE"})
+    assert bad.status_code == 400
+    old_name = site.name
+    ok = holder.post(url, data={"name": "Kibera Centre", "address": "Road 2", "country": "KE"})
+    assert ok.status_code == 302
+    (event,) = _events(session, "organisation.site_edited")
+    assert old_name in str(event.before) and "Kibera Centre" in str(event.after)
+    stranger = client_for(app, another(app, session, "issp"))
+    assert stranger.get(url).status_code == 404
+    assert app.test_client().get(url).status_code in (302, 401)
