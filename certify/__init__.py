@@ -63,16 +63,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
     )
     from certify.access import public
-    from certify.clock import DEMO_CLOCK_FILE, clock_from
+    from certify.clock import clock_from, demo_clock_path
     from certify.state import AppState
 
-    # The demo's time travel (`flask --app certify clock advance 400d`), never on https.
-    demo_clock = None
-    if not str(app.config["PUBLIC_URL"]).startswith("https://"):
-        demo_clock = os.path.join(app.instance_path, DEMO_CLOCK_FILE)
-    app.extensions["certify"] = AppState(
-        db=db.init_app(app), clock=clock_from(test_config, demo_clock)
-    )
+    app_clock = clock_from(test_config, demo_clock_path(app))  # demo time travel, never https
+    app.extensions["certify"] = AppState(db=db.init_app(app), clock=app_clock)
     # What every request shares, in order (logs first: every later hook has the request id).
     for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
         part.init_app(app)

@@ -111,6 +111,16 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def demo_clock_path(app: Any) -> str | None:
+    """Where *app*'s demo clock offset would be (``flask --app certify clock ...``), or None
+    on an https registry: a real registry never moves its clock."""
+    import os
+
+    if str(app.config["PUBLIC_URL"]).startswith("https://"):
+        return None
+    return os.path.join(app.instance_path, DEMO_CLOCK_FILE)
+
+
 def clock_from(test_config: Mapping[str, Any] | None, demo_clock_path: str | None = None) -> Clock:
     """The clock a new app runs on: ``test_config["CLOCK"]`` when a test hands one in (a
     :class:`ManualClock`, e.g. the browser tests' live server), else the system clock, moved
