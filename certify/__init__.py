@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         backup,
         certificates,
         cli,
+        cycle,
         db,
         errors,
         evidence,
@@ -62,10 +63,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         verify,
     )
     from certify.access import public
-    from certify.clock import clock_from
+    from certify.clock import clock_from, demo_clock_path
     from certify.state import AppState
 
-    app.extensions["certify"] = AppState(db=db.init_app(app), clock=clock_from(test_config))
+    app_clock = clock_from(test_config, demo_clock_path(app))  # demo time travel, never https
+    app.extensions["certify"] = AppState(db=db.init_app(app), clock=app_clock)
     # What every request shares, in order (logs first: every later hook has the request id).
     for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
         part.init_app(app)
@@ -79,6 +81,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         storage,
         certificates,
         followup,
+        cycle,
         registry,
         api,
         translog,

@@ -66,18 +66,75 @@ class ManualClock:
         return f"ManualClock({self._now.isoformat()})"
 
 
+#: The demo's clock offset, in the instance folder (``flask --app certify clock ...``).
+DEMO_CLOCK_FILE = "demo-clock.json"
+
+
+class OffsetClock:
+    """The machine's clock moved by the offset stored in *path* (the demo's time travel, set
+    by ``flask --app certify clock advance 400d``): every process of the instance (the web
+    server, the worker, commands) reads the same file, at most once a second. Never used on
+    an https registry (see :func:`clock_from`)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._checked = -1.0
+        self._offset = dt.timedelta()
+
+    def offset(self) -> dt.timedelta:
+        import json
+        import time
+
+        with self._lock:
+            tick = time.monotonic()
+            if tick - self._checked >= 1.0:
+                self._checked = tick
+                try:
+                    with open(self._path, encoding="utf-8") as handle:
+                        seconds = float(json.load(handle).get("offset_seconds", 0))
+                except (OSError, ValueError, AttributeError):
+                    seconds = 0.0
+                self._offset = dt.timedelta(seconds=seconds)
+            return self._offset
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.offset()
+
+    def __repr__(self) -> str:
+        return f"OffsetClock({self._path!r})"
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment!r}: the clock keeps aware UTC times only")
     return moment.astimezone(dt.UTC)
 
 
-def clock_from(test_config: Mapping[str, Any] | None) -> Clock:
+def demo_clock_path(app: Any) -> str | None:
+    """Where *app*'s demo clock offset would be (``flask --app certify clock ...``), or None
+    on an https registry: a real registry never moves its clock."""
+    import os
+
+    if str(app.config["PUBLIC_URL"]).startswith("https://"):
+        return None
+    return os.path.join(app.instance_path, DEMO_CLOCK_FILE)
+
+
+def clock_from(test_config: Mapping[str, Any] | None, demo_clock_path: str | None = None) -> Clock:
     """The clock a new app runs on: ``test_config["CLOCK"]`` when a test hands one in (a
-    :class:`ManualClock`, e.g. the browser tests' live server), else the system clock. Only
-    code can hand one in: an object is never read from the environment or a config file."""
+    :class:`ManualClock`, e.g. the browser tests' live server), else the system clock, moved
+    by the demo's offset when *demo_clock_path* (the instance's :data:`DEMO_CLOCK_FILE`,
+    passed only for registries that may hold demo data) exists. Only code can hand a clock
+    in: an object is never read from the environment or a config file."""
+    import os
+
     given = (test_config or {}).get("CLOCK")
-    return given if given is not None else SystemClock()
+    if given is not None:
+        return given
+    if demo_clock_path is not None and os.path.exists(demo_clock_path):
+        return OffsetClock(demo_clock_path)
+    return SystemClock()
 
 
 def app_clock() -> Clock:

@@ -162,6 +162,14 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     # A major non-conformity past its due date (certify.followup): "propose" its
     # suspension to the admins, who confirm with one click, or "suspend" at once.
     "NC_OVERDUE_ACTION": "propose",
+    # The cycle (certify.cycle): a surveillance case opens this many days before its due
+    # date; one not decided this many days after it is overdue ("propose" the suspension for
+    # surveillance_not_done to the admins, or "suspend" at once); a recertification case
+    # opens this many months before expiry.
+    "SURVEILLANCE_WINDOW_DAYS": 90,
+    "SURVEILLANCE_GRACE_DAYS": 30,
+    "SURVEILLANCE_OVERDUE_ACTION": "propose",
+    "RECERTIFICATION_MONTHS": 6,
 }
 
 

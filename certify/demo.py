@@ -14,12 +14,13 @@ from certify import clock
 from certify.accounts.access import command_actor
 from certify.accounts.factors import add_totp, has_second_factor, must_hold_second_factor
 from certify.accounts.models import Role, User, normalise_email
-from certify.accounts.operations import SiteData, create_staff_user, register_issp
+from certify.accounts.operations import create_staff_user, register_issp
 from certify.applications.web import agreement
 from certify.audit.models import AuditEvent
 from certify.core.actor import Actor
 from certify.core.rubric.samples import sample_answers
 from certify.db import db_session
+from certify.demo_organisations import ISSPS, DemoIssp  # noqa: F401 - re-exported
 
 if TYPE_CHECKING:
     from certify.applications.models import Application
@@ -45,81 +46,6 @@ ISSP_PASSWORD = "demo-issp-2026"  # noqa: S105 - public demo password, documente
 DEMO_TOTP_SECRET = "CERTIFYDEMOONLYPUBLICSECRET23456"  # noqa: S105 - public demo secret
 
 
-@dataclass(frozen=True)
-class DemoIssp:
-    legal_name: str
-    country: str
-    registration_number: str
-    website: str
-    sites: list[SiteData]
-    member: tuple[str, str]  # e-mail, full name
-
-
-ISSPS: list[DemoIssp] = [
-    DemoIssp(
-        legal_name="Nairobi DataWorks",
-        country="KE",
-        registration_number="PVT-2019-4471",
-        website="https://nairobi-dataworks.example",
-        sites=[
-            SiteData("Kibera Delivery Centre", "Olympic Estate Road, Kibera, Nairobi", "KE"),
-            SiteData("Westlands Office", "Woodvale Grove 12, Westlands, Nairobi", "KE"),
-        ],
-        member=("amina@nairobi-dataworks.demo", "Amina Wanjiku"),
-    ),
-    DemoIssp(
-        legal_name="RuralShore Services",
-        country="IN",
-        registration_number="U72900KA2015PTC081234",
-        website="https://ruralshore.example",
-        sites=[SiteData("Mandya Centre", "KR Road 4, Mandya, Karnataka 571401", "IN")],
-        member=("priya@ruralshore.demo", "Priya Raghavan"),
-    ),
-    DemoIssp(
-        legal_name="Himal Digital",
-        country="NP",
-        registration_number="NP-CRO-155821",
-        website="https://himal-digital.example",
-        sites=[SiteData("Patan Studio", "Mangal Bazaar, Lalitpur 44700", "NP")],
-        member=("bishnu@himal-digital.demo", "Bishnu Gurung"),
-    ),
-    DemoIssp(
-        legal_name="Lagos Data Collective",
-        country="NG",
-        registration_number="RC-1498877",
-        website="https://lagos-datacollective.example",
-        sites=[SiteData("Yaba Hub", "Herbert Macaulay Way 294, Yaba, Lagos", "NG")],
-        member=("tunde@lagos-datacollective.demo", "Tunde Adebayo"),
-    ),
-    DemoIssp(
-        legal_name="Dhaka Digital Works",
-        country="BD",
-        registration_number="C-171234/2021",
-        website="https://dhaka-digital.example",
-        sites=[SiteData("Mirpur Centre", "Road 10, Section 6, Mirpur, Dhaka 1216", "BD")],
-        member=("farhana@dhaka-digital.demo", "Farhana Akter"),
-    ),
-    DemoIssp(
-        legal_name="Andes Contact Center",
-        country="PE",
-        registration_number="20601234567",
-        website="https://andes-contact.example",
-        sites=[
-            SiteData("Villa El Salvador Hub", "Av. Revolución 1450, Villa El Salvador, Lima", "PE")
-        ],
-        member=("lucia@andes-contact.demo", "Lucía Quispe"),
-    ),
-    DemoIssp(
-        legal_name="Kampala Voice Works",
-        country="UG",
-        registration_number="UG-80020031552",
-        website="https://kampala-voiceworks.example",
-        sites=[SiteData("Katwe Studio", "Plot 14, Katwe Road, Kampala", "UG")],
-        member=("grace@kampala-voiceworks.demo", "Grace Namutebi"),
-    ),
-]
-
-
 # Cases the demo walks through the real workflow, so every role has something to see:
 # (ISSP e-mail, how far the case goes, the auditor's level answers, an NC raised in the audit
 # as (grade, criterion) or None)
@@ -130,6 +56,7 @@ DEMO_CASES = [
     ("lucia@andes-contact.demo", "decided", 3, None),
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
+    ("grace@kampala-impact.demo", "decided", 3, None),
     # a draft: self-assessment answered, two evidence files, not yet submitted
     ("grace@kampala-voiceworks.demo", "draft", 3, None),
 ]
@@ -149,6 +76,8 @@ DEMO_DRAFT_EVIDENCE = [
         b"Six weeks of paid training in transcription and quality review.\n",
     ),
 ]
+#: The demo ISSP whose certificate is renewed, with a surveillance in progress on the new one.
+DEMO_CYCLE = "grace@kampala-impact.demo"
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
 DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."
@@ -306,6 +235,11 @@ def _demo_cases(session: Session, echo: Callable[[str], object]) -> int:
         _decide(session, application, staff, rubric)
         _demo_status_change(session, application, staff.admin, email)
         _demo_followup(session, application, staff, rubric, issp)
+        if email == DEMO_CYCLE:
+            from certify.cycle.demo import walk_cycle
+
+            people = (staff.admin, staff.auditor, staff.reviewer)
+            walk_cycle(session, application, people, rubric, _answers(rubric, level, False))
     return walked
 
 

@@ -28,6 +28,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.cycle.models import AuditPlan, WorkerInterview
 from certify.db import Base
 from certify.evidence.models import ErasureRequest
 from certify.followup.models import CorrectiveActionPlan
@@ -44,6 +45,7 @@ __all__ = [
     "AuditAnswer",
     "AuditEvent",
     "AuditHead",
+    "AuditPlan",
     "Base",
     "Certificate",
     "CertificateDocument",
@@ -76,4 +78,5 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WorkerInterview",
 ]

@@ -82,11 +82,13 @@ NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
 #: Header links for signed-in users holding one of the roles, in order: (endpoint, label, roles).
 NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("applications.index", "Applications", frozenset({"issp"})),
+    ("cycle.mine", "Our cycle", frozenset({"issp"})),
     ("applications.queue", "Applications", frozenset({"admin"})),
     ("applications.organisations", "Organisations", frozenset({"admin"})),
     ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
     ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
+    ("cycle.admin_calendar", "Cycle", frozenset({"admin"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
 )
 
@@ -109,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["reason_label"] = labels.reason_category
     app.jinja_env.filters["status_label"] = labels.status
     app.jinja_env.filters["standard_label"] = labels.standard
+    app.jinja_env.filters["audit_type_label"] = labels.audit_type
     app.jinja_env.filters["words"] = labels.words
     app.jinja_env.filters["elapsed"] = labels.elapsed
     app.jinja_env.globals["percent"] = percent

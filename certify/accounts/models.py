@@ -71,6 +71,12 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200))
     address: Mapped[str] = mapped_column(Text)
     country: Mapped[str] = mapped_column(String(2))
+    # the cycle: when the site was added after registration (a new site: always in the next
+    # audit's sample), whether the audit team rates it high risk, and when it closed (a
+    # closed site leaves the next certificate version)
+    added_at: Mapped[dt.datetime | None]
+    high_risk: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[dt.datetime | None]
 
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
 

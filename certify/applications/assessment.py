@@ -31,6 +31,7 @@ from certify.core.scoring.answers import AnswerError
 from certify.core.scoring.engine import preview, score
 from certify.core.scoring.results import ScoreResult
 from certify.core.workflow import Action, AppState, Party
+from certify.cycle.operations import after_positive_decision
 from certify.operations import OperationError
 
 CERTIFYING_OUTCOMES = ("certified", "certified_with_distinction")
@@ -421,7 +422,7 @@ def decide_case(
         )  # fmt: skip
         return decision
     _record_decision(session, application, reviewer, decision, result)
-    if outcome == "certify":
+    if outcome == "certify" and after_positive_decision(session, application, _actor(reviewer)):
         lifecycle.issue_certificate(
             session, application, score=result, rubric=rubric, decided_at=now,
             actor=_actor(reviewer),

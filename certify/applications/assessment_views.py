@@ -45,6 +45,7 @@ from certify.applications.web import bp, me, rubric_of
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.answers import AnswerError
 from certify.core.scoring.results import ScoreResult
+from certify.cycle.operations import visit_criteria
 from certify.db import db_session
 from certify.transaction import attempt
 
@@ -105,6 +106,7 @@ def assessment(public_id: str) -> Any:
         nc_form=_nc_form(rubric),
         close_form=CloseNonConformityForm(prefix="close"),
         confirm=ConfirmForm(),
+        visit=visit_criteria(db_session(), application, rubric),
     )
 
 

@@ -70,6 +70,13 @@ class Application(Base):
     last_reviewer_note: Mapped[str | None] = mapped_column(Text)
     # Counts assignments, so declarations made for an earlier assignment no longer count.
     assignment_round: Mapped[int] = mapped_column(Integer, default=0)
+    # the cycle (certify.core.cycle.AuditType): what the case is for, the certificate it
+    # concerns (all but an initial audit), and the surveillance due date it covers
+    audit_type: Mapped[str] = mapped_column(String(20), default="initial", index=True)
+    certificate_id: Mapped[int | None] = mapped_column(
+        ForeignKey("certificate.id", use_alter=True), index=True
+    )
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
 
     organisation: Mapped[Organisation] = relationship()
     auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])

@@ -19,6 +19,7 @@ from certify.applications.models import (
     SelfAssessmentAnswer,
 )
 from certify.audit.operations import record_event
+from certify.certificates.queries import current_certificate
 from certify.core.actor import Actor
 from certify.core.agreement import Agreement
 from certify.core.rubric.model import Rubric
@@ -124,6 +125,7 @@ def start_application(session: Session, user: User, rubric: Rubric | None) -> Ap
             "Your organisation already has an application in progress. "
             "Continue that one, or withdraw it first."
         )
+    refuse_second_initial(session, user.organisation.id)
     application = Application(
         organisation=user.organisation,
         state=AppState.DRAFT.value,
@@ -132,7 +134,7 @@ def start_application(session: Session, user: User, rubric: Rubric | None) -> Ap
         standard_sha256=rubric.sha256,
         contact_name=user.full_name,
         contact_email=user.email,
-        site_ids=json.dumps([s.public_id for s in user.organisation.sites]),
+        site_ids=json.dumps([s.public_id for s in user.organisation.sites if s.closed_at is None]),
     )
     session.add(application)
     session.flush()
@@ -149,6 +151,24 @@ def start_application(session: Session, user: User, rubric: Rubric | None) -> Ap
         },
     )
     return application
+
+
+def refuse_second_initial(session: Session, organisation_id: int) -> None:
+    """A certified organisation does not start a second initial application: its cycle
+    (surveillance, recertification, scope extension) goes on from its certificate.
+
+    Raises:
+        OperationError: the organisation holds a certificate in force.
+    """
+    certificate = current_certificate(session, organisation_id)
+    if certificate is not None:
+        raise OperationError(
+            f"Your organisation holds certificate {certificate.serial}, valid until "
+            f"{certificate.valid_until:%-d %B %Y}: a new initial application is not needed. "
+            "Its cycle goes on from 'Our certification cycle' (surveillance visits, "
+            "recertification before expiry, new sites and services as a scope extension).",
+            code="certified",
+        )
 
 
 def _editable_by_applicant(application: Application) -> None:
@@ -176,7 +196,7 @@ def save_scope(session: Session, application: Application, user: User, data: Sco
     """Save the scope part of the application."""
     lock_application(session, application)
     _editable_by_applicant(application)
-    known = {s.public_id for s in application.organisation.sites}
+    known = {s.public_id for s in application.organisation.sites if s.closed_at is None}
     if not data.site_ids or not set(data.site_ids) <= known:
         raise OperationError("Choose at least one of your organisation's sites.", field="sites")
     if data.impact_headcount > data.headcount:

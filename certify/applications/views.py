@@ -146,7 +146,9 @@ def scope(public_id: str) -> Any:
     application = applicant_application(public_id)
     form = ScopeForm()
     form.sites.choices = [
-        (s.public_id, f"{s.name}, {s.address}") for s in application.organisation.sites
+        (s.public_id, f"{s.name}, {s.address}")
+        for s in application.organisation.sites
+        if s.closed_at is None
     ]
     if request.method == "GET":
         form.services.data = application.services

@@ -17,7 +17,8 @@ from flask import abort
 from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.orm import Session
 
-from certify.certificates.models import Certificate
+from certify import clock
+from certify.certificates.models import Certificate, CertificateStatus
 from certify.core.serial import SerialError, normalise_serial
 from certify.db import db_session, get_db
 from certify.state import app_state
@@ -185,3 +186,20 @@ def live_row(serial: str) -> Any:
     if reader is not None and get_db().session_factory.kw.get("bind") is reader.engine:
         return reader(serial)
     return db_session().execute(_LIVE, {"serial": serial}).first()
+
+
+def current_certificate(session: Session, organisation_id: int) -> Certificate | None:
+    """The organisation's certificate in force (active or suspended, not expired), newest
+    first."""
+    now = clock.now()
+    rows = session.scalars(
+        select(Certificate)
+        .where(
+            Certificate.organisation_id == organisation_id,
+            Certificate.status.in_(
+                [CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]
+            ),
+        )
+        .order_by(Certificate.issued_at.desc())
+    ).all()
+    return next((c for c in rows if c.expires_after > now), None)

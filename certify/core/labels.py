@@ -87,6 +87,30 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "certificate.reinstated": "Certificate reinstated",
         "certificate.withdrawn": "Certificate withdrawn",
         "certificate.superseded": "Certificate replaced by a renewal",
+        # the cycle
+        "application.cycle_case_opened": "Cycle audit opened",
+        "application.plan_saved": "Audit plan saved",
+        "application.plan_objection": "Objection to the audit team",
+        "application.plan_objection_upheld": "Objection upheld",
+        "application.plan_objection_rejected": "Objection rejected",
+        "application.interviews_recorded": "Worker interviews recorded",
+        "certificate.surveillance_done": "Surveillance audit passed",
+        "certificate.special_done": "Special audit passed",
+        "certificate.suspension_proposed": "Suspension proposed",
+        "organisation.site_added": "Site added",
+        "organisation.site_edited": "Site changed",
+        "organisation.site_closed": "Site closed",
+    }
+)
+
+#: What a case is for (``certify.core.cycle.AuditType``).
+AUDIT_TYPES: Mapping[str, str] = MappingProxyType(
+    {
+        "initial": "Initial audit",
+        "surveillance": "Surveillance audit",
+        "recertification": "Recertification audit",
+        "special": "Special audit",
+        "scope_extension": "Scope-extension audit",
     }
 )
 
@@ -120,6 +144,10 @@ def status(identifier: str | None) -> str:
 
 def event(action: str | None) -> str:
     return label(EVENTS, action)
+
+
+def audit_type(identifier: str | None) -> str:
+    return label(AUDIT_TYPES, identifier)
 
 
 def standard(key: str | None) -> str:

@@ -21,6 +21,7 @@ def jobs_group() -> None:
 def jobs_status() -> None:
     """Show the queue (queued and scheduled jobs), the outbox (waiting and failed messages)
     and the last runs of the daily duties."""
+    from certify.jobs.duties import DAILY
     from certify.jobs.engine import huey, store_description
     from certify.jobs.models import JobMark
     from certify.notifications.models import DeliveryStatus, Notification
@@ -44,7 +45,7 @@ def jobs_status() -> None:
             select(JobMark)
             .where(JobMark.name.like("daily:%"))
             .order_by(JobMark.done_at.desc())
-            .limit(6)
+            .limit(len(DAILY))
         ).all()
     waiting = counts.get("pending", 0) + counts.get("sending", 0)
     click.echo(

@@ -19,8 +19,6 @@ from collections.abc import Callable, Sequence
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from certify import clock, lifecycle
 from certify.applications.models import NonConformity
@@ -31,7 +29,7 @@ from certify.core.nonconformity import REMINDER_DAYS, reminder_due
 from certify.db import get_db
 from certify.followup import deadlines
 from certify.followup import queries as followup_queries
-from certify.jobs.models import JobMark
+from certify.jobs.marks import once
 from certify.operations import OperationError
 
 log = logging.getLogger(__name__)
@@ -39,22 +37,6 @@ log = logging.getLogger(__name__)
 SCHEDULER = Actor.system("scheduler")
 #: Reminders before a certificate's expiry, in days.
 EXPIRY_WARNINGS = (90, 30)
-
-
-def once(session: Session, name: str, key: str, summary: str | None = None) -> bool:
-    """Record that duty *name* was done for *key*; False when it already was (by anyone).
-
-    Runs in a savepoint: a duplicate leaves the caller's transaction usable.
-    """
-    savepoint = session.begin_nested()
-    try:
-        session.add(JobMark(name=name, key=key, summary=summary, done_at=clock.now()))
-        session.flush()
-    except IntegrityError:
-        savepoint.rollback()
-        return False
-    savepoint.commit()
-    return True
 
 
 def withdraw_lapsed_suspensions(now: dt.datetime) -> str:
@@ -167,12 +149,28 @@ def erase_expired_evidence(now: dt.datetime) -> str:
     return f"{rows} evidence file(s) erased, {files} data key(s) destroyed"
 
 
+def open_due_cycle_cases(now: dt.datetime) -> str:
+    """Open the surveillance and recertification cases that are due (certify.cycle)."""
+    from certify.cycle.schedule import open_due_cases
+
+    return open_due_cases(now)
+
+
+def act_on_overdue_surveillance(now: dt.datetime) -> str:
+    """Propose (or make) the suspension of certificates whose surveillance is overdue."""
+    from certify.cycle import schedule
+
+    return schedule.act_on_overdue_surveillance(now)
+
+
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
     remind_nonconformity_deadlines,
     act_on_overdue_nonconformities,
     warn_expiring_certificates,
+    open_due_cycle_cases,
+    act_on_overdue_surveillance,
     sweep_evidence,
     erase_expired_evidence,
 )

@@ -61,6 +61,16 @@ KINDS: dict[str, Kind] = {
             "New case: {{ organisation }} ({{ role }})",
             "Cases assigned to you",
         ),
+        Kind(
+            "cycle.case_opened",
+            "{{ audit_type|capitalize }} audit opened: {{ organisation }}",
+            "Surveillance and recertification",
+        ),
+        Kind(
+            "cycle.surveillance_overdue",
+            "Surveillance overdue: {{ organisation }} ({{ serial }})",
+            "Overdue surveillance (staff)",
+        ),
         Kind("audit.submitted", "Audit ready for your decision: {{ organisation }}", "Audits"),
         Kind(
             "application.decided",

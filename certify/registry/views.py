@@ -29,6 +29,7 @@ from certify.certificates.models import Certificate, CertificateStatusChange
 from certify.certificates.queries import certificate_by_serial, change_word
 from certify.certificates.serials import redirect_to_canonical
 from certify.core.countries import country_choices
+from certify.cycle.operations import certified_since, surveillance_history
 from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.registry import facets
@@ -226,6 +227,9 @@ def show(serial: str) -> Any:
         abort(404)
     now = clock.now()
     snapshot = certificate.snapshot_data
+    done = surveillance_history(db_session(), certificate)
+    covered = {c.due_on.isoformat() for c in done if c.due_on is not None}
+    due = [d for d in snapshot.get("surveillanceDue", []) if d not in covered]
     return render_template(
         "registry/show.html",
         certificate=certificate,
@@ -233,6 +237,12 @@ def show(serial: str) -> Any:
         status=certificate.status_at(now),
         changes=sorted(certificate.changes, key=lambda c: (c.changed_at, c.id), reverse=True),
         change_word=change_word,
-        next_due=next_surveillance(snapshot.get("surveillanceDue", []), now),
+        next_due=next_surveillance(due, now),
         now=now,
+        since=certified_since(db_session(), certificate),
+        renews=db_session().scalar(
+            select(Certificate.id).where(Certificate.superseded_by_id == certificate.id).limit(1)
+        )
+        is not None,
+        surveillance_done=done,
     )

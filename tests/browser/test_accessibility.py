@@ -87,6 +87,13 @@ PAGES: list[tuple[str | None, str]] = [
     # evidence erasure (issue 24)
     ("admin", "/erasure-requests"),
     ("reviewer", "/erasure-requests"),
+    # the three-year cycle (issue 18): calendar, the ISSP's cycle and sites, plan, interviews
+    ("admin", "/admin/cycle"),
+    ("issp", "/cycle"),
+    ("issp", "/organisation/sites"),
+    ("auditor", "/applications/{case:Kampala Impact Works}/plan"),
+    ("auditor", "/applications/{case:Kampala Impact Works}/interviews"),
+    ("admin", "/applications/{case:Kampala Impact Works}/plan"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's.

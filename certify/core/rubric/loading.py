@@ -169,6 +169,7 @@ def _section(sec: Mapping[str, Any]) -> Section:
         Decimal(sec["weight"]),
         tuple(_criterion(c, sec["id"]) for c in sec["criteria"]),
         sec.get("rationale", ""),
+        bool(sec.get("every_visit", False)),
     )
 
 

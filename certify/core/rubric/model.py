@@ -175,6 +175,8 @@ class Section:
     weight: Decimal
     criteria: tuple[Criterion, ...]
     rationale: str = ""
+    #: assessed at every surveillance visit (a rubric's choice; ISRPS 1.0 marks none)
+    every_visit: bool = False
 
 
 @dataclass(frozen=True)
