@@ -141,6 +141,10 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     # A major non-conformity past its due date (certify.followup): "propose" its
     # suspension to the admins, who confirm with one click, or "suspend" at once.
     "NC_OVERDUE_ACTION": "propose",
+    # Complaints (certify.complaints): days to acknowledge one, and years a decided
+    # complaint's personal data (contact, text, files) is kept before it is erased.
+    "COMPLAINT_ACKNOWLEDGE_DAYS": 5,
+    "COMPLAINT_RETENTION_YEARS": 6,
 }
 
 

@@ -27,6 +27,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.complaints.models import Appeal, Attachment, Complaint, ComplaintEntry
 from certify.db import Base
 from certify.followup.models import CorrectiveActionPlan
 from certify.jobs.models import JobMark
@@ -37,8 +38,10 @@ from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
     "AccountToken",
+    "Appeal",
     "Application",
     "AssessmentSection",
+    "Attachment",
     "AuditAnswer",
     "AuditEvent",
     "AuditHead",
@@ -46,6 +49,8 @@ __all__ = [
     "Certificate",
     "CertificateDocument",
     "CertificateStatusChange",
+    "Complaint",
+    "ComplaintEntry",
     "ConflictDeclaration",
     "ConflictRegisterEntry",
     "CorrectiveActionPlan",

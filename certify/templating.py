@@ -84,6 +84,8 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("applications.register", "Conflict register", frozenset({"admin", "auditor", "reviewer"})),
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
     ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
+    ("complaints.index", "Concerns", frozenset({"admin", "auditor", "reviewer"})),
+    ("complaints.appeals_index", "Appeals", frozenset({"admin", "issp"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
 )
 

@@ -152,12 +152,25 @@ def sweep_evidence(now: dt.datetime) -> str:
     return f"{len(sweep.orphans)} file(s) and {sweep.temp_files} temporary file(s) removed"
 
 
+def complaint_deadlines(now: dt.datetime) -> str:
+    """Remind of complaints not acknowledged in time; erase those past their retention."""
+    from certify.applications.web import evidence_store
+    from certify.complaints.duties import (
+        erase_expired_complaints,
+        remind_unacknowledged_complaints,
+    )
+
+    reminded = remind_unacknowledged_complaints(now)
+    return f"{reminded}, {erase_expired_complaints(now, evidence_store())}"
+
+
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
     remind_nonconformity_deadlines,
     act_on_overdue_nonconformities,
     warn_expiring_certificates,
+    complaint_deadlines,
     sweep_evidence,
 )
 
