@@ -144,8 +144,8 @@ class AppealDecisionForm(Form):
     )
     new_grade = SelectField(
         "New grade (an appeal against a non-conformity's grade)",
-        choices=[("", "Not applicable"), ("critical", "Critical"), ("major", "Major"),
-                 ("minor", "Minor")],
+        choices=choices([("", "Not applicable"), ("critical", "Critical"), ("major", "Major"),
+                         ("minor", "Minor")]),
         validators=[Optional()],
     )  # fmt: skip
     reasons = TextAreaField(

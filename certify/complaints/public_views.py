@@ -10,6 +10,7 @@ from flask import abort, render_template, request
 
 from certify import clock
 from certify.access import public
+from certify.accounts.forms import choices
 from certify.complaints import raising
 from certify.complaints.forms import ConcernForm, InformationForm, TrackForm
 from certify.complaints.models import Complaint
@@ -23,9 +24,10 @@ from certify.transaction import attempt
 
 def _concern_form() -> ConcernForm:
     form = ConcernForm()
-    form.organisation.choices = [("", "Choose the organisation")] + [
-        (o.public_id, o.legal_name) for o in raising.concern_subjects(db_session())
-    ]
+    form.organisation.choices = choices(
+        [("", "Choose the organisation")]
+        + [(o.public_id, o.legal_name) for o in raising.concern_subjects(db_session())]
+    )
     return form
 
 

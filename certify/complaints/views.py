@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from sqlalchemy import or_, select
 
 from certify.accounts.access import roles_required
+from certify.accounts.forms import choices
 from certify.accounts.models import Role
 from certify.complaints import appeals, handling
 from certify.complaints.forms import (
@@ -54,11 +55,11 @@ def index() -> Any:
 def _handler_form(complaint: Complaint) -> HandlerForm:
     form = HandlerForm(prefix="assign")
     session = db_session()
-    form.handler.choices = [("", "Choose a handler")] + [
+    form.handler.choices = choices([("", "Choose a handler")] + [
         (u.public_id, u.full_name + (" (not impartial)" if handler_problem(session, complaint, u)
                                      else ""))
         for u in candidates(session)
-    ]  # fmt: skip
+    ])  # fmt: skip
     return form
 
 
@@ -197,9 +198,9 @@ def _appeal_form() -> AppealForm:
     form = AppealForm()
     user = me()
     options = appeals.appealable_decisions(db_session(), user.organisation_id or 0)
-    form.decision.choices = [
-        (a.key, f"{a.label} (appeal by {a.deadline:%-d %b %Y})") for a in options
-    ]
+    form.decision.choices = choices(
+        [(a.key, f"{a.label} (appeal by {a.deadline:%-d %b %Y})") for a in options]
+    )
     return form
 
 
@@ -229,11 +230,11 @@ def lodge() -> Any:
 def _decider_form(appeal: Appeal) -> DeciderForm:
     form = DeciderForm(prefix="assign")
     session = db_session()
-    form.decider.choices = [("", "Choose who decides")] + [
+    form.decider.choices = choices([("", "Choose who decides")] + [
         (u.public_id, u.full_name + (" (took part or has a conflict)"
                                      if decider_problem(session, appeal, u) else ""))
         for u in candidates(session)
-    ]  # fmt: skip
+    ])  # fmt: skip
     return form
 
 
