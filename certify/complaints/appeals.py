@@ -118,7 +118,11 @@ def appealable_decisions(session: Session, organisation_id: int) -> list[Appeala
                     nonconformity=nc, involved=_user_ids(session, nc.created_by_id),
                 )
             )  # fmt: skip
-    return [a for a in found if within_appeal_window(a.decided_at, _days(a), now)]
+    return [
+        a
+        for a in found
+        if within_appeal_window(a.decided_at, _days(a), now) and not _already_appealed(session, a)
+    ]
 
 
 def _days(item: Appealable) -> int:

@@ -133,4 +133,4 @@ def test_an_appeal_is_lodged_once(app, session, suspended) -> None:
     key = _key(page)
     again = issp.post("/appeals/new", data={"decision": key, "grounds": "Again"})
     assert again.status_code == 400
-    assert "already been appealed" in again.get_data(as_text=True)
+    assert "can still be appealed" in again.get_data(as_text=True)

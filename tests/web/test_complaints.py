@@ -327,3 +327,20 @@ def test_the_scheduler_reminds_once_then_erases_after_the_retention(
         assert erase_expired_complaints(later + dt.timedelta(days=2)) == "1 complaint(s) erased"
     complaint = cf.only_complaint(session)
     assert complaint.complainant_contact is None and "erased" in (complaint.description or "")
+
+
+def test_the_demo_has_an_open_concern_and_a_decided_appeal(app, session) -> None:
+    from certify.complaints.models import Appeal
+    from certify.demo import load_demo
+
+    with app.app_context():
+        load_demo(echo=lambda _m: None, session=session)
+        load_demo(echo=lambda _m: None, session=session)  # idempotent
+    complaint = cf.only_complaint(session)
+    assert complaint.organisation.legal_name == "Nairobi DataWorks"
+    assert complaint.is_open and complaint.handler is not None
+    appeal = cf.only_appeal(session)
+    assert appeal.organisation.legal_name == "Himal Digital" and appeal.state == "decided"
+    assert appeal.decider is not None and appeal.decider.public_id not in appeal.involved
+    assert appeal.certificate is not None and appeal.certificate.status == "suspended"
+    assert session.scalars(select(Appeal)).all() == [appeal]
