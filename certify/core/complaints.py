@@ -228,7 +228,10 @@ def appeal_deadline(decided_at: dt.datetime, window_days: int) -> dt.datetime:
 
 
 def within_appeal_window(decided_at: dt.datetime, window_days: int, now: dt.datetime) -> bool:
-    return decided_at <= now <= appeal_deadline(decided_at, window_days)
+    """Whether an appeal lodged at *now* is in time. A decision recorded a moment after *now*
+    (a status change is never recorded before the issuance's second, see the lifecycle) is
+    in the window too."""
+    return now <= appeal_deadline(decided_at, window_days)
 
 
 def retain_until(closed_at: dt.datetime, years: int) -> dt.datetime:
