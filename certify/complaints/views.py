@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, send_file, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from certify.accounts.access import roles_required
 from certify.accounts.forms import choices
@@ -189,7 +189,7 @@ def appeals_index() -> Any:
     if user.has_role(Role.ISSP):
         statement = statement.where(Appeal.organisation_id == user.organisation_id)
     elif not user.has_role(Role.ADMIN):
-        statement = statement.where(or_(Appeal.decider_id == user.id))
+        statement = statement.where(Appeal.decider_id == user.id)
     found = db_session().scalars(statement).all()
     return render_template("complaints/appeals.html", appeals=found)
 

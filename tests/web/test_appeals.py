@@ -134,3 +134,33 @@ def test_an_appeal_is_lodged_once(app, session, suspended) -> None:
     again = issp.post("/appeals/new", data={"decision": key, "grounds": "Again"})
     assert again.status_code == 400
     assert "can still be appealed" in again.get_data(as_text=True)
+
+
+def test_an_upheld_appeal_against_an_nc_grade_regrades_it(app, session, certified) -> None:
+    nc = followup_fixtures.raise_nc(app, session, certified, grade="major")
+    issp = cf.client_for(app, certified["issp"])
+    page = issp.get("/appeals/new").get_data(as_text=True)
+    assert f"nc:{nc.public_id}" in page
+    issp.post("/appeals/new", data={"decision": f"nc:{nc.public_id}", "grounds": "Minor at most."})
+    appeal = cf.only_appeal(session)
+    assert certified["auditor"].public_id in appeal.involved
+    admin = cf.client_for(app, certified["admin"])
+    url = f"/appeals/{appeal.public_id}"
+    # the auditor who graded it took part
+    refused = admin.post(f"{url}/decider", data={"assign-decider": certified["auditor"].public_id})
+    assert refused.status_code == 400
+    decider = cf.another(app, session, "auditor")
+    admin.post(f"{url}/decider", data={"assign-decider": decider.public_id})
+    own = cf.client_for(app, decider)
+    no_grade = own.post(
+        f"{url}/decision", data={"decide-outcome": "upheld", "decide-reasons": "Minor."}
+    )
+    assert no_grade.status_code == 400
+    done = own.post(
+        f"{url}/decision",
+        data={"decide-outcome": "upheld", "decide-reasons": "Minor.", "decide-new_grade": "minor"},
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    assert session.get(type(nc), nc.id).grade == "minor"
+    assert "regraded from major to minor" in (cf.only_appeal(session).remedy or "")

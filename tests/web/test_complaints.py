@@ -97,6 +97,7 @@ def test_the_honeypot_stores_nothing(client, session, org_id) -> None:
         ("organisation", "not-an-org", "Not a valid choice"),
         ("contact", "not an address", "not valid"),
         ("name", "Ann\u202eevil", "invisible"),
+        ("description", "a\x00b", "control character"),
     ],
 )
 def test_bad_input_gets_a_message_and_stores_nothing(
