@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from certify.applications.models import Evidence
 from certify.complaints.models import Appeal, Attachment, Complaint
 from certify.core.filetypes.names import safe_download_name
 from certify.evidence.store import EvidenceError
@@ -27,10 +28,13 @@ class Upload:
 
 
 def referenced(session: Session, sha256: str) -> bool:
-    """Whether any attachment row names *sha256* (in this transaction)."""
+    """Whether any attachment or evidence row names *sha256* (the store is shared and
+    content-addressed: the same bytes may be an ISSP's evidence too)."""
     try:
-        count = session.scalar(
-            select(func.count()).select_from(Attachment).where(Attachment.sha256 == sha256)
+        count = sum(
+            session.scalar(select(func.count()).select_from(model).where(model.sha256 == sha256))
+            or 0
+            for model in (Attachment, Evidence)
         )
     except Exception:  # the session may be unusable after the failure
         return False

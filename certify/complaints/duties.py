@@ -74,17 +74,23 @@ def erase_expired_complaints(now: dt.datetime, store: Any = None) -> str:
             )
         )
         session.rollback()
+    erased = 0
     for complaint_id in due:
         with get_db().new_session() as session:
             complaint = session.get(Complaint, complaint_id)
             assert complaint is not None
+            lock_complaint(session, complaint)
+            if complaint.erased_at is not None:  # another worker was first
+                session.rollback()
+                continue
             digests = _erase(session, complaint, now)
             session.commit()
+            erased += 1
             if store is not None:
                 for digest in digests:
                     if not referenced(session, digest):
                         store.delete(digest)
-    return f"{len(due)} complaint(s) erased"
+    return f"{erased} complaint(s) erased"
 
 
 def _erase(session: Session, complaint: Complaint, now: dt.datetime) -> list[str]:

@@ -116,6 +116,9 @@ class AppealForm(Form):
         "Which decision do you appeal?",
         choices=[],
         validators=[InputRequired("Choose the decision you appeal.")],
+        # the operation says why a decision cannot be appealed (the window ended, already
+        # appealed), which "Not a valid choice" would not
+        validate_choice=False,
     )
     grounds = TextAreaField(
         "Grounds of your appeal",

@@ -127,13 +127,14 @@ def test_only_members_of_the_organisation_see_its_appeal(app, session, suspended
 
 
 def test_an_appeal_is_lodged_once(app, session, suspended) -> None:
-    _lodge(app, suspended)
     issp = cf.client_for(app, suspended["issp"])
-    page = issp.get("/appeals/new").get_data(as_text=True)
-    key = _key(page)
+    key = _key(issp.get("/appeals/new").get_data(as_text=True))
+    _lodge(app, suspended)
+    assert key not in issp.get("/appeals/new").get_data(as_text=True)
     again = issp.post("/appeals/new", data={"decision": key, "grounds": "Again"})
     assert again.status_code == 400
     assert "can still be appealed" in again.get_data(as_text=True)
+    assert len(session.scalars(select(Appeal)).all()) == 1
 
 
 def test_an_upheld_appeal_against_an_nc_grade_regrades_it(app, session, certified) -> None:
