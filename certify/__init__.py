@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,31 @@ from flask import Flask
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 __version__ = "0.1.0.dev0"
+
+
+#: What every request shares, in order (logs first: every later hook has the request id).
+SHARED = ("logs", "metrics", "transaction", "security", "errors", "ratelimit", "templating", "cli")
+#: The features, each registering itself the same way (its blueprint, commands and signals),
+#: in this order.
+FEATURES = (
+    "main",
+    "accounts",
+    "standards",
+    "applications",
+    "evidence",
+    "storage",
+    "certificates",
+    "followup",
+    "cycle",
+    "complaints",
+    "registry",
+    "api",
+    "translog",
+    "verify",
+    "notifications",
+    "jobs",
+    "backup",
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -35,62 +61,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from certify import (
-        accounts,
-        api,
-        applications,
-        backup,
-        certificates,
-        cli,
-        cycle,
-        db,
-        errors,
-        evidence,
-        followup,
-        jobs,
-        logs,
-        main,
-        metrics,
-        notifications,
-        ratelimit,
-        registry,
-        security,
-        standards,
-        storage,
-        templating,
-        transaction,
-        translog,
-        verify,
-    )
+    from certify import db
     from certify.access import public
     from certify.clock import clock_from, demo_clock_path
     from certify.state import AppState
 
     app_clock = clock_from(test_config, demo_clock_path(app))  # demo time travel, never https
     app.extensions["certify"] = AppState(db=db.init_app(app), clock=app_clock)
-    # What every request shares, in order (logs first: every later hook has the request id).
-    for part in (logs, metrics, transaction, security, errors, ratelimit, templating, cli):
-        part.init_app(app)
-    # Every feature registers itself the same way: its blueprint, commands and signals.
-    for feature in (
-        main,
-        accounts,
-        standards,
-        applications,
-        evidence,
-        storage,
-        certificates,
-        followup,
-        cycle,
-        registry,
-        api,
-        translog,
-        verify,
-        notifications,
-        jobs,
-        backup,
-    ):
-        feature.init_app(app)
+    for name in SHARED:
+        importlib.import_module(f"certify.{name}").init_app(app)
+    for name in FEATURES:
+        importlib.import_module(f"certify.{name}").init_app(app)
     # static files are public by nature; declare it so the access test knows it was considered
     public(app.view_functions["static"])
     return app

@@ -170,6 +170,10 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     "SURVEILLANCE_GRACE_DAYS": 30,
     "SURVEILLANCE_OVERDUE_ACTION": "propose",
     "RECERTIFICATION_MONTHS": 6,
+    # Complaints (certify.complaints): days to acknowledge one, and years a decided
+    # complaint's personal data (contact, text, files) is kept before it is erased.
+    "COMPLAINT_ACKNOWLEDGE_DAYS": 5,
+    "COMPLAINT_RETENTION_YEARS": 6,
 }
 
 

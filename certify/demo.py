@@ -171,6 +171,11 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     session.commit()
     if cases:
         echo(f"demo data: {cases} case(s) walked through the workflow")
+    from certify.complaints.demo import load_demo_complaints
+
+    if load_demo_complaints(session):
+        session.commit()
+        echo("demo data: an open concern and a decided appeal")
     print_demo_accounts(echo)
 
 

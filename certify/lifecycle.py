@@ -296,6 +296,27 @@ def reinstate_certificate(
     )
 
 
+def reinstate_on_appeal(
+    session: Session, certificate: Certificate, actor: Actor, appeal_id: str
+) -> CertificateStatusChange:
+    """Lift a suspension because an appeal against it was upheld (issue 19): the same
+    :data:`CHANGE_STATUS`, the appeal named in the audit event; the decider's reasons stay on
+    the appeal (the log's reason is only the appeal's id). ``check_reinstatement`` lets it
+    through although non-conformities the suspension rests on are open: the appeal
+    overturned the suspension itself.
+
+    Raises:
+        CertificateError: not suspended.
+    """
+    status.lock_certificate(session, certificate)
+    now = _not_before_last_change(certificate, clock.now())
+    change = status.prepare_reinstatement(
+        session, certificate, actor, f"Appeal {appeal_id} upheld.", None, now
+    )
+    change.extra["appeal"] = appeal_id
+    return change_status(change)
+
+
 def withdraw_certificate(
     session: Session,
     certificate: Certificate,

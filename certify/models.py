@@ -28,6 +28,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.complaints.models import Appeal, Attachment, Complaint, ComplaintEntry
 from certify.cycle.models import AuditPlan, WorkerInterview
 from certify.db import Base
 from certify.evidence.models import ErasureRequest
@@ -40,8 +41,10 @@ from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
     "AccountToken",
+    "Appeal",
     "Application",
     "AssessmentSection",
+    "Attachment",
     "AuditAnswer",
     "AuditEvent",
     "AuditHead",
@@ -50,6 +53,8 @@ __all__ = [
     "Certificate",
     "CertificateDocument",
     "CertificateStatusChange",
+    "Complaint",
+    "ComplaintEntry",
     "ConflictDeclaration",
     "ConflictRegisterEntry",
     "CorrectiveActionPlan",

@@ -42,6 +42,10 @@ DEFAULT_RATES = {
     "verify": "30/minute",
     # asking for password-reset mail and using its link: a few tries, not a mail cannon
     "password_reset": "10/hour",
+    # raising a concern, and opening one by its tracking code (certify.complaints): a person
+    # needs a few; hundreds from one address are a flood (or someone guessing codes)
+    "concern": "10/hour",
+    "concern_track": "30/hour",
 }
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)

@@ -89,6 +89,8 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
     ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
     ("cycle.admin_calendar", "Cycle", frozenset({"admin"})),
+    ("complaints.index", "Concerns", frozenset({"admin", "auditor", "reviewer"})),
+    ("complaints.appeals_index", "Appeals", frozenset({"admin", "issp"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
 )
 

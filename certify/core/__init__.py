@@ -8,5 +8,5 @@ from disk (rubric files, their schema, the lock file, fonts, the OS user) are pa
 Topics are sub-packages, each saying in its ``__init__`` what it holds: ``rubric``, ``scoring``,
 ``credentials``, ``pdf``, ``tlog``, ``verification``, ``filetypes`` and ``auditreport``.
 Single-topic modules stay here: ``canonical``, ``actor``, ``audit_chain``, ``serial``,
-``workflow``, ``nonconformity``, ``lockout``, ``countries``, ``secret_key``.
+``workflow``, ``nonconformity``, ``complaints``, ``lockout``, ``countries``, ``secret_key``.
 """

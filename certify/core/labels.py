@@ -100,6 +100,17 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "organisation.site_added": "Site added",
         "organisation.site_edited": "Site changed",
         "organisation.site_closed": "Site closed",
+        "complaint.received": "Concern received",
+        "complaint.assigned": "Handler assigned",
+        "complaint.acknowledged": "Concern acknowledged",
+        "complaint.note_added": "Investigation note added",
+        "complaint.information_added": "The complainant added information",
+        "complaint.decided": "Outcome decided",
+        "complaint.reminder_sent": "Acknowledgement reminder sent",
+        "complaint.erased": "Personal data erased after the retention period",
+        "appeal.lodged": "Appeal lodged",
+        "appeal.assigned": "Appeal decider assigned",
+        "appeal.decided": "Appeal decided",
     }
 )
 
@@ -112,6 +123,60 @@ AUDIT_TYPES: Mapping[str, str] = MappingProxyType(
         "special": "Special audit",
         "scope_extension": "Scope-extension audit",
     }
+)
+
+#: What a concern is about (the public form's choices).
+COMPLAINT_CATEGORIES: Mapping[str, str] = MappingProxyType(
+    {
+        "working_conditions": "Working conditions",
+        "recruitment_fees": "Recruitment fees charged to workers",
+        "discrimination": "Discrimination",
+        "wages": "Wages",
+        "misuse_of_certificate": "Misuse of the certificate or logo",
+        "fraud": "Fraud",
+        "other": "Something else",
+    }
+)
+
+COMPLAINT_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "received": "Received, waiting for a handler",
+        "assigned": "With a handler, to be acknowledged",
+        "acknowledged": "Acknowledged, being investigated",
+        "decided": "Decided",
+    }
+)
+
+COMPLAINT_OUTCOMES: Mapping[str, str] = MappingProxyType(
+    {
+        "unfounded": "Unfounded",
+        "founded_corrective_action": "Founded: corrective action required",
+        "founded_special_audit": "Founded: special audit needed",
+        "founded_suspension": "Founded: certificate suspended",
+        "founded_withdrawal": "Founded: certificate withdrawn",
+        "referred": "Referred elsewhere",
+    }
+)
+
+APPEAL_SUBJECTS: Mapping[str, str] = MappingProxyType(
+    {
+        "refusal": "Refusal of certification",
+        "suspension": "Suspension of the certificate",
+        "withdrawal": "Withdrawal of the certificate",
+        "nc_grade": "Grade of a non-conformity",
+    }
+)
+
+APPEAL_STATES: Mapping[str, str] = MappingProxyType(
+    {
+        "lodged": "Lodged, waiting for someone to decide it",
+        "assigned": "With someone who took no part in the decision",
+        "decided": "Decided",
+    }
+)
+
+APPEAL_OUTCOMES: Mapping[str, str] = MappingProxyType(
+    {"upheld": "Upheld: the decision is changed", "dismissed": "Dismissed: the decision stands"}
 )
 
 

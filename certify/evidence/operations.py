@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from certify.applications.models import Evidence
 from certify.audit.operations import record_event
+from certify.complaints.models import Attachment
 from certify.core.actor import Actor
 from certify.evidence.store import EvidenceStore
 
@@ -48,6 +49,8 @@ def sweep_evidence_store(
     """
     cutoff = (now - grace).timestamp()
     referenced = set(session.scalars(select(Evidence.sha256).distinct()))
+    # complaints' and appeals' files live in the same store (certify.complaints)
+    referenced |= set(session.scalars(select(Attachment.sha256).distinct()))
     sweep = Sweep()
     for digest in store.iter_blobs():
         stored = store.modified_at(digest)

@@ -183,8 +183,8 @@ def check_reinstatement(change: StatusChange) -> None:
     Raises:
         CertificateError: naming those still open.
     """
-    if change.new_status is not CertificateStatus.ACTIVE:
-        return
+    if change.new_status is not CertificateStatus.ACTIVE or "appeal" in change.extra:
+        return  # an upheld appeal overturns the suspension itself (certify.complaints)
     suspension = current_suspension(change.session, change.certificate)
     if suspension is None:
         return

@@ -163,6 +163,18 @@ def act_on_overdue_surveillance(now: dt.datetime) -> str:
     return schedule.act_on_overdue_surveillance(now)
 
 
+def complaint_deadlines(now: dt.datetime) -> str:
+    """Remind of complaints not acknowledged in time; erase those past their retention."""
+    from certify.applications.web import evidence_store
+    from certify.complaints.duties import (
+        erase_expired_complaints,
+        remind_unacknowledged_complaints,
+    )
+
+    reminded = remind_unacknowledged_complaints(now)
+    return f"{reminded}, {erase_expired_complaints(now, evidence_store())}"
+
+
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
@@ -171,6 +183,7 @@ DAILY: Sequence[Callable[[dt.datetime], str]] = (
     warn_expiring_certificates,
     open_due_cycle_cases,
     act_on_overdue_surveillance,
+    complaint_deadlines,
     sweep_evidence,
     erase_expired_evidence,
 )

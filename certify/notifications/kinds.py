@@ -21,6 +21,13 @@ class Kind:
     #: the body holds a private link (a password reset, an invitation): nobody but its
     #: recipient sees it on a page; the admin's mail list shows that it was sent, not what
     secret: bool = False
+    #: the recipient is a complainant (certify.complaints): only the complaint's handler may
+    #: know who they are, so staff pages show "a complainant", never the address
+    hidden_recipient: bool = False
+
+    def recipient(self, address: str) -> str:
+        """How staff pages name the recipient of a message of this kind."""
+        return "A complainant (address hidden)" if self.hidden_recipient else address
 
 
 KINDS: dict[str, Kind] = {
@@ -153,6 +160,50 @@ KINDS: dict[str, Kind] = {
             "You follow up the non-conformities of {{ organisation }}",
             "Follow-ups assigned to you",
         ),
+        # complaints and appeals (certify.complaints); the complainant's mails are secret:
+        # the admin's mail list shows that they were sent, never to whom they say what
+        Kind("complaint.received", "New concern about {{ organisation }}", "Concerns received"),
+        Kind(
+            "complaint.received_ack",
+            "We received your concern about {{ organisation }}",
+            "Concern receipts (complainants)",
+            secret=True,
+            hidden_recipient=True,
+        ),
+        Kind(
+            "complaint.assigned",
+            "Concern to handle: {{ organisation }} ({{ category }})",
+            "Concerns assigned to you",
+        ),
+        Kind(
+            "complaint.information_added",
+            "New information on a concern about {{ organisation }}",
+            "Information added to concerns",
+        ),
+        Kind(
+            "complaint.updated",
+            "Your concern about {{ organisation }}: {{ state }}",
+            "Concern updates (complainants)",
+            secret=True,
+            hidden_recipient=True,
+        ),
+        Kind(
+            "complaint.reminder",
+            "Concern not acknowledged yet: {{ organisation }}, due {{ acknowledge_by }}",
+            "Acknowledgement reminders",
+        ),
+        Kind(
+            "complaint.founded",
+            "Founded concern about {{ organisation }}: {{ outcome }}",
+            "Founded concerns to act on",
+        ),
+        Kind("appeal.lodged", "New appeal: {{ organisation }} ({{ subject }})", "Appeals lodged"),
+        Kind(
+            "appeal.assigned",
+            "Appeal to decide: {{ organisation }} ({{ subject }})",
+            "Appeals assigned to you",
+        ),
+        Kind("appeal.decided", "Your appeal ({{ subject }}): {{ outcome }}", "Appeals decided"),
     )
 }
 

@@ -146,7 +146,8 @@ def admin_resend(public_id: str) -> Any:
         flash("This message is still waiting to be sent.", "info")
     else:
         resend(db_session(), row, actor_of(_me()))
-        flash(f"The message to {row.to_address} is queued again.", "success")
+        to = KINDS[row.kind].recipient(row.to_address) if row.kind in KINDS else row.to_address
+        flash(f"The message to {to} is queued again.", "success")
     return redirect(url_for("notifications.admin_message", public_id=public_id))
 
 

@@ -94,9 +94,25 @@ PAGES: list[tuple[str | None, str]] = [
     ("auditor", "/applications/{case:Kampala Impact Works}/plan"),
     ("auditor", "/applications/{case:Kampala Impact Works}/interviews"),
     ("admin", "/applications/{case:Kampala Impact Works}/plan"),
+    # complaints and appeals (issue 19)
+    (None, "/concerns/new"),
+    (None, "/concerns/track"),
+    (None, "/concerns/statistics"),
+    ("admin", "/complaints"),
+    ("admin", "/complaints/{complaint:Nairobi DataWorks}"),
+    ("admin", "/appeals"),
+    ("admin", "/appeals/{appeal:Himal Digital}"),
+    ("issp_suspended", "/appeals"),
+    ("issp_suspended", "/appeals/new"),
+    ("issp_suspended", "/appeals/{appeal:Himal Digital}"),
+    (
+        "issp_draft",
+        "/applications/{case:Kampala Voice Works}/evidence/{evidence:Kampala Voice Works}/erasure",
+    ),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
-# "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's.
+# "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's,
+# "{complaint:NAME}" and "{appeal:NAME}" for the latest complaint about it and appeal by it.
 
 
 def _skip_without_axe() -> None:
@@ -145,6 +161,10 @@ def _resolve(app: Any, path: str) -> str:
     message's public id."""
     if "{mail:first}" in path:
         return path.replace("{mail:first}", _first_mail(app))
+    for kind in ("complaint", "appeal"):
+        found = re.search(r"\{" + kind + r":([^}]+)\}", path)
+        if found is not None:
+            return path.replace(found.group(0), _latest_of(app, kind, found.group(1)))
     nc = re.search(r"\{nc:([^}]+)\}", path)
     if nc is not None:
         path = path.replace(nc.group(0), _latest_nc_of(app, nc.group(1)))
@@ -173,6 +193,27 @@ def _resolve(app: Any, path: str) -> str:
         )
     assert public_id, f"no demo application for {match.group(1)}"
     return path.replace(match.group(0), public_id)
+
+
+def _latest_of(app: Any, kind: str, organisation: str) -> str:
+    """The public id of the demo's latest complaint about, or appeal by, *organisation*."""
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation
+    from certify.complaints.models import Appeal, Complaint
+    from certify.db import get_db
+
+    model = Complaint if kind == "complaint" else Appeal
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(
+            select(model.public_id)
+            .join(Organisation, Organisation.id == model.organisation_id)
+            .where(Organisation.legal_name == organisation)
+            .order_by(model.id.desc())
+            .limit(1)
+        )
+    assert public_id, f"no demo {kind} for {organisation}"
+    return public_id
 
 
 def _latest_nc_of(app: Any, organisation: str) -> str:

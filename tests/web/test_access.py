@@ -249,3 +249,79 @@ def test_only_the_followup_auditor_raises_a_nonconformity_after_the_decision(
     )
     assert response.status_code in (403, 404)
     assert session.scalar(select(func.count()).select_from(NonConformity)) == 0
+
+
+# -- object level: complaints and appeals (issue 19) -----------------------------------------
+
+#: (path after the complaint's address, form data): every handling step
+COMPLAINT_STEPS = [
+    ("/acknowledge", {"ack-message": "Seen"}),
+    ("/notes", {"note-text": "Called them"}),
+    ("/outcome", {"outcome-outcome": "unfounded", "outcome-reasons": "No evidence"}),
+]
+
+
+def _assigned_complaint(app, session, case):
+    from sqlalchemy import select
+
+    from certify.complaints import handling
+    from certify.complaints.models import Complaint
+    from tests.web import complaint_fixtures
+
+    client = app.test_client()
+    organisation = case["certificate"].organisation.public_id
+    complaint_fixtures.raise_concern(client, organisation, contact=complaint_fixtures.CONTACT)
+    handler = followup_fixtures.another(app, session, "reviewer")
+    complaint = session.scalars(select(Complaint)).one()
+    with app.app_context():
+        handling.assign_handler(session, complaint, case["admin"], handler)
+        session.commit()
+    return complaint, handler
+
+
+@pytest.mark.parametrize("who", ["auditor", "reviewer", "issp", "admin", "other_reviewer"])
+@pytest.mark.parametrize(("tail", "data"), COMPLAINT_STEPS, ids=[s[0] for s in COMPLAINT_STEPS])
+def test_only_the_impartial_handler_handles_a_complaint(
+    app, session, certified, who, tail, data
+) -> None:
+    from sqlalchemy import func, select
+
+    from certify.audit.models import AuditEvent
+
+    complaint, _handler = _assigned_complaint(app, session, certified)
+    person = (
+        followup_fixtures.another(app, session, "reviewer")
+        if who == "other_reviewer"
+        else certified[who]
+    )
+    client = followup_fixtures.client_for(app, person)
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.post(f"/complaints/{complaint.public_id}{tail}", data=data)
+    # strangers and the ISSP's people cannot see it (404); the admin sees it, cannot act (400)
+    assert response.status_code in (400, 403, 404), (who, tail, response.status_code)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
+    assert complaint.state == "assigned"
+
+
+@pytest.mark.parametrize("who", ["auditor", "reviewer"])
+def test_the_isps_auditor_or_reviewer_is_refused_as_handler_by_a_direct_post(
+    app, session, certified, who
+) -> None:
+    from sqlalchemy import select
+
+    from certify.complaints.models import Complaint
+    from tests.web import complaint_fixtures
+
+    complaint_fixtures.raise_concern(
+        app.test_client(), certified["certificate"].organisation.public_id
+    )
+    complaint = session.scalars(select(Complaint)).one()
+    admin = followup_fixtures.client_for(app, certified["admin"])
+    response = admin.post(
+        f"/complaints/{complaint.public_id}/handler",
+        data={"assign-handler": certified[who].public_id},
+    )
+    assert response.status_code == 400
+    session.expire_all()
+    assert session.get(Complaint, complaint.id).handler_id is None

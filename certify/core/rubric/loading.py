@@ -79,6 +79,7 @@ def build_rubric(data: Mapping[str, Any], canonical: bytes, source: str) -> Rubr
         outcomes=outcomes,
         grades=grades,
         max_suspension_months=nc["max_suspension_months"],
+        appeal_window_days=data.get("appeals", {}).get("window_days", 30),
         definitions=definitions,
         canonical=canonical,
         sha256=sha256_hex(canonical),

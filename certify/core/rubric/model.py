@@ -238,6 +238,8 @@ class Rubric:
     canonical: bytes = field(repr=False)
     sha256: str
     source: str = ""
+    #: days after a decision within which the ISSP may appeal it (``appeals.window_days``)
+    appeal_window_days: int = 30
     _index: Mapping[str, Criterion] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,210 @@
+"""Handling a complaint: the admin names an impartial handler, who acknowledges it, writes
+investigation notes and messages to the complainant, and records the outcome with reasons.
+
+Every operation locks the complaint, checks who acts (the table of
+:mod:`certify.core.complaints` checks what may happen next), changes, flushes and records an
+audit event naming the complaint by id only (never its text or the complainant). The
+handler's impartiality is checked when assigned and again at every step
+(:mod:`certify.complaints.impartiality`).
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from certify import clock
+from certify.accounts.models import Role, User
+from certify.audit.operations import record_event
+from certify.complaints import notices
+from certify.complaints.impartiality import current_cycle, handler_problem
+from certify.complaints.models import Complaint, ComplaintEntry
+from certify.complaints.raising import MAX_TEXT, lock_complaint, step
+from certify.core import labels
+from certify.core.actor import Actor
+from certify.core.complaints import (
+    COMPLAINT_OUTCOMES,
+    FOUNDED_OUTCOMES,
+    ComplaintAction,
+    Party,
+    retain_until,
+)
+from certify.notifications.operations import notify, path_for
+from certify.operations import OperationError
+
+
+def _actor(user: User) -> Actor:
+    return Actor.user(user.public_id)
+
+
+def _text(value: str | None, what: str, field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise OperationError(f"Write {what}.", field=field)
+    if len(text) > MAX_TEXT:
+        raise OperationError(f"Keep {what} under {MAX_TEXT} characters.", field=field)
+    return text
+
+
+def require_handler(session: Session, complaint: Complaint, user: User) -> None:
+    """*user* is the complaint's handler and still impartial.
+
+    Raises:
+        OperationError: otherwise.
+    """
+    if complaint.handler_id != user.id:
+        raise OperationError("Only the complaint's handler may do that.", code="not_the_handler")
+    problem = handler_problem(session, complaint, user)
+    if problem is not None:
+        raise OperationError(problem, code="not_impartial")
+
+
+def assign_handler(session: Session, complaint: Complaint, admin: User, handler: User) -> None:
+    """The admin names (or replaces) the handler: never the ISSP's auditor or reviewer of the
+    current cycle, nobody with a registered conflict. The handler is told.
+
+    Raises:
+        OperationError: not an admin, the complaint is decided, or the person is not impartial.
+    """
+    lock_complaint(session, complaint)
+    if not admin.has_role(Role.ADMIN):
+        raise OperationError("Only an administrator may assign a handler.", code="not_admin")
+    after = step(complaint, ComplaintAction.ASSIGN, Party.ADMIN)
+    problem = handler_problem(session, complaint, handler)
+    if problem is not None:
+        raise OperationError(problem, field="handler", code="not_impartial")
+    previous = complaint.handler.public_id if complaint.handler else None
+    complaint.handler_id, complaint.assigned_at = handler.id, clock.now()
+    complaint.state = after.value
+    session.flush()
+    session.refresh(complaint)
+    record_event(
+        session, _actor(admin), "complaint.assigned", "complaint", complaint.public_id,
+        before={"handler": previous}, after={"handler": handler.public_id},
+    )  # fmt: skip
+    notices.tell_handler(session, complaint, "complaint.assigned")
+
+
+def acknowledge_complaint(
+    session: Session, complaint: Complaint, user: User, message: str | None = None
+) -> None:
+    """The handler acknowledges the complaint (and may write to the complainant); the
+    complainant is told when they left an address.
+
+    Raises:
+        OperationError: not the (impartial) handler, or not the moment.
+    """
+    lock_complaint(session, complaint)
+    require_handler(session, complaint, user)
+    after = step(complaint, ComplaintAction.ACKNOWLEDGE, Party.HANDLER)
+    complaint.state, complaint.acknowledged_at = after.value, clock.now()
+    text = (message or "").strip()
+    if text:
+        _entry(session, complaint, user, "message", _text(text, "your message", "message"))
+    session.flush()
+    late = complaint.acknowledged_at > complaint.acknowledge_by
+    record_event(
+        session, _actor(user), "complaint.acknowledged", "complaint", complaint.public_id,
+        after={"state": complaint.state, "late": late},
+    )  # fmt: skip
+    notices.tell_complainant(session, complaint, "complaint.updated")
+
+
+def _entry(
+    session: Session, complaint: Complaint, user: User, kind: str, text: str
+) -> ComplaintEntry:
+    entry = ComplaintEntry(complaint_id=complaint.id, kind=kind, text=text, author_id=user.id)
+    entry.created_at = clock.now()
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def add_note(
+    session: Session, complaint: Complaint, user: User, text: str, *, to_complainant: bool
+) -> ComplaintEntry:
+    """The handler writes an investigation note (staff only) or a message the complainant
+    reads on the tracking page (and is told of, when they left an address).
+
+    Raises:
+        OperationError: not the (impartial) handler, the complaint is decided, or no text.
+    """
+    lock_complaint(session, complaint)
+    require_handler(session, complaint, user)
+    step(complaint, ComplaintAction.ADD_NOTE, Party.HANDLER)
+    kind = "message" if to_complainant else "note"
+    entry = _entry(session, complaint, user, kind, _text(text, "the note", "text"))
+    record_event(
+        session, _actor(user), "complaint.note_added", "complaint", complaint.public_id,
+        after={"entry": entry.public_id, "kind": kind},
+    )  # fmt: skip
+    if to_complainant:
+        notices.tell_complainant(session, complaint, "complaint.updated")
+    return entry
+
+
+#: What the certification body does next for each founded outcome (told to the admins).
+NEXT_STEPS = {
+    "founded_corrective_action": (
+        "The auditor who follows this organisation up raises a non-conformity from it."
+    ),
+    "founded_special_audit": "Plan a special audit of this organisation.",
+    "founded_suspension": "Suspend the certificate (Certificates, then the certificate).",
+    "founded_withdrawal": "Withdraw the certificate (Certificates, then the certificate).",
+}
+
+
+def decide_complaint(
+    session: Session, complaint: Complaint, user: User, outcome: str, reasons: str
+) -> None:
+    """The handler records the outcome with reasons. A founded outcome tells the admins (and,
+    for corrective action, the follow-up auditor) what must follow; the complainant is told;
+    the retention period starts.
+
+    Raises:
+        OperationError: not the (impartial) handler, not acknowledged, an unknown outcome, or
+            no reasons.
+    """
+    lock_complaint(session, complaint)
+    require_handler(session, complaint, user)
+    after = step(complaint, ComplaintAction.DECIDE, Party.HANDLER)
+    if outcome not in COMPLAINT_OUTCOMES:
+        raise OperationError("Choose the outcome.", field="outcome")
+    text = _text(reasons, "the reasons for the outcome", "reasons")
+    now = clock.now()
+    complaint.state, complaint.decided_at = after.value, now
+    complaint.outcome, complaint.outcome_reasons = outcome, text
+    years = int(current_app.config["COMPLAINT_RETENTION_YEARS"])
+    complaint.retain_until = retain_until(now, years)
+    session.flush()
+    record_event(
+        session, _actor(user), "complaint.decided", "complaint", complaint.public_id,
+        after={"outcome": outcome, "retain_until": complaint.retain_until.isoformat()},
+    )  # fmt: skip
+    notices.tell_complainant(session, complaint, "complaint.updated")
+    if outcome in FOUNDED_OUTCOMES:
+        _founded(session, complaint, outcome)
+
+
+def _founded(session: Session, complaint: Complaint, outcome: str) -> None:
+    """Tell who must act on a founded outcome. The special audit itself is issue 18's audit
+    type ``special``: until it exists, the outcome is recorded here and the admins plan it."""
+    shown = labels.label(labels.COMPLAINT_OUTCOMES, outcome)
+    notices.tell_admins(
+        session, complaint, "complaint.founded", outcome=shown, action=NEXT_STEPS[outcome]
+    )
+    if outcome != "founded_corrective_action":
+        return
+    application = current_cycle(session, complaint.organisation_id)
+    if application is None:
+        return
+    auditor = application.followup_auditor or application.auditor
+    if auditor is not None:
+        notify(
+            session, "complaint.founded", [auditor],
+            context={
+                "organisation": complaint.organisation.legal_name, "outcome": shown,
+                "action": NEXT_STEPS[outcome],
+            },
+            link=path_for("followup.report", public_id=application.public_id),
+        )  # fmt: skip
