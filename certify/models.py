@@ -27,6 +27,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.clients.models import ApiToken, Watch, WebhookDelivery, WebhookEndpoint
 from certify.db import Base
 from certify.followup.models import CorrectiveActionPlan
 from certify.jobs.models import JobMark
@@ -37,6 +38,7 @@ from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
     "AccountToken",
+    "ApiToken",
     "Application",
     "AssessmentSection",
     "AuditAnswer",
@@ -70,4 +72,7 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "Watch",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

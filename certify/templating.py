@@ -72,6 +72,7 @@ def percent(part: object, whole: object) -> str:
 #: Header links for everyone, in order: (endpoint, label).
 NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
     ("registry.index", "Registry"),
+    ("impact.index", "Impact"),
     ("translog.log_page", "Transparency log"),
     ("verify.index", "Verify a certificate"),
     ("standards.index", "Standards"),
@@ -85,6 +86,8 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("certificates.admin_index", "Certificates", frozenset({"admin"})),
     ("followup.admin_index", "Non-conformities", frozenset({"admin"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
+    ("clients.watches", "Watch list", frozenset({"client"})),
+    ("clients.webhooks", "Webhooks", frozenset({"client"})),
 )
 
 

@@ -82,6 +82,14 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "certificate.reinstated": "Certificate reinstated",
         "certificate.withdrawn": "Certificate withdrawn",
         "certificate.superseded": "Certificate replaced by a renewal",
+        "user.client_registered": "Client account registered",
+        "watch.added": "Watch added",
+        "watch.removed": "Watch removed",
+        "webhook.added": "Webhook added",
+        "webhook.removed": "Webhook removed",
+        "webhook.secret_rotated": "Webhook secret rotated",
+        "api_token.created": "API token created",
+        "api_token.revoked": "API token revoked",
     }
 )
 

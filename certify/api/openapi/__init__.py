@@ -21,6 +21,7 @@ from certify.api.openapi.paths import (
     verification_paths,
 )
 from certify.api.openapi.schemas import SCHEMAS
+from certify.clients.openapi import CLIENT_SCHEMAS, client_paths
 
 
 @cache
@@ -40,6 +41,7 @@ def _document() -> dict[str, Any]:
             {"name": "certificates", "description": "The registry."},
             {"name": "verification", "description": "Is this document genuine and valid?"},
             {"name": "log", "description": "The transparency log."},
+            {"name": "clients", "description": "Watch lists and webhooks (API token)."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": {
@@ -47,8 +49,13 @@ def _document() -> dict[str, Any]:
             **certificate_paths(),
             **verification_paths(),
             **log_paths(),
+            **client_paths(),
         },
-        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
+        "components": {
+            "schemas": {**SCHEMAS, **CLIENT_SCHEMAS},
+            "responses": RESPONSES,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 
