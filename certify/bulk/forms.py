@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import RadioField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from certify.accounts.forms import choices
 from certify.forms import Form
 
 
@@ -20,6 +21,6 @@ class BulkForm(Form):
     )
     output = RadioField(
         "Answer as",
-        choices=[("table", "a table on this page"), ("csv", "a CSV file to download")],
+        choices=choices([("table", "a table on this page"), ("csv", "a CSV file to download")]),
         default="table",
     )

@@ -27,6 +27,16 @@ def _read(data: bytes) -> list[Entry]:
     return entries
 
 
+def _upload_bytes(upload: Any) -> bytes:
+    """At most one byte more than allowed (so too large is told), the file closed at once."""
+    if upload is None or not upload.filename:
+        return b""
+    try:
+        return bytes(upload.read(MAX_BYTES + 1))
+    finally:
+        upload.close()
+
+
 def _counts(entries: list[Entry]) -> dict[str, int]:
     counts = {"found": 0, "unknown": 0, "malformed": 0}
     for entry in entries:
@@ -46,8 +56,7 @@ def index() -> Any:
     if not form.validate_on_submit():
         error = "Choose a file or paste some serials."
     else:
-        upload = form.file.data
-        data = upload.read(MAX_BYTES + 1) if upload is not None and upload.filename else b""
+        data = _upload_bytes(form.file.data)
         if not data:
             data = (form.text.data or "").encode()
         if not data.strip():
@@ -81,7 +90,7 @@ def index() -> Any:
 @read_only
 def api_bulk() -> BaseResponse:
     upload = request.files.get("file")
-    data = upload.read(MAX_BYTES + 1) if upload is not None else request.get_data(cache=False)
+    data = _upload_bytes(upload) if upload is not None else request.get_data(cache=False)
     try:
         entries = _read(data or b"")
     except BulkInputError as exc:

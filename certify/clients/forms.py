@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import EmailField, SelectMultipleField, StringField, URLField, widgets
 from wtforms.validators import Email, InputRequired, Length
 
+from certify.accounts.forms import choices
 from certify.forms import Form
 
 
@@ -44,7 +45,9 @@ class ApiTokenForm(Form):
     )
     scopes = SelectMultipleField(
         "Scopes",
-        choices=[("read", "read: your watch list and webhooks"), ("write", "write: change them")],
+        choices=choices(
+            [("read", "read: your watch list and webhooks"), ("write", "write: change them")]
+        ),
         default=["read"],
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
