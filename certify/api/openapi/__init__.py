@@ -22,6 +22,7 @@ from certify.api.openapi.paths import (
 )
 from certify.api.openapi.schemas import SCHEMAS
 from certify.clients.openapi import CLIENT_SCHEMAS, client_paths
+from certify.impact.openapi import IMPACT_SCHEMAS, impact_paths
 
 
 @cache
@@ -41,6 +42,7 @@ def _document() -> dict[str, Any]:
             {"name": "certificates", "description": "The registry."},
             {"name": "verification", "description": "Is this document genuine and valid?"},
             {"name": "log", "description": "The transparency log."},
+            {"name": "impact", "description": "Verified impact figures."},
             {"name": "clients", "description": "Watch lists and webhooks (API token)."},
             {"name": "meta", "description": "About the API."},
         ],
@@ -50,9 +52,10 @@ def _document() -> dict[str, Any]:
             **verification_paths(),
             **log_paths(),
             **client_paths(),
+            **impact_paths(),
         },
         "components": {
-            "schemas": {**SCHEMAS, **CLIENT_SCHEMAS},
+            "schemas": {**SCHEMAS, **CLIENT_SCHEMAS, **IMPACT_SCHEMAS},
             "responses": RESPONSES,
             "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
         },
