@@ -95,6 +95,22 @@ ISSPS: list[DemoIssp] = [
         member=("farhana@dhaka-digital.demo", "Farhana Akter"),
     ),
     DemoIssp(
+        legal_name="Accra Insight Hub",
+        country="GH",
+        registration_number="CS-204455-2018",
+        website="https://accra-insight.example",
+        sites=[SiteData("Osu Centre", "Oxford Street 18, Osu, Accra", "GH")],
+        member=("kofi@accra-insight.demo", "Kofi Mensah"),
+    ),
+    DemoIssp(
+        legal_name="Kigali Micro Studio",
+        country="RW",
+        registration_number="RDB-108877312",
+        website="https://kigali-micro.example",
+        sites=[SiteData("Kimihurura Studio", "KG 7 Ave 21, Kimihurura, Kigali", "RW")],
+        member=("eric@kigali-micro.demo", "Eric Mugisha"),
+    ),
+    DemoIssp(
         legal_name="Andes Contact Center",
         country="PE",
         registration_number="20601234567",
@@ -115,11 +131,27 @@ DEMO_CASES = [
     ("priya@ruralshore.demo", "decided", 3, None),
     ("bishnu@himal-digital.demo", "decided", 3, ("minor", "GT-2")),
     ("lucia@andes-contact.demo", "decided", 3, None),
+    # a small ISSP: fewer impact workers than the minimum group size, so none of its impact
+    # figures is published (issue 22)
+    ("eric@kigali-micro.demo", "decided", 4, None),
+    ("kofi@accra-insight.demo", "decided", 3, None),
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
 ]
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
+#: (workforce, impact workers) declared in each demo ISSP's scope: the Impact page's figures.
+DEMO_WORKFORCE = {
+    "amina@nairobi-dataworks.demo": (310, 212),
+    "priya@ruralshore.demo": (480, 390),
+    "bishnu@himal-digital.demo": (64, 41),
+    "lucia@andes-contact.demo": (1250, 610),
+    "eric@kigali-micro.demo": (9, 6),
+    "kofi@accra-insight.demo": (150, 96),
+}
+#: A client of impact sourcing (issue 22): it watches two certificates' holders.
+CLIENT = ("buyer@demo.certify.test", "Chloé Buyer", "demo-client-2026")
+CLIENT_WATCHES = ("Nairobi DataWorks", "RuralShore Services")
 DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."
 #: What the demo's auditor writes on every criterion: findings (the ISSP reads them in its
 #: audit report) and an auditor-only note (it never does).
@@ -156,6 +188,7 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     """(e-mail, roles, password) of every demo account, for printing."""
     rows = [(e, ", ".join(sorted(r.value for r in roles)), pw) for e, _, roles, pw in STAFF]
     rows += [(o.member[0], "issp", ISSP_PASSWORD) for o in ISSPS]
+    rows.append((CLIENT[0], "client", CLIENT[2]))
     return rows
 
 
@@ -205,7 +238,28 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     session.commit()
     if cases:
         echo(f"demo data: {cases} case(s) walked through the workflow")
+    if _demo_client(session):
+        session.commit()
+        echo("demo data: a client account watching two suppliers")
     print_demo_accounts(echo)
+
+
+def _demo_client(session: Session) -> bool:
+    """The demo client and its watch list (each holder's certificates, by name)."""
+    from certify.accounts.operations import new_user
+    from certify.clients.operations import add_watch
+    from certify.operations import OperationError
+
+    email, name, password = CLIENT
+    if _exists(session, email):
+        return False
+    client = new_user(session, email, name, password, {Role.CLIENT})
+    for holder in CLIENT_WATCHES:
+        try:
+            add_watch(session, client, holder)
+        except OperationError:  # that case was not certified in this demo
+            continue
+    return True
 
 
 def _user(session: Session, email: str) -> User:
@@ -274,8 +328,8 @@ def _apply(session: Session, issp: User, rubric: Rubric, level: int) -> Applicat
     application = ops.start_application(session, issp, rubric)
     scope = ops.ScopeData(
         services="Data entry, transcription and content moderation",
-        headcount=120,
-        impact_headcount=84,
+        headcount=DEMO_WORKFORCE.get(issp.email, (120, 84))[0],
+        impact_headcount=DEMO_WORKFORCE.get(issp.email, (120, 84))[1],
         impact_groups=["Youth from slums or informal settlements", "Women facing barriers to work"],
         contact_name=issp.full_name,
         contact_email=issp.email,

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    from certify.impact import views
+    from certify.impact import preview, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(preview.bp)

@@ -15,6 +15,8 @@ ROLE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "issp": ("amina@nairobi-dataworks.demo", "demo-issp-2026"),
     # Himal Digital's member: a suspended certificate and an open major non-conformity
     "issp_suspended": ("bishnu@himal-digital.demo", "demo-issp-2026"),
+    # a buyer of impact sourcing watching two suppliers (issue 22)
+    "client": ("buyer@demo.certify.test", "demo-client-2026"),
 }
 
 #: Amina's organisation (the ``issp`` role account above).
@@ -66,4 +68,5 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "Andes Contact Center",
         "Andes Contact Center",
     ),
+    DemoAccount("buyer@demo.certify.test", "demo-client-2026", "client", "Your supplier watch"),
 )

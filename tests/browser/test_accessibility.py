@@ -69,6 +69,14 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/applications/{case:Himal Digital}/report"),
     ("admin", "/applications/{case:Himal Digital}/nonconformities/{nc:Himal Digital}"),
     ("admin", "/admin/nonconformities"),
+    # clients (issue 22): impact figures, watch lists, webhooks, bulk verification
+    (None, "/impact"),
+    (None, "/verify/bulk"),
+    (None, "/clients/register"),
+    ("client", "/dashboard"),
+    ("client", "/watches"),
+    ("client", "/webhooks"),
+    ("client", "/account/api-tokens"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's.

@@ -108,10 +108,42 @@ def test_figures_agree_on_the_page_in_the_api_the_csv_and_the_impact_page(
 
 def test_the_impact_page_works_with_no_certificates(client) -> None:
     page = client.get("/impact")
-    assert page.status_code == 200 and "Fewer than 3 certificates" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "No active certificate publishes" in page.get_data(
+        as_text=True
+    )
     assert client.get("/api/v1/impact").get_json()["certificates"] == 0
 
 
 def test_an_unknown_serial_has_no_figures(client) -> None:
     assert client.get("/api/v1/certificates/ISR-0000-0000-0000-0/impact").status_code == 404
     assert client.get("/api/v1/certificates/nonsense/impact").status_code == 404
+
+
+def test_the_issp_sees_before_the_decision_which_figures_will_be_published(
+    client, session, create_user, make_application
+) -> None:
+    from tests.web.conftest import login
+
+    member = create_user("issp")
+    application = make_application(member)
+    application.state = "in_audit"
+    session.commit()
+    login(client, member)
+    page = client.get(f"/applications/{application.public_id}/published-figures")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Median income uplift over verified pre-hire income" in text
+    assert "once the auditor submits the audit" in text
+    application.state = "audit_submitted"
+    application.headcount, application.impact_headcount = 40, 30
+    session.commit()
+    text = client.get(f"/applications/{application.public_id}/published-figures").get_data(
+        as_text=True
+    )
+    assert "As the audit stands now" in text and "10-49" in text and "40" not in text
+    other = app_client = client.application.test_client()
+    login(other, create_user("issp"))
+    assert (
+        app_client.get(f"/applications/{application.public_id}/published-figures").status_code
+        == 404
+    )

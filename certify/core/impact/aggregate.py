@@ -1,9 +1,10 @@
 """Registry-wide impact: totals, medians and distributions built only from the figures each
 certificate publishes (:mod:`certify.core.impact.figures`), so the two always agree.
 
-A median or distribution is published only over at least :data:`MIN_CERTIFICATES` published
-values, and a country or target group's count of impact workers only as "at least" the sum of
-its certificates' band floors, over at least :data:`MIN_CERTIFICATES` certificates.
+Every input is already public on its certificate's page (values, bands; nothing withheld
+there is used here), so an aggregate reveals nothing more: a median or distribution is shown
+from :data:`MIN_CERTIFICATES` published values on, and a country's or target group's impact
+workers only as "at least" the sum of its certificates' band floors.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from certify.core.impact.figures import band_floor, published_value
 
-MIN_CERTIFICATES = 3
+MIN_CERTIFICATES = 1
 
 
 def _q(value: Decimal) -> str:
