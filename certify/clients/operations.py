@@ -8,7 +8,7 @@ import secrets
 import socket
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from certify import clock
@@ -75,7 +75,7 @@ def _organisation_by_name_or_id(session: Session, text: str) -> Organisation | N
     matches = session.scalars(
         select(Organisation)
         .join(Certificate, Certificate.organisation_id == Organisation.id)
-        .where(Organisation.legal_name.ilike(text))
+        .where(func.lower(Organisation.legal_name) == text.lower())  # no LIKE wildcards
         .distinct()
     ).all()
     return matches[0] if len(matches) == 1 else None

@@ -189,6 +189,7 @@ def test_watching_an_unknown_serial_says_so(client, create_user, session) -> Non
     page = client.post("/watches", data={"subject": "ISR-0000-0000-0000-0"})
     assert page.status_code == 400
     assert "No certificate has the serial" in page.get_data(as_text=True)
+    assert client.post("/watches", data={"subject": "%"}).status_code == 400  # no wildcards
     assert session.scalars(select(Watch)).all() == []
 
 
