@@ -204,3 +204,20 @@ def test_watching_an_organisation_tells_of_its_new_certificate(
     renewal = issue(make_application(member))
     mail = [r for r in _rows(session, "watch.update") if r.to_address == user.email]
     assert [renewal.serial in m.subject for m in mail].count(True) == 1
+
+
+def test_an_expiry_warning_reaches_the_watchers_too(
+    app, client, session, make_application, issue, create_user
+) -> None:
+    from datetime import timedelta
+
+    from certify.jobs.duties import warn_expiring_certificates
+
+    certificate = issue(make_application())
+    user = create_user("client")
+    login(client, user)
+    client.post("/watches", data={"subject": certificate.serial})
+    with app.app_context():
+        warn_expiring_certificates(certificate.valid_until - timedelta(days=80))
+    mail = [r for r in _rows(session, "watch.update") if r.to_address == user.email]
+    assert len(mail) == 1 and "expires in 90 days" in mail[0].subject
