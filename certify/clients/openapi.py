@@ -6,7 +6,12 @@ from typing import Any
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _DT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"}
-ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+ID = {
+    "name": "public_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 64},
+}
 
 
 def _err(description: str) -> dict[str, Any]:
@@ -101,7 +106,7 @@ def client_paths() -> dict[str, Any]:
                 ),
             ),
         },
-        "/api/v1/watches/{id}": {
+        "/api/v1/watches/{public_id}": {
             "delete": _op(
                 "deleteWatch",
                 "Stop watching.",
@@ -125,7 +130,7 @@ def client_paths() -> dict[str, Any]:
                 ),
             ),
         },
-        "/api/v1/webhooks/{id}": {
+        "/api/v1/webhooks/{public_id}": {
             "delete": _op(
                 "deleteWebhook",
                 "Remove a webhook and its delivery log.",
@@ -133,7 +138,7 @@ def client_paths() -> dict[str, Any]:
                 parameters=[ID],
             )
         },
-        "/api/v1/webhooks/{id}/rotate": {
+        "/api/v1/webhooks/{public_id}/rotate": {
             "post": _op(
                 "rotateWebhookSecret",
                 "A new secret; the previous one also signs for 24 hours.",
@@ -141,7 +146,7 @@ def client_paths() -> dict[str, Any]:
                 parameters=[ID],
             )
         },
-        "/api/v1/webhooks/{id}/deliveries": {
+        "/api/v1/webhooks/{public_id}/deliveries": {
             "get": _op(
                 "listWebhookDeliveries",
                 "The delivery log: the latest 100 deliveries to this webhook.",
