@@ -54,6 +54,10 @@ DEMO_CASES = [
     ("priya@ruralshore.demo", "decided", 3, None),
     ("bishnu@himal-digital.demo", "decided", 3, ("minor", "GT-2")),
     ("lucia@andes-contact.demo", "decided", 3, None),
+    # a small ISSP: fewer impact workers than the minimum group size, so none of its impact
+    # figures is published (issue 22)
+    ("eric@kigali-micro.demo", "decided", 4, None),
+    ("kofi@accra-insight.demo", "decided", 3, None),
     ("tunde@lagos-datacollective.demo", "in_audit", 3, ("minor", "FW-7")),
     ("farhana@dhaka-digital.demo", "conflict_declared", 3, None),
     ("grace@kampala-impact.demo", "decided", 3, None),
@@ -80,6 +84,18 @@ DEMO_DRAFT_EVIDENCE = [
 DEMO_CYCLE = "grace@kampala-impact.demo"
 #: What the demo's second reviewer declares when assigned to Dhaka's case: the case goes back
 #: to the admin, and the declaration into the reviewer's conflict register.
+#: (workforce, impact workers) declared in each demo ISSP's scope: the Impact page's figures.
+DEMO_WORKFORCE = {
+    "amina@nairobi-dataworks.demo": (310, 212),
+    "priya@ruralshore.demo": (480, 390),
+    "bishnu@himal-digital.demo": (64, 41),
+    "lucia@andes-contact.demo": (1250, 610),
+    "eric@kigali-micro.demo": (9, 6),
+    "kofi@accra-insight.demo": (150, 96),
+}
+#: A client of impact sourcing (issue 22): it watches two certificates' holders.
+CLIENT = ("buyer@demo.certify.test", "Chloé Buyer", "demo-client-2026")
+CLIENT_WATCHES = ("Nairobi DataWorks", "RuralShore Services")
 DEMO_CONFLICT = "I advised Dhaka Digital Works on its hiring policy in 2025."
 #: What the demo's auditor writes on every criterion: findings (the ISSP reads them in its
 #: audit report) and an auditor-only note (it never does).
@@ -116,6 +132,7 @@ def demo_accounts() -> list[tuple[str, str, str]]:
     """(e-mail, roles, password) of every demo account, for printing."""
     rows = [(e, ", ".join(sorted(r.value for r in roles)), pw) for e, _, roles, pw in STAFF]
     rows += [(o.member[0], "issp", ISSP_PASSWORD) for o in ISSPS]
+    rows.append((CLIENT[0], "client", CLIENT[2]))
     return rows
 
 
@@ -176,6 +193,9 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
     if load_demo_complaints(session):
         session.commit()
         echo("demo data: an open concern and a decided appeal")
+    if _demo_client(session):
+        session.commit()
+        echo("demo data: a client account watching two suppliers")
     print_demo_accounts(echo)
 
 
@@ -186,6 +206,24 @@ def _demo_second_factors(session: Session, actor: Actor) -> None:
         user = _user(session, email)
         if must_hold_second_factor(user) and not has_second_factor(session, user):
             add_totp(session, actor, user, DEMO_TOTP_SECRET)
+
+
+def _demo_client(session: Session) -> bool:
+    """The demo client and its watch list (each holder's certificates, by name)."""
+    from certify.accounts.operations import new_user
+    from certify.clients.operations import add_watch
+    from certify.operations import OperationError
+
+    email, name, password = CLIENT
+    if _exists(session, email):
+        return False
+    client = new_user(session, email, name, password, {Role.CLIENT})
+    for holder in CLIENT_WATCHES:
+        try:
+            add_watch(session, client, holder)
+        except OperationError:  # that case was not certified in this demo
+            continue
+    return True
 
 
 def _user(session: Session, email: str) -> User:
@@ -265,8 +303,8 @@ def _apply(
     application = ops.start_application(session, issp, rubric)
     scope = ops.ScopeData(
         services="Data entry, transcription and content moderation",
-        headcount=120,
-        impact_headcount=84,
+        headcount=DEMO_WORKFORCE.get(issp.email, (120, 84))[0],
+        impact_headcount=DEMO_WORKFORCE.get(issp.email, (120, 84))[1],
         impact_groups=["Youth from slums or informal settlements", "Women facing barriers to work"],
         contact_name=issp.full_name,
         contact_email=issp.email,

@@ -63,6 +63,22 @@ ISSPS: list[DemoIssp] = [
         member=("farhana@dhaka-digital.demo", "Farhana Akter"),
     ),
     DemoIssp(
+        legal_name="Accra Insight Hub",
+        country="GH",
+        registration_number="CS-204455-2018",
+        website="https://accra-insight.example",
+        sites=[SiteData("Osu Centre", "Oxford Street 18, Osu, Accra", "GH")],
+        member=("kofi@accra-insight.demo", "Kofi Mensah"),
+    ),
+    DemoIssp(
+        legal_name="Kigali Micro Studio",
+        country="RW",
+        registration_number="RDB-108877312",
+        website="https://kigali-micro.example",
+        sites=[SiteData("Kimihurura Studio", "KG 7 Ave 21, Kimihurura, Kigali", "RW")],
+        member=("eric@kigali-micro.demo", "Eric Mugisha"),
+    ),
+    DemoIssp(
         legal_name="Andes Contact Center",
         country="PE",
         registration_number="20601234567",

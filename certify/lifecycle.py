@@ -63,6 +63,20 @@ def supersede_earlier(ctx: IssuanceContext) -> None:
         ctx.superseded.append(old)
 
 
+def announce_issued(ctx: IssuanceContext) -> None:
+    """Issuance step: optional listeners (clients watching the holder) hear of it, in the
+    same transaction, so what they are sent commits or rolls back with the certificate."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.certificate_issued.send(app, session=ctx.session, certificate=ctx.certificate)
+
+
+def announce_status_change(change: StatusChange) -> None:
+    """Status-change step: optional listeners (clients watching the certificate or its
+    holder) hear of it, in the same transaction."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.certificate_status_changed.send(app, change=change)
+
+
 #: Issuing a certificate for a decided application, all or nothing.
 ISSUE: Sequence[Callable[[IssuanceContext], None]] = (
     issuance.check_decision,  # the application, score and rubric fit together and certify
@@ -79,6 +93,7 @@ ISSUE: Sequence[Callable[[IssuanceContext], None]] = (
     supersede_earlier,  # the organisation's earlier certificate of the standard: superseded
     issuance.audit_issuance,  # the certificate.issued audit event
     notices.notify_issued,  # the holder's members: the certificate and its PDF
+    announce_issued,  # optional listeners: clients watching the holder (certify.clients)
 )
 
 #: Changing a certificate's status (suspend, reinstate, withdraw, supersede). The row is
@@ -91,6 +106,7 @@ CHANGE_STATUS: Sequence[Callable[[StatusChange], None]] = (
     status.audit_status_change,  # the audit event (the reason text stays private)
     log.append_status_entry,  # the public log entry (the reason category only)
     notices.notify_status_change,  # the holder's members: what changed, why, what next
+    announce_status_change,  # optional listeners: clients watching it (certify.clients)
 )
 
 

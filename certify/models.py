@@ -28,6 +28,7 @@ from certify.applications.models import (
 from certify.audit.models import AuditEvent, AuditHead
 from certify.certificates.models import Certificate, CertificateStatusChange, StatusList
 from certify.certificates.pdf import CertificateDocument
+from certify.clients.models import ApiToken, Watch, WebhookDelivery, WebhookEndpoint
 from certify.complaints.models import Appeal, Attachment, Complaint, ComplaintEntry
 from certify.cycle.models import AuditPlan, WorkerInterview
 from certify.db import Base
@@ -41,6 +42,7 @@ from certify.translog.models import LogCheckpoint, LogEntry, LogHead, LogNode
 
 __all__ = [
     "AccountToken",
+    "ApiToken",
     "Appeal",
     "Application",
     "AssessmentSection",
@@ -83,5 +85,8 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "Watch",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkerInterview",
 ]

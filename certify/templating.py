@@ -74,6 +74,7 @@ def percent(part: object, whole: object) -> str:
 #: Header links for everyone, in order: (endpoint, label).
 NAV_PUBLIC_LINKS: tuple[tuple[str, str], ...] = (
     ("registry.index", "Registry"),
+    ("impact.index", "Impact"),
     ("translog.log_page", "Transparency log"),
     ("verify.index", "Verify a certificate"),
     ("standards.index", "Standards"),
@@ -92,6 +93,8 @@ NAV_ROLE_LINKS: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("complaints.index", "Concerns", frozenset({"admin", "auditor", "reviewer"})),
     ("complaints.appeals_index", "Appeals", frozenset({"admin", "issp"})),
     ("notifications.admin_mail", "Mail", frozenset({"admin"})),
+    ("clients.watches", "Watch list", frozenset({"client"})),
+    ("clients.webhooks", "Webhooks", frozenset({"client"})),
 )
 
 

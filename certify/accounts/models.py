@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     AUDITOR = "auditor"
     REVIEWER = "reviewer"
     ISSP = "issp"
+    #: a buyer of impact sourcing: watches certificates, receives webhooks (certify.clients)
+    CLIENT = "client"
 
     @property
     def label(self) -> str:
@@ -27,6 +29,7 @@ class Role(enum.StrEnum):
             "auditor": "Auditor",
             "reviewer": "Reviewer",
             "issp": "ISSP member",
+            "client": "Client",
         }[self.value]
 
 

@@ -246,7 +246,8 @@ _EXAMPLE_VALUES = {
 
 def _examples(op: dict[str, Any], base: str, serial: str) -> list[str]:
     """Ready-to-paste curl commands for *op*: path parameters filled in (a real serial of this
-    registry when there is one), required query parameters and a few telling optional ones."""
+    registry when there is one), required query parameters and a few telling optional ones,
+    the API token's header where the operation needs one."""
     path = op["path"].replace("{serial}", serial)
     query = [
         f"{p['name']}={_EXAMPLE_VALUES[p['name']]}"
@@ -254,15 +255,22 @@ def _examples(op: dict[str, Any], base: str, serial: str) -> list[str]:
         if p.get("in") == "query" and p["name"] in _EXAMPLE_VALUES
     ]
     url = base + path + ("?" + "&".join(query) if query else "")
-    if op["method"] != "POST":
-        return [f"curl -s '{url}'"]
+    head = "curl -s" + (' -H "Authorization: Bearer $CERTIFY_API_TOKEN"' if op["secured"] else "")
+    if op["method"] in ("GET", "DELETE"):
+        return [f"{head}{' -X DELETE' if op['method'] == 'DELETE' else ''} '{url}'"]
+    if not op["body"]:
+        return [f"{head} -X {op['method']} '{url}'"]
     examples = []
-    if "multipart/form-data" in op["body"]:
-        examples.append(f"curl -s -F 'file=@certificate.pdf' '{url}'")
-    if "application/json" in op["body"]:
-        examples.append(
-            f"curl -s -H 'Content-Type: application/json' --data-binary '@credential.json' '{url}'"
-        )
+    for media in op["body"]:
+        if media == "multipart/form-data":
+            examples.append(f"{head} -F 'file=@certificate.pdf' '{url}'")
+        else:
+            name = (
+                "credential.json"
+                if path.endswith("/verify")
+                else "request" + (".json" if "json" in media else ".txt")
+            )
+            examples.append(f"{head} -H 'Content-Type: {media}' --data-binary '@{name}' '{url}'")
     return examples
 
 
@@ -299,6 +307,7 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "parameters": operation.get("parameters", []),
                     "body": list(body),
                     "responses": responses,
+                    "secured": bool(operation.get("security")),
                 }
             )
     return operations

@@ -35,6 +35,7 @@ from certify.core.credentials.proofs import sign_credential
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.results import ScoreResult, rounded
 from certify.core.serial import generate_serial
+from certify.impact.records import figures_at_issuance
 from certify.operations import OperationError
 
 log = logging.getLogger(__name__)
@@ -231,6 +232,9 @@ def take_snapshot(ctx: IssuanceContext) -> None:
         "surveillanceDue": [d.isoformat() for d in due],
         "publicUrl": ctx.public_url,
     }
+    figures = figures_at_issuance(rubric, application, result, ctx.decided_at.date().isoformat())
+    if figures is not None:  # issue 22: the audited impact figures the standard publishes
+        ctx.snapshot["impactFigures"] = figures
     ctx.snapshot_bytes = canonical_json(ctx.snapshot)
 
 

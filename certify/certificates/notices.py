@@ -7,8 +7,10 @@ holder (it is their certificate) but never to the public log or the registry.
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy.orm import Session
 
+from certify import signals
 from certify.certificates.issuance import IssuanceContext
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.operations import StatusChange
@@ -81,3 +83,5 @@ def notify_expiring(session: Session, certificate: Certificate, days: int) -> No
         context={**_holder(certificate), "days": days},
         link=path_for("registry.show", serial=certificate.serial),
     )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.certificate_expiring.send(app, session=session, certificate=certificate, days=days)

@@ -111,6 +111,14 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "appeal.lodged": "Appeal lodged",
         "appeal.assigned": "Appeal decider assigned",
         "appeal.decided": "Appeal decided",
+        "user.client_registered": "Client account registered",
+        "watch.added": "Watch added",
+        "watch.removed": "Watch removed",
+        "webhook.added": "Webhook added",
+        "webhook.removed": "Webhook removed",
+        "webhook.secret_rotated": "Webhook secret rotated",
+        "api_token.created": "API token created",
+        "api_token.revoked": "API token revoked",
     }
 )
 

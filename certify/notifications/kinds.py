@@ -99,6 +99,13 @@ KINDS: dict[str, Kind] = {
             "Expiry reminders",
             optional=True,
         ),
+        # clients' watch lists (certify.clients)
+        Kind(
+            "watch.update",
+            "Watched certificate {{ serial }} ({{ organisation }}): {{ what }}",
+            "Watched certificates",
+            optional=True,
+        ),
         # non-conformities after the decision (certify.followup)
         Kind(
             "nonconformity.raised",

@@ -17,6 +17,8 @@ ROLE_ACCOUNTS: dict[str, tuple[str, str]] = {
     "issp_suspended": ("bishnu@himal-digital.demo", "demo-issp-2026"),
     # Kampala Voice Works' member: a draft application with evidence, not yet submitted
     "issp_draft": ("grace@kampala-voiceworks.demo", "demo-issp-2026"),
+    # a buyer of impact sourcing watching two suppliers (issue 22)
+    "client": ("buyer@demo.certify.test", "demo-client-2026"),
 }
 
 #: Amina's organisation (the ``issp`` role account above).
@@ -75,4 +77,5 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "Kampala Voice Works",
         "Kampala Voice Works",
     ),
+    DemoAccount("buyer@demo.certify.test", "demo-client-2026", "client", "Your supplier watch"),
 )

@@ -109,6 +109,14 @@ PAGES: list[tuple[str | None, str]] = [
         "issp_draft",
         "/applications/{case:Kampala Voice Works}/evidence/{evidence:Kampala Voice Works}/erasure",
     ),
+    # clients (issue 22): impact figures, watch lists, webhooks, bulk verification
+    (None, "/impact"),
+    (None, "/verify/bulk"),
+    (None, "/clients/register"),
+    ("client", "/dashboard"),
+    ("client", "/watches"),
+    ("client", "/webhooks"),
+    ("client", "/account/api-tokens"),
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's,

@@ -134,7 +134,11 @@ def create_user(app: Flask, session: Session):
         n = counter["n"]
         roles = roles or ("issp",)
         email = email or f"{'-'.join(roles)}{n}@example.org"
-        if "issp" in roles:
+        if roles == ("client",):
+            from certify.accounts.operations import new_user
+
+            user = new_user(session, email, f"Client {n}", password, {Role.CLIENT})
+        elif "issp" in roles:
             user = register_issp(
                 session,
                 legal_name=org_name or f"Org {n} Ltd",

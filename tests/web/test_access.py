@@ -17,7 +17,7 @@ from certify import create_app
 from certify.access import access_rule_of
 from tests.web.conftest import login, make_test_config
 
-ALL_ROLES = ("admin", "auditor", "reviewer", "issp")
+ALL_ROLES = ("admin", "auditor", "reviewer", "issp", "client")
 DUMMY = {"default": "zzzz", "string": "zzzz", "path": "zzzz", "int": 1, "any": "zzzz"}
 
 

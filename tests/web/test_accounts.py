@@ -318,8 +318,8 @@ def test_demo_data_loads_and_every_account_signs_in(app, session) -> None:
 
     states = sorted(session.scalars(select(Application.state)).all())
     # (Kampala Impact Works: its initial case and its renewal decided, its surveillance in
-    # progress; Kampala Voice Works: a draft)
-    assert states == ["accepted"] + ["decided"] * 6 + ["draft"] + ["in_audit"] * 2
+    # progress; Kampala Voice Works: a draft; Accra and Kigali: certified for the impact figures)
+    assert states == ["accepted"] + ["decided"] * 8 + ["draft"] + ["in_audit"] * 2
     # Dhaka's case came back after the second reviewer declared a conflict: it is in their
     # register, and the admin's assignment page says so.
     from certify.applications.models import ConflictRegisterEntry

@@ -256,10 +256,12 @@ def test_docs_show_working_examples_and_code_instead_of_backticks(client, certif
         html_module.unescape(e)
         for e in re.findall(r'<pre class="example"[^>]*><code>(.*?)</code>', page)
     ]
-    gets = [e for e in examples if e.startswith("curl -s '")]
+    gets = [e for e in examples if e.startswith("curl -s '") and "{" not in e]
     assert len(gets) >= 8
     assert any(certificate.serial in e for e in gets)  # a real serial of this registry
     assert any("-F 'file=@certificate.pdf'" in e for e in examples)
+    secured = [e for e in examples if "/api/v1/watches" in e]
+    assert secured and all("Authorization: Bearer $CERTIFY_API_TOKEN" in e for e in secured)
     for example in gets:
         url = example.split("'")[1].removeprefix("http://registry.test")
         response = client.get(url)

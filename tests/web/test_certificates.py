@@ -317,6 +317,7 @@ ISSUANCE_ORDER = [
     "supersede_earlier",
     "audit_issuance",
     "notify_issued",
+    "announce_issued",
 ]
 
 
@@ -335,6 +336,7 @@ def test_status_changes_and_key_rotations_are_lists_too() -> None:
         "audit_status_change",
         "append_status_entry",
         "notify_status_change",
+        "announce_status_change",
     ]
     assert lifecycle_steps.names(lifecycle.ROTATE_KEYS) == [
         "audit_key_rotation",

@@ -21,6 +21,8 @@ from certify.api.openapi.paths import (
     verification_paths,
 )
 from certify.api.openapi.schemas import SCHEMAS
+from certify.clients.openapi import CLIENT_SCHEMAS, client_paths
+from certify.impact.openapi import IMPACT_SCHEMAS, impact_paths
 
 
 @cache
@@ -40,6 +42,8 @@ def _document() -> dict[str, Any]:
             {"name": "certificates", "description": "The registry."},
             {"name": "verification", "description": "Is this document genuine and valid?"},
             {"name": "log", "description": "The transparency log."},
+            {"name": "impact", "description": "Verified impact figures."},
+            {"name": "clients", "description": "Watch lists and webhooks (API token)."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": {
@@ -47,8 +51,14 @@ def _document() -> dict[str, Any]:
             **certificate_paths(),
             **verification_paths(),
             **log_paths(),
+            **client_paths(),
+            **impact_paths(),
         },
-        "components": {"schemas": SCHEMAS, "responses": RESPONSES},
+        "components": {
+            "schemas": {**SCHEMAS, **CLIENT_SCHEMAS, **IMPACT_SCHEMAS},
+            "responses": RESPONSES,
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+        },
     }
 
 

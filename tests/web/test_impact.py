@@ -1,0 +1,149 @@
+"""Verified impact figures: recorded at issuance from the audited answers, the same on the
+certificate's page, in the API, in the CSV and on the registry-wide Impact page; bands, never
+head counts; nothing published about fewer impact workers than the minimum group size."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import statistics
+from decimal import Decimal
+
+import pytest
+
+from certify import clock
+from certify.core.rubric.samples import sample_answers
+from certify.core.scoring.engine import score
+from certify.lifecycle import issue_certificate
+from tests.web import certificate_fixtures
+
+make_application = certificate_fixtures.make_application
+rubric = certificate_fixtures.rubric
+
+
+@pytest.fixture
+def certified(app, session, make_application, rubric):
+    """``certified(name, headcount, impact, number_level)``: an issued certificate whose
+    audited numbers sit in the band *number_level*."""
+
+    def make(name: str, headcount: int, impact: int, number_level: int = 4):
+        application = make_application(org_name=name)
+        application.headcount, application.impact_headcount = headcount, impact
+        application.impact_groups = json.dumps(["Youth not in employment", "Women returners"])
+        session.commit()
+        result = score(rubric, sample_answers(rubric, 3, number_level=number_level))
+        with app.app_context():
+            certificate = issue_certificate(
+                session,
+                application,
+                score=result,
+                rubric=rubric,
+                decided_at=clock.now(),
+                actor=certificate_fixtures.REVIEWER,
+            )
+            session.commit()
+        return certificate
+
+    return make
+
+
+def _value(figures, criterion):
+    return next(f for f in figures["figures"] if f["criterion"] == criterion)
+
+
+def test_figures_agree_on_the_page_in_the_api_the_csv_and_the_impact_page(
+    client, certified
+) -> None:
+    big = [
+        certified("Nairobi DataWorks", 317, 173, 4),
+        certified("Lagos Annotate", 60, 41, 3),
+        certified("Dhaka Voice", 1200, 700, 2),
+    ]
+    small = certified("Tiny Atelier", 8, 6, 4)  # under the minimum group size (10)
+    api = {}
+    for certificate in [*big, small]:
+        answer = client.get(f"/api/v1/certificates/{certificate.serial}/impact")
+        assert answer.status_code == 200
+        api[certificate.serial] = answer.get_json()["impactFigures"]
+    first = api[big[0].serial]
+    assert first["workforceBand"] == "250-999" and first["impactWorkersBand"] == "50-249"
+    uplift = _value(first, "FW-3")
+    assert uplift["value"] == "200.00" and uplift["unit"] == "percent"
+    assert _value(first, "CR-1")["basis"].startswith("Share of profit")
+    # the page shows what the API says
+    page = client.get(f"/registry/{big[0].serial}").get_data(as_text=True)
+    assert "Verified impact figures" in page and "200.00%" in page and "<svg" in page
+    assert "317" not in page and "173" not in page  # never the head counts
+    # the small ISSP: nothing about its impact workers, anywhere
+    tiny = api[small.serial]
+    assert tiny["impactWorkersBand"] is None and tiny["workforceBand"] == "1-9"
+    assert all(f.get("suppressed") and "value" not in f for f in tiny["figures"])
+    tiny_page = client.get(f"/registry/{small.serial}").get_data(as_text=True)
+    assert "Withheld" in tiny_page and "200.00%" not in tiny_page
+    # the CSV holds exactly the API's values
+    text = client.get("/impact.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        figure = _value(api[row["serial"]], row["criterion"])
+        assert row["value"] == figure.get("value", "")
+    assert {r["value"] for r in rows if r["serial"] == small.serial} == {""}
+    # the Impact page's medians are the medians of the certificates' published values
+    summary = client.get("/api/v1/impact").get_json()
+    assert summary["certificates"] == 4
+    for indicator in summary["indicators"]:
+        values = [
+            Decimal(_value(api[c.serial], indicator["criterion"])["value"])
+            for c in big
+            if "value" in _value(api[c.serial], indicator["criterion"])
+        ]
+        expected = statistics.median(values).quantize(Decimal("0.01"))
+        assert indicator["median"] == str(expected)
+    assert summary["impactWorkersAtLeast"] == 50 + 10 + 250
+    html = client.get("/impact").get_data(as_text=True)
+    assert "Data as of" in html and "Method" in html and "<svg" in html
+    downloaded = json.loads(client.get("/impact.json").get_data(as_text=True))
+    assert downloaded["dataDictionary"]["value"] and len(downloaded["items"]) == 4
+
+
+def test_the_impact_page_works_with_no_certificates(client) -> None:
+    page = client.get("/impact")
+    assert page.status_code == 200 and "No active certificate publishes" in page.get_data(
+        as_text=True
+    )
+    assert client.get("/api/v1/impact").get_json()["certificates"] == 0
+
+
+def test_an_unknown_serial_has_no_figures(client) -> None:
+    assert client.get("/api/v1/certificates/ISR-0000-0000-0000-0/impact").status_code == 404
+    assert client.get("/api/v1/certificates/nonsense/impact").status_code == 404
+
+
+def test_the_issp_sees_before_the_decision_which_figures_will_be_published(
+    client, session, create_user, make_application
+) -> None:
+    from tests.web.conftest import login
+
+    member = create_user("issp")
+    application = make_application(member)
+    application.state = "in_audit"
+    session.commit()
+    login(client, member)
+    page = client.get(f"/applications/{application.public_id}/published-figures")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Median income uplift over verified pre-hire income" in text
+    assert "once the auditor submits the audit" in text
+    application.state = "audit_submitted"
+    application.headcount, application.impact_headcount = 40, 30
+    session.commit()
+    text = client.get(f"/applications/{application.public_id}/published-figures").get_data(
+        as_text=True
+    )
+    assert "As the audit stands now" in text and "10-49" in text and "40" not in text
+    other = app_client = client.application.test_client()
+    login(other, create_user("issp"))
+    assert (
+        app_client.get(f"/applications/{application.public_id}/published-figures").status_code
+        == 404
+    )
