@@ -10,6 +10,8 @@ handler's impartiality is checked when assigned and again at every step
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app
 from sqlalchemy.orm import Session
 
@@ -183,16 +185,19 @@ def decide_complaint(
     )  # fmt: skip
     notices.tell_complainant(session, complaint, "complaint.updated")
     if outcome in FOUNDED_OUTCOMES:
-        _founded(session, complaint, outcome)
+        _founded(session, complaint, outcome, _actor(user))
 
 
-def _founded(session: Session, complaint: Complaint, outcome: str) -> None:
-    """Tell who must act on a founded outcome. The special audit itself is issue 18's audit
-    type ``special``: until it exists, the outcome is recorded here and the admins plan it."""
+def _founded(session: Session, complaint: Complaint, outcome: str, actor: Any) -> None:
+    """Tell who must act on a founded outcome; a founded complaint that calls for a special
+    audit opens that case (issue 18's audit type ``special``) on the certificate in force,
+    awaiting assignment like any case. When it cannot be opened (no certificate in force, a
+    case already in progress) the admins' notice says what to plan instead."""
     shown = labels.label(labels.COMPLAINT_OUTCOMES, outcome)
-    notices.tell_admins(
-        session, complaint, "complaint.founded", outcome=shown, action=NEXT_STEPS[outcome]
-    )
+    action = NEXT_STEPS[outcome]
+    if outcome == "founded_special_audit":
+        action = _open_special_audit(session, complaint, actor) or action
+    notices.tell_admins(session, complaint, "complaint.founded", outcome=shown, action=action)
     if outcome != "founded_corrective_action":
         return
     application = current_cycle(session, complaint.organisation_id)
@@ -208,3 +213,23 @@ def _founded(session: Session, complaint: Complaint, outcome: str) -> None:
             },
             link=path_for("followup.report", public_id=application.public_id),
         )  # fmt: skip
+
+
+def _open_special_audit(session: Session, complaint: Complaint, actor: Any) -> str | None:
+    """Open the special audit a founded complaint calls for; what the admins should do next,
+    or None when it could not be opened (the default next step then stands)."""
+    from certify.certificates.queries import current_certificate
+    from certify.cycle.operations import open_cycle_case
+
+    certificate = current_certificate(session, complaint.organisation_id)
+    if certificate is None:
+        return None
+    try:
+        with session.begin_nested():  # a refusal leaves the decision itself untouched
+            case = open_cycle_case(
+                session, certificate, "special", actor,
+                reason=f"Founded complaint {complaint.public_id}",
+            )  # fmt: skip
+    except OperationError:
+        return None
+    return f"A special audit of {certificate.holder_name} is open ({case.public_id}): assign it."

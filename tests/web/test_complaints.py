@@ -244,6 +244,12 @@ def test_a_concern_is_handled_to_a_founded_outcome(app, client, session, certifi
     assert decided.status_code == 302
     complaint = cf.only_complaint(session)
     assert complaint.state == "decided" and complaint.outcome == "founded_special_audit"
+    # the founded complaint opened the special audit, awaiting assignment like any case
+    from certify.applications.models import Application
+
+    special = session.scalars(select(Application).where(Application.audit_type == "special")).one()
+    assert special.state == "accepted"
+    assert special.organisation_id == certified["certificate"].organisation_id
     assert complaint.retain_until is not None
     kinds = {n.kind for n in session.scalars(select(Notification))}
     assert {"complaint.received", "complaint.assigned", "complaint.updated",
