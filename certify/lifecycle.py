@@ -82,6 +82,7 @@ ISSUE: Sequence[Callable[[IssuanceContext], None]] = (
     issuance.check_decision,  # the application, score and rubric fit together and certify
     issuance.choose_serial,  # a new random serial, unused
     issuance.take_snapshot,  # the immutable record: holder, sites, scope, standard, scores
+    issuance.find_certified_since,  # where the chain this certificate continues starts
     issuance.reserve_status_indexes,  # a free index in the revocation and suspension lists
     log.reserve_issuance_entry,  # announce new keys; lock the log; reserve the entry's index
     issuance.make_credential,  # the W3C credential (naming that index), signed

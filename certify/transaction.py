@@ -14,9 +14,13 @@ names, or as a flashed message. An ``OperationError`` that escapes a view is ans
 shared way by :func:`operation_error`: rolled back, then the error page (HTML) or the JSON
 error shape under ``/api/``, with status 409.
 
-Two exceptions are declared, never implied: :func:`keep_changes` makes an error response commit
-(a failed sign-in must count, although it answers 401), and CLI commands commit through
-:func:`command_transaction`.
+Three exceptions are declared, never implied: :func:`keep_changes` makes an error response
+commit (a failed sign-in must count, although it answers 401); CLI commands commit through
+:func:`command_transaction`; and :func:`record_after_response` queues bookkeeping that must be
+written whatever the request's method or outcome (when a session was last seen, when an API
+token was last used): GET requests never commit, so it is written after the response, in a
+short transaction of its own (:func:`write_after_response`). Callers write it at most once a
+minute per row, so a busy reader costs one small UPDATE a minute, not one per request.
 """
 
 from __future__ import annotations
@@ -29,9 +33,11 @@ from typing import Any
 
 import click
 from flask import Flask, Response, flash, g
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Update
 
-from certify.db import request_is_read_only
+from certify.db import get_db, request_is_read_only
 from certify.operations import OperationError
 
 log = logging.getLogger(__name__)
@@ -70,6 +76,30 @@ def finish_request(response: Response) -> Response:
     else:
         session.rollback()
     return response
+
+
+def record_after_response(statement: Update) -> None:
+    """Write *statement* after this request's response, in a transaction of its own, whether
+    the request commits or not. Only for bookkeeping that loses nothing if it is lost or
+    late: a conditional UPDATE that is harmless to run twice (``... WHERE last_used_at <
+    :now``), never a state change an operation makes."""
+    g.setdefault("_certify_after_response", []).append(statement)
+
+
+def write_after_response(_error: BaseException | None = None) -> None:
+    """After the response (``teardown_request``): run what :func:`record_after_response`
+    queued, in one short writer transaction. A failure is logged and ignored: it costs at
+    most a minute of a "last seen" or "last used" time."""
+    statements = g.pop("_certify_after_response", None)
+    if not statements:
+        return
+    try:
+        with get_db().new_session(writer=True) as session:
+            for statement in statements:
+                session.execute(statement)
+            session.commit()
+    except SQLAlchemyError:
+        log.warning("could not record %d after-response updates", len(statements), exc_info=True)
 
 
 @dataclass
@@ -146,6 +176,8 @@ def command_transaction(session: Session) -> Iterator[Session]:
 
 
 def init_app(app: Flask) -> None:
-    """Commit or roll back at the end of every request; answer stray ``OperationError``."""
+    """Commit or roll back at the end of every request, then write the bookkeeping it queued;
+    answer stray ``OperationError``."""
     app.after_request(finish_request)
+    app.teardown_request(write_after_response)
     app.register_error_handler(OperationError, operation_error)

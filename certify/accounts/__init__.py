@@ -9,10 +9,10 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the ``users`` commands, the signed-in user for templates and
-    the recording of when a session was last seen (after each request); the second-factor and
-    sessions pages, and the gate that sends staff who must enrol a second factor to do so."""
-    from certify.accounts import cli, reauth, security_views, session_views, sessions, views
+    """Register the blueprint, the ``users`` commands and the signed-in user for templates;
+    the second-factor and sessions pages, and the gate that sends staff who must enrol a
+    second factor to do so."""
+    from certify.accounts import cli, reauth, security_views, session_views, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(security_views.bp)
@@ -20,4 +20,3 @@ def init_app(app: Flask) -> None:
     app.before_request(reauth.enrolment_gate)
     app.cli.add_command(cli.users_group)
     app.context_processor(views.inject_user)
-    app.teardown_request(sessions.record_seen)

@@ -11,10 +11,10 @@ one of them, or all the others, can be revoked.
 
 Cost: one lookup by a unique index per request that asks who is signed in (the user's roles
 come with it). ``last_seen_at`` is written at most once a minute per session, and not in the
-request's own transaction, because GET requests never commit (``certify.transaction``): the
-request marks the session as seen, and after the response is made, :func:`record_seen` writes
-it in a short transaction of its own (one conditional UPDATE; a failure is logged and
-ignored, since it costs at most a minute of idle time).
+request's own transaction, because GET requests never commit: the request queues one
+conditional UPDATE with :func:`certify.transaction.record_after_response`, written after the
+response in a short transaction of its own (a failure is logged and ignored, since it costs at
+most a minute of idle time).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ import hashlib
 import logging
 import secrets
 
-from flask import current_app, g
+from flask import current_app
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, contains_eager
 
 from certify import clock
 from certify.accounts.models import SessionEnd, User, UserSession
-from certify.db import get_db
+from certify.transaction import record_after_response
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def find_session(db: Session, token: str) -> UserSession | None:
     """The standing session *token* names, with its user loaded; None when there is none, it
     was revoked, its user is inactive, it went unseen for longer than :func:`idle_limit` or
     started longer than :func:`absolute_limit` ago.
-    A standing session not seen for :data:`TOUCH_EVERY` is marked to be recorded as seen."""
+    A standing session not seen for :data:`TOUCH_EVERY` is recorded as seen after the response."""
     now = clock.now()
     record = db.scalar(
         select(UserSession)
@@ -117,7 +116,11 @@ def find_session(db: Session, token: str) -> UserSession | None:
     if record is None or not record.user.is_active or not is_standing(record, now):
         return None
     if now - record.last_seen_at >= TOUCH_EVERY:
-        g._certify_session_seen = (record.id, now)
+        record_after_response(
+            update(UserSession)
+            .where(UserSession.id == record.id, UserSession.last_seen_at < now)
+            .values(last_seen_at=now)
+        )
     return record
 
 
@@ -159,22 +162,3 @@ def standing_sessions(db: Session, user: User) -> list[UserSession]:
         .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
     ).all()
     return [row for row in rows if is_standing(row, now)]
-
-
-def record_seen(_error: BaseException | None = None) -> None:
-    """After the response: write ``last_seen_at`` for a session marked by
-    :func:`find_session`, in a short transaction of its own (see the module's docstring)."""
-    marked = g.pop("_certify_session_seen", None)
-    if marked is None:
-        return
-    session_id, seen = marked
-    try:
-        with get_db().new_session(writer=True) as db:
-            db.execute(
-                update(UserSession)
-                .where(UserSession.id == session_id, UserSession.last_seen_at < seen)
-                .values(last_seen_at=seen)
-            )
-            db.commit()
-    except SQLAlchemyError:
-        log.warning("could not record that session %s was seen", session_id, exc_info=True)

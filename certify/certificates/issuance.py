@@ -27,6 +27,7 @@ from certify.certificates.models import (
     CertificateStatusChange,
     StatusList,
 )
+from certify.certificates.queries import certified_since
 from certify.core.actor import Actor
 from certify.core.canonical import canonical_json, sha256_hex
 from certify.core.credentials.building import build_credential
@@ -68,6 +69,8 @@ class IssuanceContext:
     serial: str | None = None
     snapshot: dict[str, Any] | None = None
     snapshot_bytes: bytes | None = None
+    #: when the holder was first certified without a break (the credential's certifiedSince)
+    certified_since: dt.datetime | None = None
     status: dict[str, tuple[StatusList, int]] = field(default_factory=dict)
     #: the log's signer, and the index reserved for the issuance entry (the credential
     #: names it), set before the credential is signed
@@ -238,6 +241,15 @@ def take_snapshot(ctx: IssuanceContext) -> None:
     ctx.snapshot_bytes = canonical_json(ctx.snapshot)
 
 
+def find_certified_since(ctx: IssuanceContext) -> None:
+    """Since when the holder is certified without a break: where the chain of the certificate
+    this one will supersede starts (:func:`~certify.certificates.queries.certified_since`, the
+    registry page's "certified since"), else this issuance."""
+    assert ctx.issued_at is not None
+    starts = [certified_since(ctx.session, old) for old in earlier_certificates(ctx)]
+    ctx.certified_since = min([*starts, ctx.issued_at])
+
+
 def reserve_status_indexes(ctx: IssuanceContext) -> None:
     """A random free index in the current revocation and suspension lists."""
     for purpose in ("revocation", "suspension"):
@@ -258,6 +270,7 @@ def make_credential(ctx: IssuanceContext) -> None:
         status_entries=entries,
         log_index=ctx.log_index,
         log_origin=ctx.log_origin,
+        certified_since=ctx.certified_since,
     )
     key = ctx.keys.current_credential_key
     if key.private_key is None:  # pragma: no cover - the key store always loads private keys
@@ -320,18 +333,15 @@ def record_certificate(ctx: IssuanceContext) -> None:
 
 def earlier_certificates(ctx: IssuanceContext) -> list[Certificate]:
     """The organisation's other certificates of the same standard that a new one replaces:
-    active or suspended, and not expired at issuance."""
-    assert ctx.certificate is not None
-    earlier = ctx.session.scalars(
-        select(Certificate).where(
-            Certificate.organisation_id == ctx.certificate.organisation_id,
-            Certificate.standard_id == ctx.certificate.standard_id,
-            Certificate.id != ctx.certificate.id,
-            Certificate.status.in_(
-                [CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]
-            ),
-        )
-    ).all()
+    active or suspended, and not expired at issuance (also before the new one is recorded)."""
+    query = select(Certificate).where(
+        Certificate.organisation_id == ctx.application.organisation_id,
+        Certificate.standard_id == ctx.rubric.id,
+        Certificate.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]),
+    )
+    if ctx.certificate is not None:
+        query = query.where(Certificate.id != ctx.certificate.id)
+    earlier = ctx.session.scalars(query).all()
     return [old for old in earlier if old.status_at(ctx.now) is not CertificateStatus.EXPIRED]
 
 

@@ -45,7 +45,7 @@ from certify.certificates.queries import certificate_or_404
 from certify.certificates.serials import canonical_serial, redirect_to_canonical
 from certify.certificates.timestamps import tsa_roots_pem
 from certify.core.canonical import sha256_hex
-from certify.core.credentials.context import CONTEXT_BYTES, CONTEXT_MEDIA_TYPE, CONTEXT_PATH
+from certify.core.credentials.context import CONTEXT_MEDIA_TYPE, PUBLISHED_CONTEXTS
 from certify.db import db_session
 from certify.forms import Form
 from certify.transaction import attempt
@@ -122,13 +122,21 @@ def credential_id(serial: str) -> BaseResponse:
     return response
 
 
-@bp.get(CONTEXT_PATH)
+#: Every published version of certify's JSON-LD context, by file name (certify-v1.jsonld, ...).
+_CONTEXTS = {c.path.rsplit("/", 1)[1]: c for c in PUBLISHED_CONTEXTS}
+
+
+@bp.get("/contexts/<name>")
 @public
-def jsonld_context() -> BaseResponse:
-    # certify's JSON-LD context, byte for byte the copy bundled in the package; credentials
-    # pin it by its SHA-384 (relatedResource.digestSRI), repeated here for those who fetch it.
-    response = public_document(CONTEXT_BYTES, CONTEXT_MEDIA_TYPE, LONG_CACHE)
-    digest = base64.b64encode(hashlib.sha256(CONTEXT_BYTES).digest()).decode("ascii")
+def jsonld_context(name: str) -> BaseResponse:
+    # certify's JSON-LD contexts, byte for byte the copies bundled in the package; credentials
+    # pin theirs by its SHA-384 (relatedResource.digestSRI), repeated here for those who fetch
+    # it. Every version stays served: credentials issued under v1 name v1 for ever.
+    context = _CONTEXTS.get(name)
+    if context is None:
+        abort(404)
+    response = public_document(context.data, CONTEXT_MEDIA_TYPE, LONG_CACHE)
+    digest = base64.b64encode(hashlib.sha256(context.data).digest()).decode("ascii")
     response.headers["Content-Digest"] = f"sha-256=:{digest}:"  # RFC 9530
     return response
 

@@ -3,12 +3,13 @@ tokens. Each operation takes the acting user, flushes, never commits, and is aud
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import socket
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from certify import clock
@@ -30,6 +31,7 @@ from certify.core.clients.addresses import (
     parse_target,
 )
 from certify.operations import OperationError
+from certify.transaction import record_after_response
 
 #: How long a rotated-out webhook secret keeps signing beside the new one.
 PREVIOUS_SECRET_HOURS = 24
@@ -37,6 +39,8 @@ MAX_WATCHES = 500
 MAX_WEBHOOKS = 5
 SCOPES = ("read", "write")
 TOKEN_PREFIX = "cfy_"  # noqa: S105 - a prefix, not a secret
+#: A token's ``last_used_at`` is written at most this often (not a write per API request).
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=1)
 #: The actor of a registration, made by someone not signed in yet.
 CLIENT_REGISTRATION = Actor.system("client-registration")
 
@@ -289,11 +293,23 @@ def revoke_api_token(session: Session, user: User, row: ApiToken) -> None:
 
 def user_for_token(session: Session, token: str) -> tuple[User, frozenset[str]] | None:
     """The active client and the scopes of *token*, or None (unknown, revoked, or its user
-    is no longer an active client). Records when it was last used."""
+    is no longer an active client). Records when it was last used: at most once every
+    :data:`TOKEN_TOUCH_EVERY`, after the response (API reads never commit), whatever the
+    request's outcome (a token that authenticated was used, even for a refused write)."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None:
         return None
     user = row.user
     if not user.is_active or not user.has_role(Role.CLIENT):
         return None
+    now = clock.now()
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_EVERY:
+        record_after_response(
+            update(ApiToken)
+            .where(
+                ApiToken.id == row.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now),
+            )
+            .values(last_used_at=now)
+        )
     return user, frozenset(row.scopes.split())

@@ -1,7 +1,8 @@
 """The three-year certification cycle: surveillance, recertification, special and
 scope-extension cases on a certificate; audit plans and worker interviews; the ISSP's sites.
 
-``operations`` (opening a cycle case, what a positive decision does, "certified since"),
+``operations`` (opening a cycle case, what a positive decision does; "certified since" is
+``certify.certificates.queries.certified_since``),
 ``schedule`` (the scheduler's daily duties and the calendars), ``planning`` (the audit plan,
 objections), ``interviews`` (worker-interview batches), ``sites`` (add, edit, close),
 ``models``, ``forms``, ``notices``, ``views``. The rules as plain data are in

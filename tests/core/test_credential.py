@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
 from certify.core.credentials.building import build_credential
-from certify.core.credentials.context import CONTEXT_DIGEST_SRI
+from certify.core.credentials.context import CONTEXT_V1, CONTEXT_V2, CURRENT_CONTEXT
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.keydocs import (
     credential_keys_from_export,
@@ -280,7 +280,7 @@ def test_build_credential_shape():
     assert doc == {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
-            "https://registry.example.org/contexts/certify-v1.jsonld",
+            "https://registry.example.org/contexts/certify-v2.jsonld",
         ],
         "id": "https://registry.example.org/certificates/ISR-7K2M-Q9XD-4H0B-3",
         "type": ["VerifiableCredential", "ImpactSourcingCertificate"],
@@ -322,6 +322,7 @@ def test_build_credential_shape():
                 },
             ],
             "serial": "ISR-7K2M-Q9XD-4H0B-3",
+            "certifiedSince": "2025-03-01T00:00:00Z",
         },
         "credentialStatus": [
             {
@@ -341,8 +342,8 @@ def test_build_credential_shape():
         ],
         "relatedResource": [
             {
-                "id": "https://registry.example.org/contexts/certify-v1.jsonld",
-                "digestSRI": CONTEXT_DIGEST_SRI,
+                "id": "https://registry.example.org/contexts/certify-v2.jsonld",
+                "digestSRI": CONTEXT_V2.digest_sri,
                 "mediaType": "application/ld+json",
             }
         ],
@@ -392,6 +393,115 @@ def _broken(path: list[Any], value: Any) -> dict[str, Any]:
     else:
         target[path[-1]] = value
     return snap
+
+
+#: The hash of certify-v1 as published (issue 20): outside verifiers hold copies; never change.
+CERTIFY_V1_SRI = "sha384-Vixt0SNkx6UvXH4SBrxWjexBSw8jDrkkS0PGtQJjI9qd1ZZLBMs3ErhstIHwWxKX"
+
+
+def test_certify_v1_is_unchanged_and_v2_keeps_every_v1_term_as_it_was():
+    assert CONTEXT_V1.digest_sri == CERTIFY_V1_SRI
+    assert CONTEXT_V1.path == "/contexts/certify-v1.jsonld"
+    assert CONTEXT_V2.path == "/contexts/certify-v2.jsonld" and CURRENT_CONTEXT is CONTEXT_V2
+    v1, v2 = CONTEXT_V1.document["@context"], CONTEXT_V2.document["@context"]
+    assert {k: v2[k] for k in v1} == v1
+    assert set(v2) - set(v1) == {
+        "impactFigures", "workforceBand", "impactWorkersBand", "certifiedSince",
+    }  # fmt: skip
+
+
+def _impact_record() -> dict[str, Any]:
+    """A record as :func:`certify.core.impact.figures.impact_figures` makes it."""
+    return {
+        "period": "the 12 months before the audit",
+        "periodEnd": "2025-02-20",
+        "minimumGroupSize": 10,
+        "workforceBand": "250-999",
+        "impactWorkersBand": "50-249",
+        "targetGroups": ["Youth"],
+        "figures": [
+            {"criterion": "FW-3", "title": "Median income uplift", "unit": "percent",
+             "value": "200.00"},
+            {"criterion": "CR-1", "title": "Community reinvestment", "unit": "percent",
+             "basis": "Share of profit", "value": "5.25"},
+            {"criterion": "TC-2", "title": "Training hours", "unit": "",
+             "suppressed": True, "reason": "not applicable or not recorded"},
+        ],
+    }  # fmt: skip
+
+
+def test_the_credential_signs_the_published_impact_figures_and_since_when():
+    snap = {**snapshot(), "impactFigures": _impact_record()}
+    doc = build_credential(
+        snap, public_url=PUBLIC_URL, issuer_name="CB", status_entries=STATUS,
+        certified_since=datetime(2022, 1, 5, 9, 30, tzinfo=UTC),
+    )  # fmt: skip
+    subject = doc["credentialSubject"]
+    std = "https://registry.example.org/standards/isrps/1.0"
+    assert subject["certifiedSince"] == "2022-01-05T09:30:00Z"
+    assert subject["workforceBand"] == "250-999" and subject["impactWorkersBand"] == "50-249"
+    period = {"period": "the 12 months before the audit", "periodEnd": "2025-02-20"}
+    assert subject["impactFigures"] == [
+        {
+            "indicator": f"{std}#criterion-FW-3",
+            "code": "FW-3",
+            "label": "Median income uplift",
+            "value": "200.00",
+            "unit": "percent",
+            **period,
+        },
+        {
+            "indicator": f"{std}#criterion-CR-1",
+            "code": "CR-1",
+            "label": "Community reinvestment",
+            "value": "5.25",
+            "unit": "percent",
+            "basis": "Share of profit",
+            **period,
+        },
+    ]  # fmt: skip  (the withheld TC-2 is not signed: it has no value anywhere)
+
+
+def test_a_small_holders_credential_signs_no_figure_about_its_impact_workers():
+    record = _impact_record()
+    record["impactWorkersBand"] = None
+    for figure in record["figures"]:
+        figure.pop("value", None)
+        figure["suppressed"] = True
+    snap = {**snapshot(), "impactFigures": record}
+    subject = build_credential(
+        snap, public_url=PUBLIC_URL, issuer_name="CB", status_entries=STATUS
+    )["credentialSubject"]
+    assert "impactFigures" not in subject and "impactWorkersBand" not in subject
+    assert subject["workforceBand"] == "250-999"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda r: r.update(workforceBand="317"), "band"),
+        (lambda r: r.update(figures="FW-3"), "list of objects"),
+        (lambda r: r["figures"][0].update(value=200.0), "decimal string"),
+        (lambda r: r["figures"][0].update(title=""), "title"),
+        (lambda r: r.update(periodEnd="last year"), "periodEnd"),
+    ],
+)
+def test_malformed_impact_figures_are_refused(change, message):
+    record = _impact_record()
+    change(record)
+    with pytest.raises(CredentialError, match=message):
+        build_credential(
+            {**snapshot(), "impactFigures": record},
+            public_url=PUBLIC_URL, issuer_name="CB", status_entries=STATUS,
+        )  # fmt: skip
+
+
+def test_certified_since_is_never_after_valid_from():
+    with pytest.raises(CredentialError, match="certifiedSince must not be after"):
+        build_credential(
+            snapshot(), public_url=PUBLIC_URL, issuer_name="CB", status_entries=STATUS,
+            certified_since="2025-03-02T00:00:00Z",
+        )  # fmt: skip
 
 
 _DELETE = object()

@@ -56,3 +56,15 @@ def fail_after(
 
     steps[position] = failing
     monkeypatch.setattr(lifecycle, list_name, tuple(steps))
+
+
+def replace_step(
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    step: Callable[[Any], None],
+    list_name: str = "ISSUE",
+) -> None:
+    """Run *step* in place of the step called *name* (e.g. to issue as an older release did)."""
+    steps = list(getattr(lifecycle, list_name))
+    steps[names(steps).index(name)] = step
+    monkeypatch.setattr(lifecycle, list_name, tuple(steps))

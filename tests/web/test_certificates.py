@@ -306,6 +306,7 @@ ISSUANCE_ORDER = [
     "check_decision",
     "choose_serial",
     "take_snapshot",
+    "find_certified_since",
     "reserve_status_indexes",
     "reserve_issuance_entry",
     "make_credential",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -59,6 +60,39 @@ def test_a_token_is_hashed_scoped_and_revocable(
     assert api.get("/api/v1/watches", headers=auth).status_code == 401
     deleted = api.delete(f"/api/v1/watches/{added.get_json()['id']}", headers=auth)
     assert deleted.status_code == 401
+
+
+def test_a_tokens_last_use_is_recorded_at_most_once_a_minute_and_listed(
+    app, client, session, create_user, clock
+) -> None:
+    login(client, create_user("client"))
+    token = _token(client, ["read"])
+    api = app.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def last_used() -> dt.datetime | None:
+        session.expire_all()
+        return session.scalars(select(ApiToken.last_used_at)).one()
+
+    assert last_used() is None
+    assert "never" in client.get("/account/api-tokens").get_data(as_text=True)
+    first = clock.now()
+    assert api.get("/api/v1/watches", headers=auth).status_code == 200  # a GET: no commit
+    assert last_used() == first
+    clock.advance(dt.timedelta(seconds=30))
+    api.get("/api/v1/watches", headers=auth)
+    assert last_used() == first  # not a write per request
+    later = clock.advance(dt.timedelta(minutes=2))
+    # a refused write still used the token: it authenticated
+    refused = api.post("/api/v1/watches", json={"subject": "x"}, headers=auth)
+    assert refused.status_code == 403
+    assert last_used() == later
+    assert (
+        api.get("/api/v1/watches", headers={"Authorization": "Bearer cfy_nope"}).status_code == 401
+    )
+    assert last_used() == later
+    page = client.get("/account/api-tokens").get_data(as_text=True)
+    assert "Last used" in page and later.strftime("%H:%M UTC") in page
 
 
 def test_a_signed_in_client_reads_but_does_not_write_by_cookie(client, create_user) -> None:

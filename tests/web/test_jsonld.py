@@ -1,8 +1,12 @@
-"""The credential as JSON-LD (issue 20): certify's context is served at a stable URL, is the
-bundled copy byte for byte and matches the hash credentials pin; PyLD expands a credential
+"""The credential as JSON-LD (issue 20): certify's contexts are served at stable URLs, are the
+bundled copies byte for byte and match the hash credentials pin; PyLD expands a credential
 with no claim dropped; jsonld.js expands it in safe mode; Digital Bazaar's verifier
 (``@digitalbazaar/vc`` with the eddsa-jcs-2022 cryptosuite, from npm) verifies it; every
-``id`` is a URL; the credential's ``id`` resolves (JSON for clients, the page for browsers)."""
+``id`` is a URL; the credential's ``id`` resolves (JSON for clients, the page for browsers).
+
+Both versions of the context (issue 22): new credentials name ``certify-v2`` (with impact
+figures, bands and ``certifiedSince``); credentials issued before name ``certify-v1``, which is
+still served unchanged, and they expand and verify as they did."""
 
 from __future__ import annotations
 
@@ -17,9 +21,15 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from certify.core.credentials.context import CONTEXT_BYTES, CONTEXT_DIGEST_SRI, VOCABULARY
+from certify.core.credentials.context import (
+    CONTEXT_V1,
+    CONTEXT_V2,
+    PUBLISHED_CONTEXTS,
+    VOCABULARY,
+)
 from tests.core.tools import tools_required
 from tests.web import certificate_fixtures
+from tests.web.credential_v1 import issue_as_v1
 
 issue = certificate_fixtures.issue
 make_application = certificate_fixtures.make_application
@@ -40,43 +50,70 @@ def _npm_file(path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def issued(app, client, make_application, issue):
-    certificate = issue(make_application(org_name="Kibera Keystrokes"))
+def _issue(session, make_application, issue):
+    # enough impact workers that the figures are published, so every v2 term is used
+    application = make_application(org_name="Kibera Keystrokes")
+    application.headcount, application.impact_headcount = 120, 84
+    application.impact_groups = json.dumps(["Youth not in employment"])
+    session.commit()
+    certificate = issue(application, level=4)
     return certificate, json.loads(certificate.credential)
 
 
 @pytest.fixture
+def issued(app, session, client, make_application, issue):
+    return _issue(session, make_application, issue)
+
+
+@pytest.fixture
+def issued_v1(app, session, client, make_application, issue, monkeypatch):
+    """A certificate issued as before issue 22: its credential names certify-v1."""
+    issue_as_v1(monkeypatch)
+    return _issue(session, make_application, issue)
+
+
+@pytest.fixture
 def contexts(client) -> dict[str, Any]:
+    """Every context a verifier needs, as a verifier's document loader holds them: the VC 2.0
+    context from npm, and certify's, fetched from the registry."""
     vc_v2 = _npm_file(VC_V2_FILE).read_bytes()
-    served = client.get("/contexts/certify-v1.jsonld")
-    return {
-        VC_V2: json.loads(vc_v2),
-        "http://registry.test/contexts/certify-v1.jsonld": json.loads(served.data),
-    }
+    found: dict[str, Any] = {VC_V2: json.loads(vc_v2)}
+    for context in PUBLISHED_CONTEXTS:
+        found[context.url("http://registry.test")] = json.loads(client.get(context.path).data)
+    return found
 
 
 def _sri(data: bytes) -> str:
     return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
 
 
-def test_the_context_is_served_as_bundled_and_pinned_by_the_credential(client, issued) -> None:
-    _, credential = issued
-    response = client.get("/contexts/certify-v1.jsonld")
+@pytest.mark.parametrize("context", PUBLISHED_CONTEXTS, ids=lambda c: c.path)
+def test_every_context_version_is_served_as_bundled(client, context) -> None:
+    response = client.get(context.path)
     assert response.status_code == 200 and response.mimetype == "application/ld+json"
-    assert response.data == CONTEXT_BYTES
+    assert response.data == context.data
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    digest = base64.b64encode(hashlib.sha256(CONTEXT_BYTES).digest()).decode()
+    assert "immutable" in response.headers["Cache-Control"]
+    digest = base64.b64encode(hashlib.sha256(context.data).digest()).decode()
     assert response.headers["Content-Digest"] == f"sha-256=:{digest}:"
-    assert credential["@context"] == [VC_V2, "http://registry.test/contexts/certify-v1.jsonld"]
+    assert _sri(response.data) == context.digest_sri
+    assert client.get("/contexts/certify-v3.jsonld").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fixture", "context"), [("issued", CONTEXT_V2), ("issued_v1", CONTEXT_V1)]
+)
+def test_a_credential_names_and_pins_its_context(request, client, fixture, context) -> None:
+    _, credential = request.getfixturevalue(fixture)
+    assert credential["@context"] == [VC_V2, context.url("http://registry.test")]
+    served = client.get(context.path).data
     assert credential["relatedResource"] == [
         {
-            "id": "http://registry.test/contexts/certify-v1.jsonld",
-            "digestSRI": _sri(response.data),
+            "id": context.url("http://registry.test"),
+            "digestSRI": _sri(served),
             "mediaType": "application/ld+json",
         }
     ]
-    assert _sri(response.data) == CONTEXT_DIGEST_SRI
 
 
 def _ids(value: Any) -> list[str]:
@@ -139,17 +176,18 @@ def _properties(value: Any) -> set[str]:
     return set()
 
 
-def test_pyld_expands_the_credential_keeping_every_claim(issued, contexts) -> None:
+def _pyld_expand(credential: dict[str, Any], contexts: dict[str, Any]) -> Any:
     from pyld import jsonld
-
-    _, credential = issued
 
     def loader(url: str, options: dict | None = None) -> dict[str, Any]:
         if url not in contexts:
             raise jsonld.JsonLdError(f"no network here: {url}", "loading document failed")
         return {"contextUrl": None, "documentUrl": url, "document": contexts[url]}
 
-    expanded = jsonld.expand(credential, {"documentLoader": loader})
+    return jsonld.expand(credential, {"documentLoader": loader})
+
+
+def _assert_nothing_dropped(credential: dict[str, Any], expanded: Any) -> set[str]:
     values = _expanded_values(expanded)
     for path, leaf in _leaves(credential):
         if path.endswith((".type", ".proofPurpose")):  # become IRIs: checked just below
@@ -162,6 +200,26 @@ def test_pyld_expands_the_credential_keeping_every_claim(issued, contexts) -> No
     assert "https://schema.org/addressCountry" in properties
     assert not any("issuer-dependent" in p for p in properties)
     assert VOCABULARY + "ImpactSourcingCertificate" in values
+    return properties
+
+
+def test_pyld_expands_the_credential_keeping_every_claim(issued, contexts) -> None:
+    _, credential = issued
+    subject = credential["credentialSubject"]
+    assert subject["impactFigures"] and subject["certifiedSince"] and subject["workforceBand"]
+    properties = _assert_nothing_dropped(credential, _pyld_expand(credential, contexts))
+    for term in ("impactFigure", "indicator", "value", "basis", "period", "periodEnd",
+                 "workforceBand", "impactWorkersBand", "certifiedSince"):  # fmt: skip
+        assert VOCABULARY + term in properties, term
+    assert "http://www.w3.org/2000/01/rdf-schema#label" in properties
+    assert "https://schema.org/unitText" in properties
+
+
+def test_pyld_expands_a_certify_v1_credential_as_before(issued_v1, contexts) -> None:
+    _, credential = issued_v1
+    assert "certifiedSince" not in credential["credentialSubject"]
+    properties = _assert_nothing_dropped(credential, _pyld_expand(credential, contexts))
+    assert VOCABULARY + "impactFigure" not in properties
 
 
 def _node() -> str:
@@ -194,22 +252,34 @@ def _digital_bazaar(client, credential: dict[str, Any], contexts: dict[str, Any]
     return json.loads(done.stdout)
 
 
+@pytest.mark.parametrize("fixture", ["issued", "issued_v1"])
 def test_digital_bazaar_verifies_and_jsonld_js_expands_in_safe_mode(
-    client, issued, contexts
+    request, client, contexts, fixture
 ) -> None:
-    _, credential = issued
+    _, credential = request.getfixturevalue(fixture)
     answer = _digital_bazaar(client, credential, contexts)
     assert answer["verified"] is True, answer["errors"]
     # revocation, then suspension: both clear, each list's own proof verified
     assert answer["statuses"] == [{"set": False, "verified": True}] * 2
     assert answer["safeError"] is None
     assert VOCABULARY + "level" in json.dumps(answer["expanded"])
+    if fixture == "issued":  # every v2 term defined: safe mode dropped none of them
+        assert VOCABULARY + "impactFigure" in json.dumps(answer["expanded"])
     changed = json.loads(json.dumps(credential))
     changed["credentialSubject"]["level"] = "certified_with_distinction_and_more"
     assert _digital_bazaar(client, changed, contexts)["verified"] is False
     undefined = json.loads(json.dumps(credential))
     undefined["credentialSubject"]["madeUp"] = "a term no context defines"
     assert _digital_bazaar(client, undefined, contexts)["safeError"] is not None
+
+
+def test_a_v2_term_in_a_credential_naming_v1_is_refused_in_safe_mode(
+    client, issued_v1, contexts
+) -> None:
+    _, credential = issued_v1
+    extended = json.loads(json.dumps(credential))
+    extended["credentialSubject"]["workforceBand"] = "50-249"  # defined by v2 only
+    assert _digital_bazaar(client, extended, contexts)["safeError"] is not None
 
 
 def test_digital_bazaar_sees_a_withdrawal_in_the_status_list(

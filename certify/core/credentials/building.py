@@ -9,6 +9,12 @@ Since issue 20 the ``@context`` adds certify's own context
 every ``id`` is a URL: the standard is ``<public url>/standards/<id>/<version>`` (its short
 code in ``code``), a section score names its section's URL in ``section`` (the page's
 ``#section-<id>`` anchor), so JSON-LD processors keep every claim.
+
+Since issue 22 that context is ``certify-v2`` (:data:`~certify.core.credentials.context.
+CURRENT_CONTEXT`), and ``credentialSubject`` also signs the audited impact figures and bands
+of the record (:mod:`~certify.core.credentials.impact`) and ``certifiedSince``. Credentials
+issued before name ``certify-v1`` and stay as they are: the proof covers their JSON, not a
+context.
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any
 from urllib.parse import quote
 
 from certify.core.canonical import CanonicalizationError, canonical_json
-from certify.core.credentials.context import context_url, related_resource
+from certify.core.credentials.context import CURRENT_CONTEXT
 from certify.core.credentials.dates import format_datetime, parse_datetime
+from certify.core.credentials.impact import impact_claims
 from certify.core.credentials.urls import (
     certificate_url,
     did_web_from_url,
@@ -129,8 +136,10 @@ def build_credential(
     status_entries: Sequence[Mapping[str, Any]],
     log_index: int | None = None,
     log_origin: str | None = None,
+    certified_since: datetime | str | None = None,
 ) -> dict[str, Any]:
-    """Return the unsigned W3C VC 2.0 document of a certificate.
+    """Return the unsigned W3C VC 2.0 document of a certificate, naming certify's current
+    JSON-LD context (``certify-v2``).
 
     Args:
         snapshot: the certificate record's immutable snapshot with keys ``serial``,
@@ -138,14 +147,19 @@ def build_credential(
             ``country``}], ``scope``, ``standard`` {``id``, ``version``, ``sha256``, ...},
             ``level``, ``overallScore`` (decimal string), ``sectionScores`` [{``id``,
             ``title``, ``weight``, ``score``}], ``validFrom``, ``validUntil`` (RFC 3339
-            strings or aware datetimes, whole seconds). Other keys (``issuedOn``,
-            ``surveillanceDue``, ``publicUrl``, ``standard.title`` ...) are ignored.
+            strings or aware datetimes, whole seconds), and optionally ``impactFigures`` (the
+            record of :func:`certify.core.impact.figures.impact_figures`: its published
+            values and bands are signed). Other keys (``issuedOn``, ``surveillanceDue``,
+            ``publicUrl``, ``standard.title`` ...) are ignored.
         public_url: the registry origin; fixes ``id``, ``issuer.id`` and status URLs.
         issuer_name: the certification body's name (``issuer.name``).
         status_entries: exactly one ``{"purpose": "revocation", "list_id": str, "index":
             int}`` and one for ``"suspension"``.
         log_index: the issuance entry's index in the transparency log, if known.
         log_origin: the log's checkpoint origin line, stored beside ``log_index``.
+        certified_since: when the holder was first certified without a break (the start
+            of the chain of supersessions this certificate continues); default
+            ``validFrom``. Never after ``validFrom``.
 
     Returns a new dict; nothing in it aliases *snapshot*.
 
@@ -167,18 +181,19 @@ def build_credential(
     sections = _field(snapshot, "sectionScores", "snapshot")
     valid_from, valid_until = _validity(snapshot)
     standard_url = _standard_url(base, standard)
+    subject = _subject(snapshot, serial, holder, sites, standard, sha, sections, standard_url)
+    subject.update(impact_claims(snapshot.get("impactFigures"), standard_url))
+    subject["certifiedSince"] = _certified_since(certified_since, valid_from)
     document: dict[str, Any] = {
-        "@context": [VC_CONTEXT_V2, context_url(base)],
+        "@context": [VC_CONTEXT_V2, CURRENT_CONTEXT.url(base)],
         "id": certificate_url(base, serial),
         "type": ["VerifiableCredential", CREDENTIAL_TYPE],
         "issuer": {"id": did_web_from_url(base), "name": issuer_name},
         "validFrom": valid_from,
         "validUntil": valid_until,
-        "credentialSubject": _subject(
-            snapshot, serial, holder, sites, standard, sha, sections, standard_url
-        ),
+        "credentialSubject": subject,
         "credentialStatus": _status_entries(base, status_entries),
-        "relatedResource": [related_resource(base)],
+        "relatedResource": [CURRENT_CONTEXT.related_resource(base)],
     }
     log = _log_position(log_index, log_origin)
     if log is not None:
@@ -194,6 +209,16 @@ def _validity(snapshot: Mapping[str, Any]) -> tuple[str, str]:
     if parse_datetime(valid_until) <= parse_datetime(valid_from):
         raise CredentialError("validUntil must be after validFrom")
     return valid_from, valid_until
+
+
+def _certified_since(value: datetime | str | None, valid_from: str) -> str:
+    """``certifiedSince``: *value* as the credential writes it, *valid_from* when None."""
+    if value is None:
+        return valid_from
+    since = _credential_datetime(value, "certifiedSince")
+    if parse_datetime(since) > parse_datetime(valid_from):
+        raise CredentialError("certifiedSince must not be after validFrom")
+    return since
 
 
 def _require_canonical(document: dict[str, Any]) -> None:

@@ -108,3 +108,10 @@ def published_value(figures: Mapping[str, Any] | None, criterion_id: str) -> Dec
         if figure.get("criterion") == criterion_id and "value" in figure:
             return Decimal(figure["value"])
     return None
+
+
+def published_figures(figures: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The figures of a certificate's record that carry a published value, in order: what its
+    credential signs. A withheld figure (``"suppressed"``: too few impact workers, or not
+    applicable) has no value, so it is left out, as it is everywhere else."""
+    return [dict(f) for f in (figures or {}).get("figures", []) if "value" in f]
