@@ -25,6 +25,10 @@ MODULE_PATHS = (
 )
 
 
+#: the token made in this process, if any (there can be one: see the module docstring)
+_MADE: list[Path] = []
+
+
 def softhsm_module() -> str | None:
     """The SoftHSM2 PKCS#11 module, or None when it is not installed."""
     return next((path for path in MODULE_PATHS if os.path.isfile(path)), None)
@@ -53,6 +57,9 @@ class SoftHsmToken:
 def make_token(folder: Path, label: str = "certify-test") -> SoftHsmToken:
     """A new SoftHSM2 token kept in *folder*; sets ``SOFTHSM2_CONF`` for this process (and its
     children). Raises RuntimeError when SoftHSM2 is missing or refuses."""
+    if _MADE:
+        # the library may have read the first token folder already: this one would be unseen
+        raise RuntimeError("make one SoftHSM2 token per process, before using PKCS#11")
     util = shutil.which("softhsm2-util")
     module = softhsm_module()
     if util is None or module is None:
@@ -75,4 +82,5 @@ def make_token(folder: Path, label: str = "certify-test") -> SoftHsmToken:
     )
     if done.returncode != 0:
         raise RuntimeError(f"softhsm2-util --init-token failed: {done.stdout}{done.stderr}")
+    _MADE.append(conf)
     return SoftHsmToken(module, label, pin, so_pin, conf)

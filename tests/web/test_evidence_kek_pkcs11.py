@@ -12,11 +12,7 @@ from certify.core.envelope import wrapped_kek_id
 from certify.evidence.kek import kek_path, read_kek
 from certify.state import app_state
 from certify.storage.setup import evidence_store
-from tests.web import token_fixtures
 from tests.web.test_evidence_encryption import _pdf
-
-softhsm = token_fixtures.softhsm
-token_config = token_fixtures.token_config
 
 
 @pytest.fixture

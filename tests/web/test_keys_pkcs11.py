@@ -17,15 +17,13 @@ from certify.hsm.objects import TokenEd25519Key
 from certify.hsm.token import TOKEN_LOCK, open_session, token_settings
 from certify.state import app_state
 from tests.core.tools import make_nss_db, pdfsig
-from tests.web import certificate_fixtures, token_fixtures
+from tests.web import certificate_fixtures
 from tests.web.independent_verifier import verify
 from tests.web.test_certificate_pdf import fetch_pdf, served_root
 
 issue = certificate_fixtures.issue
 make_application = certificate_fixtures.make_application
 rubric = certificate_fixtures.rubric
-softhsm = token_fixtures.softhsm
-token_config = token_fixtures.token_config
 
 
 @pytest.fixture
