@@ -15,6 +15,11 @@ The ratio judged is the median of the *paired* ratios: each certificate's issuan
 the baseline measured right next to it (the order alternates). On a shared machine the speed
 can change by half within a run; a pair sees the same conditions, so the paired ratio stays put
 where the ratio of the two medians can swing (it is printed too, with both medians).
+
+Both key locations are measured in the same run (issue 24, item 6): keys in files, then the
+credential and document-signing keys in a throw-away SoftHSM2 token (``tests/softhsm.py``),
+where the baseline signs through the same token signer. The token run is left out, with a
+note, when SoftHSM2 or python-pkcs11 is missing.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from benchmarks import paired_ratio, timed_ms
 TARGET_RATIO = 1.5
 
 
-def _setup(folder: Path) -> Any:
+def _setup(folder: Path, extra: dict[str, Any] | None = None) -> Any:
     from certify import create_app
 
     app = create_app(
@@ -45,6 +50,7 @@ def _setup(folder: Path) -> Any:
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
             "ARGON2_PARALLELISM": 1,
+            **(extra or {}),
         }
     )
     # migrations, the published rubric, the key set: what `flask init` does, without demo data
@@ -93,12 +99,27 @@ def _answers(rubric: Any) -> dict[str, Any]:
     return sample_answers(rubric)
 
 
-def run(quick: bool = False) -> dict[str, float]:
-    """Median end-to-end issuance and bare render + sign (ms), and their ratio.
+def _token_settings(folder: Path) -> dict[str, Any] | None:
+    """Settings for a throw-away SoftHSM2 token in *folder*, or None (with a note) when
+    SoftHSM2 or python-pkcs11 is missing."""
+    import importlib.util
 
-    quick: 3 certificates (a CI smoke run); otherwise 25.
-    """
+    from tests.softhsm import make_token
 
+    if importlib.util.find_spec("pkcs11") is None:
+        print("   (keys in a token: not measured, python-pkcs11 is not installed)")
+        return None
+    try:
+        token = make_token(folder / "softhsm")
+    except RuntimeError as exc:
+        print(f"   (keys in a token: not measured, {exc})")
+        return None
+    return token.settings(folder / "instance" / "pkcs11-pin")
+
+
+def _measure(folder: Path, count: int, extra: dict[str, Any] | None = None) -> dict[str, float]:
+    """Issue *count* certificates (after a warm-up) interleaved with the bare render + sign
+    baseline, on an app with the settings *extra*; return the medians and the ratios."""
     from certify import clock
     from certify.certificates.fonts import find_fonts
     from certify.certificates.keys import get_keystore
@@ -106,85 +127,107 @@ def run(quick: bool = False) -> dict[str, float]:
     from certify.core.actor import Actor
     from certify.core.pdf.certificate.drawing import render_certificate
     from certify.core.scoring.engine import score
-    from certify.db import db_session
+    from certify.db import db_session, get_db
     from certify.lifecycle import issue_certificate
     from certify.standards.operations import get_rubric
 
-    count = 3 if quick else 25
-    with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
-        app = _setup(Path(tmp))
-        with app.app_context():
-            session = db_session()
-            rubric = get_rubric("isrps", "1.0")
-            result = score(rubric, _answers(rubric))
-            # one application per certificate, made outside the timed part
-            applications = [_decided_application(session, rubric, n) for n in range(count + 1)]
-            keys = get_keystore()
-            signer = get_pdf_signer(keys)
-            public_url = app.config["PUBLIC_URL"]
-            registry = app.config["REGISTRY_NAME"]
-            actor = Actor.user("bench-reviewer")
+    app = _setup(folder, extra)
+    with app.app_context():
+        session = db_session()
+        rubric = get_rubric("isrps", "1.0")
+        result = score(rubric, _answers(rubric))
+        # one application per certificate, made outside the timed part
+        applications = [_decided_application(session, rubric, n) for n in range(count + 1)]
+        keys = get_keystore()
+        signer = get_pdf_signer(keys)
+        public_url = app.config["PUBLIC_URL"]
+        registry = app.config["REGISTRY_NAME"]
+        actor = Actor.user("bench-reviewer")
 
-            def issue(application: Any) -> Any:
-                certificate = issue_certificate(
-                    session,
-                    application,
-                    score=result,
-                    rubric=rubric,
-                    decided_at=clock.now(),
-                    actor=actor,
-                )
-                session.commit()
-                return certificate
+        def issue(application: Any) -> Any:
+            certificate = issue_certificate(
+                session,
+                application,
+                score=result,
+                rubric=rubric,
+                decided_at=clock.now(),
+                actor=actor,
+            )
+            session.commit()
+            return certificate
 
-            def baseline(certificate: Any) -> bytes:
-                snapshot = certificate.snapshot_data
-                unsigned = render_certificate(
-                    snapshot,
-                    verify_url=verify_url(public_url, certificate.serial),
-                    registry_name=registry,
-                    public_url=public_url,
-                    fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
-                )
-                # signed as certify signs it: certified, the chain and the CRL in the DSS
-                return signer.sign(
-                    unsigned,
-                    attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
-                    signing_time=dt.datetime.now(dt.UTC),
-                    crls=[keys.crl] if keys.crl else [],
-                )
+        def baseline(certificate: Any) -> bytes:
+            snapshot = certificate.snapshot_data
+            unsigned = render_certificate(
+                snapshot,
+                verify_url=verify_url(public_url, certificate.serial),
+                registry_name=registry,
+                public_url=public_url,
+                fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
+            )
+            # signed as certify signs it: certified, the chain and the CRL in the DSS
+            return signer.sign(
+                unsigned,
+                attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
+                signing_time=dt.datetime.now(dt.UTC),
+                crls=[keys.crl] if keys.crl else [],
+            )
 
-            warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
-            baseline(warm)
-            issue_ms: list[float] = []
-            base_ms: list[float] = []
-            previous = warm
-            for n, application in enumerate(applications[1:]):
-                if n % 2:  # alternate the order within a pair
-                    base_ms.append(timed_ms(baseline, previous)[1])
-                certificate, elapsed = timed_ms(issue, application)
-                issue_ms.append(elapsed)
-                if not n % 2:
-                    base_ms.append(timed_ms(baseline, certificate)[1])
-                previous = certificate
-        from certify.db import get_db
-
-        get_db(app).engine.dispose()
-
+        warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
+        baseline(warm)
+        issue_ms: list[float] = []
+        base_ms: list[float] = []
+        previous = warm
+        for n, application in enumerate(applications[1:]):
+            if n % 2:  # alternate the order within a pair
+                base_ms.append(timed_ms(baseline, previous)[1])
+            certificate, elapsed = timed_ms(issue, application)
+            issue_ms.append(elapsed)
+            if not n % 2:
+                base_ms.append(timed_ms(baseline, certificate)[1])
+            previous = certificate
+    get_db(app).engine.dispose()
     figures = {
         "issue_ms": statistics.median(issue_ms),
         "render_sign_ms": statistics.median(base_ms),
         "ratio": paired_ratio(issue_ms, base_ms),
     }
     figures["ratio_of_medians"] = figures["issue_ms"] / figures["render_sign_ms"]
+    return figures
+
+
+def _report(where: str, figures: dict[str, float]) -> bool:
     met = figures["ratio"] <= TARGET_RATIO
-    figures["target_met"] = 1.0 if met else 0.0
-    print(f"   certificates issued:           {count}")
-    print(f"   issuance end to end (median):  {figures['issue_ms']:8.1f} ms")
-    print(f"   render + sign only (median):   {figures['render_sign_ms']:8.1f} ms")
-    print(f"   ratio of the medians:          {figures['ratio_of_medians']:8.2f}")
+    print(f"   keys {where}:")
+    print(f"     issuance end to end (median):  {figures['issue_ms']:8.1f} ms")
+    print(f"     render + sign only (median):   {figures['render_sign_ms']:8.1f} ms")
+    print(f"     ratio of the medians:          {figures['ratio_of_medians']:8.2f}")
     print(
-        f"   ratio (median of pairs):       {figures['ratio']:8.2f}  "
+        f"     ratio (median of pairs):       {figures['ratio']:8.2f}  "
         f"(target <= {TARGET_RATIO}: {'met' if met else 'NOT met'})"
     )
+    return met
+
+
+def run(quick: bool = False) -> dict[str, float]:
+    """Median end-to-end issuance and bare render + sign (ms), and their ratio, with the keys
+    in files and (``pkcs11_*``) in a SoftHSM2 token.
+
+    quick: 3 certificates per location (a CI smoke run); otherwise 25.
+    """
+    count = 3 if quick else 25
+    print(f"   certificates issued per key location: {count}")
+    with tempfile.TemporaryDirectory(prefix="certify-bench-") as tmp:
+        figures = _measure(Path(tmp) / "files", count)
+        met = _report("in files", figures)
+        token = _token_settings(Path(tmp) / "token")
+        if token is not None:
+            in_token = _measure(Path(tmp) / "token", count, token)
+            met = _report("in a SoftHSM2 token (PKCS#11)", in_token) and met
+            figures.update({f"pkcs11_{name}": value for name, value in in_token.items()})
+            print(
+                f"   issuance ratio: {figures['ratio']:.2f} (files), "
+                f"{figures['pkcs11_ratio']:.2f} (SoftHSM2 token)"
+            )
+    figures["target_met"] = 1.0 if met else 0.0
     return figures

@@ -56,6 +56,15 @@ _SIGNING: dict[str, Any] = {
     "TSA_URL": None,
     "TSA_ROOTS": None,
     "KEY_PASSPHRASE": None,
+    # Keys in a PKCS#11 token (certify.hsm; docs/operations.md "Keys in a PKCS#11 token").
+    # Unset PKCS11_MODULE: every key is a file in KEYS_DIR. Set: new credential and
+    # document-signing keys are made in the token labelled PKCS11_TOKEN_LABEL, objects
+    # labelled PKCS11_LABEL_PREFIX-...; the user PIN comes from PKCS11_PIN (use
+    # CERTIFY_PKCS11_PIN or instance/config.py) or the first line of PKCS11_PIN_FILE.
+    "PKCS11_MODULE": None,
+    "PKCS11_TOKEN_LABEL": None,
+    "PKCS11_PIN": None,
+    "PKCS11_LABEL_PREFIX": "certify",
 }
 
 
@@ -64,10 +73,15 @@ def _files(instance_path: str) -> dict[str, Any]:
     return {
         "DATABASE_URL": "sqlite:///" + os.path.join(instance_path, "certify.sqlite3"),
         "KEYS_DIR": os.path.join(instance_path, "keys"),
+        # the PKCS#11 token's user PIN (a secret: only in instance/), when PKCS11_PIN is unset
+        "PKCS11_PIN_FILE": os.path.join(instance_path, "pkcs11-pin"),
         "EVIDENCE_DIR": os.path.join(instance_path, "evidence"),
         # Evidence encrypted at rest (certify.storage.encrypted): a data key per file,
         # wrapped by the key-encryption key KEYS_DIR/evidence-kek.key (made when missing).
         "EVIDENCE_ENCRYPTION": True,
+        # ... or by an AES key in the PKCS#11 token (made there when missing; moved there
+        # from the file by `flask evidence kek-to-token`).
+        "EVIDENCE_KEK_IN_TOKEN": False,
         # Retention (certify.core.retention): years after the end of the certification cycle
         # (or the upload, without a certificate) per evidence kind; the daily job erases
         # what is due by destroying its data key.
@@ -225,6 +239,15 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     _check_secret_key(app)
     _check_trusted_proxies(app)
     _check_storage(app)
+    _check_token(app)
+
+
+def _check_token(app: Flask) -> None:
+    if app.config.get("EVIDENCE_KEK_IN_TOKEN") and not app.config.get("PKCS11_MODULE"):
+        raise ConfigurationError(
+            "EVIDENCE_KEK_IN_TOKEN is on but PKCS11_MODULE is not set: the evidence "
+            "key-encryption key would have no token to live in."
+        )
 
 
 def _check_storage(app: Flask) -> None:

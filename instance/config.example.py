@@ -18,6 +18,13 @@ SECRET_KEY = "replace-me-with-a-long-random-value"
 # Passphrase protecting the private keys in instance/keys/ (better: CERTIFY_KEY_PASSPHRASE).
 # KEY_PASSPHRASE = None
 
+# Credential and document-signing keys (and optionally the evidence KEK) in a PKCS#11 token
+# (docs/operations.md, "Keys in a PKCS#11 token"); the user PIN in instance/pkcs11-pin (0600)
+# or CERTIFY_PKCS11_PIN. Unset PKCS11_MODULE: every key is a file in instance/keys/.
+# PKCS11_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
+# PKCS11_TOKEN_LABEL = "certify"
+# EVIDENCE_KEK_IN_TOKEN = False
+
 # Largest evidence upload, in MB.
 # MAX_UPLOAD_MB = 20
 

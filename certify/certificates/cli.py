@@ -1,5 +1,6 @@
-"""``flask --app certify keys list|rotate|export`` and ``certificates list|suspend|
-reinstate|withdraw|withdraw-lapsed``, and the ``flask init`` step that creates missing keys."""
+"""``flask --app certify keys generate|list|rotate|crl|export|kek-to-token`` and
+``certificates list|suspend|reinstate|withdraw|withdraw-lapsed``, and the ``flask init`` step
+that creates missing keys."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from sqlalchemy import select
 
 from certify import clock, lifecycle
 from certify.accounts.access import command_actor
-from certify.certificates import operations
+from certify.certificates import operations, token_keys
 from certify.certificates.crl import crl_next_update
 from certify.certificates.keys import (
+    KeyStore,
     KeyStoreError,
     ensure_keys,
     get_keystore,
@@ -31,21 +33,40 @@ from certify.core.credentials.dates import format_datetime
 from certify.core.serial import SerialError, normalise_serial
 from certify.core.text import for_terminal
 from certify.db import db_session
+from certify.hsm.token import token_problem
 from certify.operations import OperationError
 from certify.translog.store import stored_origin
 
 
-def create_missing_keys() -> None:
-    """The ``flask init`` step: create whatever part of the key set is missing."""
+def create_missing_keys(location: str | None = None) -> None:
+    """The ``flask init`` step: create whatever part of the key set is missing (new signing
+    keys in the token when one is configured, or at *location*)."""
     try:
-        created = ensure_keys()
+        created = ensure_keys(location=location)
     except KeyStoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
     folder = keys_folder()
     if created:
-        click.echo(f"keys: created {', '.join(created)} in {folder}")
+        where = location or token_keys.default_location()
+        token = " (signing keys in the PKCS#11 token)" if where == token_keys.PKCS11 else ""
+        click.echo(f"keys: created {', '.join(created)} in {folder}{token}")
     else:
         click.echo(f"keys: present in {folder}")
+
+
+_location = click.option(
+    "--pkcs11/--files",
+    "pkcs11",
+    default=None,
+    help="Make the new credential and document-signing keys in the PKCS#11 token "
+    "(PKCS11_MODULE, PKCS11_TOKEN_LABEL, the PIN) or as files in the key folder.",
+)
+
+
+def _where(pkcs11: bool | None) -> str | None:
+    if pkcs11 is None:
+        return None
+    return token_keys.PKCS11 if pkcs11 else token_keys.FILES
 
 
 # --------------------------------------------------------------------------- keys
@@ -63,25 +84,39 @@ def _store():
         raise click.ClickException(str(exc)) from exc
 
 
+@keys_group.command("generate")
+@_location
+@with_appcontext
+def keys_generate(pkcs11: bool | None) -> None:
+    """Create whatever part of the key set is missing (what ``init`` does), the credential
+    and document-signing keys in the PKCS#11 token with --pkcs11 (the default when
+    PKCS11_MODULE is set) or as files with --files. Existing keys are never replaced: to
+    move a key set into the token, use 'keys rotate --pkcs11'."""
+    create_missing_keys(_where(pkcs11))
+
+
 @keys_group.command("list")
 @with_appcontext
 def keys_list() -> None:
-    """List the credential keys, document-signing certificates, root CA and log key."""
+    """List the credential keys, document-signing certificates, root CA and log key, and
+    where each private key lives (a file or the PKCS#11 token). Exit status 1 when the keys'
+    token is configured but cannot be opened."""
     store = _store()
     click.echo("credential keys (Ed25519):")
     for key in store.credential_keys:
         until = format_datetime(key.valid_until) if key.valid_until else "current"
         click.echo(f"  {key.id}  {format_datetime(key.valid_from)} .. {until}")
+        click.echo(f"    private key: {store.locations.get(key.id, '?')}")
     click.echo("document-signing certificates (ECDSA P-256):")
     for cert in store.signing_certs:
         until = format_datetime(cert.valid_until) if cert.valid_until else "current"
         end = format_datetime(cert.certificate.not_valid_after_utc)
-        private = "" if cert.private_key is not None else "  (private key absent)"
         click.echo(
             f"  {cert.name}  signs {format_datetime(cert.valid_from)} .. {until}, "
-            f"certificate valid to {end}{private}"
+            f"certificate valid to {end}"
         )
         click.echo(f"    {cert.fingerprint}")
+        click.echo(f"    private key: {store.locations.get(cert.name, '?')}")
     from certify.core.pdf import pki
 
     root_state = "present" if store.root_key_present else "absent (offline)"
@@ -93,6 +128,21 @@ def keys_list() -> None:
     else:
         crl_until = crl_next_update(store.crl)
         click.echo(f"root CRL: valid to {format_datetime(crl_until) if crl_until else '?'}")
+    _report_token(store)
+
+
+def _report_token(store: KeyStore) -> None:
+    """The token's line of ``keys list``; exit status 1 when it cannot be opened."""
+    if store.token is None:
+        click.echo("PKCS#11 token: not configured (every key is a file)")
+        return
+    problem = token_problem(store.token)
+    label, module = store.token.token_label, store.token.module
+    if problem is None:
+        click.echo(f"PKCS#11 token: {label!r} in {module}, logged in")
+        return
+    click.echo(f"PKCS#11 token: {label!r} in {module}: {problem}", err=True)
+    sys.exit(1)
 
 
 @keys_group.command("rotate")
@@ -107,15 +157,20 @@ def keys_list() -> None:
     is_flag=True,
     help="Rotate only the credential key (no new document-signing certificate: no root key).",
 )
+@_location
 @click.option("--yes", "yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @with_appcontext
-def keys_rotate(root_key: Path | None, credential_only: bool, yes: bool) -> None:
+def keys_rotate(
+    root_key: Path | None, credential_only: bool, pkcs11: bool | None, yes: bool
+) -> None:
     """Sign from now on with a new credential key and a new document-signing certificate.
 
     Old public keys stay published with their validity windows, so everything signed
     before keeps verifying. A new document-signing certificate needs the root CA's private
-    key: from the key folder, or --root-key PATH when it is kept offline. Asks for
-    confirmation unless --yes is given.
+    key: from the key folder, or --root-key PATH when it is kept offline. The new keys are
+    made where the current credential key lives, or in the PKCS#11 token with --pkcs11 (the
+    way to move a key set into the token) or as files with --files. Asks for confirmation
+    unless --yes is given.
     """
     what = "the credential key" if credential_only else "the credential key and signing certificate"
     if not yes:
@@ -135,9 +190,10 @@ def keys_rotate(root_key: Path | None, credential_only: bool, yes: bool) -> None
             root_key_path=root_key,
             root_passphrase=root_passphrase,
             credential_only=credential_only,
+            location=_where(pkcs11),
         )
     except KeyStoreError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(str(exc)) from None
     click.echo(f"new credential key: {result['credential_key']}")
     if result["signing_cert"]:
         click.echo(f"new document-signing certificate: {result['signing_cert']}")

@@ -36,6 +36,7 @@ from certify.core.credentials.proofs import sign_credential
 from certify.core.rubric.model import Rubric
 from certify.core.scoring.results import ScoreResult, rounded
 from certify.core.serial import generate_serial
+from certify.hsm.token import TokenError
 from certify.impact.records import figures_at_issuance
 from certify.operations import OperationError
 
@@ -275,9 +276,12 @@ def make_credential(ctx: IssuanceContext) -> None:
     key = ctx.keys.current_credential_key
     if key.private_key is None:  # pragma: no cover - the key store always loads private keys
         raise IssuanceError("the current credential key has no private key")
-    ctx.credential = sign_credential(
-        document, key.private_key, ctx.keys.verification_method(ctx.public_url), ctx.issued_at
-    )
+    try:
+        ctx.credential = sign_credential(
+            document, key.private_key, ctx.keys.verification_method(ctx.public_url), ctx.issued_at
+        )
+    except TokenError as exc:  # the credential key lives in a token that refused
+        raise IssuanceError(f"the credential key cannot be used: {exc.message}") from None
     # These bytes are stored and served unchanged: the hash is over exactly them.
     ctx.credential_bytes = canonical_json(ctx.credential)
 

@@ -11,6 +11,11 @@ Layout (private key files 0o600, the folder 0o700; PEM files encrypted with
     signing-<n>.pem / .key         document-signing certificates issued by the root (PDFs)
     log.key                        the Ed25519 transparency-log key
 
+With a PKCS#11 token configured (``PKCS11_MODULE``), credential and document-signing keys
+may live in the token instead (``keys generate --pkcs11``, ``keys rotate --pkcs11``): the
+manifest then names the token object instead of a ``.key`` file
+(:mod:`certify.certificates.token_keys`); certificates stay files.
+
 The manifest is written last and atomically, so a crash half-way through a rotation leaves
 the previous, complete key set in force (plus an unused file at worst). The loaded store is
 cached per process in ``app.extensions`` and reloaded when the manifest changes on disk, so a
@@ -43,6 +48,7 @@ from flask import Flask, current_app
 
 from certify import clock
 from certify.certificates import crl as crls
+from certify.certificates import token_keys
 from certify.core.credentials import keys as ckeys
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.keydocs import did_document, key_export
@@ -51,6 +57,7 @@ from certify.core.credentials.urls import verification_method_id
 from certify.core.pdf import pki
 from certify.core.tlog.checkpoint import log_origin
 from certify.core.tlog.note import verifier_key
+from certify.hsm.token import TokenError, TokenSettings
 from certify.state import app_state
 
 log = logging.getLogger(__name__)
@@ -76,6 +83,8 @@ class SigningCert:
     valid_from: dt.datetime
     valid_until: dt.datetime | None
     private_key: ec.EllipticCurvePrivateKey | None = field(default=None, repr=False)
+    #: the key's CKA_ID when it lives in the PKCS#11 token (then ``private_key`` is None)
+    token_key_id: bytes | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -94,6 +103,10 @@ class KeyStore:
     root_key_present: bool
     #: the root's current CRL (DER), embedded in every PDF; None before one was made
     crl: bytes | None = None
+    #: the PKCS#11 token's settings when one is configured
+    token: TokenSettings | None = None
+    #: where each private key lives, in words, by credential key id and signing-cert name
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def current_credential_key(self) -> CredentialKey:
@@ -200,7 +213,12 @@ def _whole_second(moment: dt.datetime) -> dt.datetime:
 # --------------------------------------------------------------------------- creating
 
 
-def _new_credential_entry(folder: Path, passphrase: str | None, now: dt.datetime) -> dict:
+def _new_credential_entry(
+    folder: Path, passphrase: str | None, now: dt.datetime, token: TokenSettings | None = None
+) -> dict:
+    """A new credential key, in the token when *token* is given, else a file."""
+    if token is not None:
+        return token_keys.new_credential_entry(token, now)
     key = ckeys.generate_private_key()
     kid = ckeys.key_id(key)
     name = f"credential-{kid}.key"
@@ -217,7 +235,16 @@ def _new_signing_entry(
     number: int,
     now: dt.datetime,
     public_url: str,
+    token: TokenSettings | None = None,
 ) -> dict:
+    """A new document-signing key and certificate; the key in the token when *token* is
+    given, else a file."""
+    if token is not None:
+        entry, token_cert = token_keys.new_signing_entry(
+            token, root_key, root_cert, registry_name, number, now, public_url
+        )
+        _write_file(folder / entry["cert"], pki.certificate_pem(token_cert), private=False)
+        return entry
     key, cert = pki.make_signing_cert(
         root_key,
         root_cert,
@@ -239,15 +266,28 @@ def _new_signing_entry(
     }
 
 
-def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> list[str]:
+def ensure_keys(
+    app: Flask | None = None, now: dt.datetime | None = None, location: str | None = None
+) -> list[str]:
     """Create whatever part of the key set is missing; return what was created (names).
 
-    Safe to run again: an existing key is never replaced. Raises :class:`KeyStoreError` when
-    a document-signing certificate is missing and the root's private key is not here.
+    New credential and document-signing keys go to *location*: ``"pkcs11"`` (the token),
+    ``"files"``, or by default the token when ``PKCS11_MODULE`` is set. Safe to run again: an
+    existing key is never replaced. Raises :class:`KeyStoreError` when a document-signing
+    certificate is missing and the root's private key is not here, or the token cannot be
+    used.
     """
     app = app or current_app
+    try:
+        return _ensure_keys(app, now, location or token_keys.default_location(app))
+    except (token_keys.TokenConfigError, TokenError) as exc:
+        raise KeyStoreError(str(exc)) from None
+
+
+def _ensure_keys(app: Flask, now: dt.datetime | None, location: str) -> list[str]:
     folder = keys_folder(app)
     passphrase = _passphrase(app)
+    token_keys.check_location(location)
     registry = str(app.config["REGISTRY_NAME"])
     now = _whole_second(now or clock.now())
     created: list[str] = []
@@ -258,8 +298,13 @@ def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> lis
             "credential_keys": [],
             "signing_certs": [],
         }
+        token = None
+        if not manifest["credential_keys"] or not manifest["signing_certs"]:
+            token = token_keys.token_for(app, location)  # only when a key is to be made
         if not manifest["credential_keys"]:
-            manifest["credential_keys"].append(_new_credential_entry(folder, passphrase, now))
+            manifest["credential_keys"].append(
+                _new_credential_entry(folder, passphrase, now, token)
+            )
             created.append("credential key")
         root_key: ec.EllipticCurvePrivateKey | None = None
         if not (folder / ROOT_CERT).exists():
@@ -275,7 +320,15 @@ def ensure_keys(app: Flask | None = None, now: dt.datetime | None = None) -> lis
                 root_key = load_root_key(folder / ROOT_KEY, passphrase)
             manifest["signing_certs"].append(
                 _new_signing_entry(
-                    folder, passphrase, root_key, root_cert, registry, 1, now, _public_url(app)
+                    folder,
+                    passphrase,
+                    root_key,
+                    root_cert,
+                    registry,
+                    1,
+                    now,
+                    _public_url(app),
+                    token,
                 )
             )
             created.append("document-signing certificate")
@@ -336,47 +389,69 @@ def load_root_key(path: Path, passphrase: str | None) -> ec.EllipticCurvePrivate
 # --------------------------------------------------------------------------- loading
 
 
-def _load(folder: Path, passphrase: str | None) -> KeyStore:
+def _load_credential_keys(
+    manifest: dict, folder: Path, passphrase: str | None, token: TokenSettings | None
+) -> list[CredentialKey]:
+    cred = []
+    for entry in manifest["credential_keys"]:
+        until = _time(entry["valid_until"])
+        if token_keys.in_token(entry):
+            key = token_keys.load_credential_key(entry, token, until)
+        else:
+            private = ckeys.private_key_from_pem((folder / entry["file"]).read_bytes(), passphrase)
+            key = CredentialKey.from_key(private, parse_datetime(entry["valid_from"]), until)
+        if key.id != entry["id"]:
+            raise KeyStoreError(f"{entry.get('file') or entry['label']} is not key {entry['id']}")
+        cred.append(key)
+    return cred
+
+
+def _load_signing_certs(
+    manifest: dict, folder: Path, passphrase: str | None, token: TokenSettings | None
+) -> list[SigningCert]:
+    signing = []
+    for entry in manifest["signing_certs"]:
+        cert = pki.load_certificate((folder / entry["cert"]).read_bytes())
+        signing_key, token_id = None, None
+        if token_keys.in_token(entry):
+            token_id = token_keys.signing_key_id(entry, token)
+        elif (folder / entry["key"]).exists():
+            signing_key = pki.load_private_key((folder / entry["key"]).read_bytes(), passphrase)
+        signing.append(
+            SigningCert(
+                entry["name"],
+                cert,
+                parse_datetime(entry["valid_from"]),
+                _time(entry["valid_until"]),
+                signing_key,
+                token_id,
+            )
+        )
+    return signing
+
+
+def _load(folder: Path, passphrase: str | None, token: TokenSettings | None) -> KeyStore:
     manifest = _read_manifest(folder)
     if manifest is None or not (folder / ROOT_CERT).exists() or not (folder / LOG_KEY).exists():
         raise KeyStoreError(
             f"the registry's keys are missing from {folder}: run 'flask --app certify init'"
         )
     try:
-        cred = []
-        for entry in manifest["credential_keys"]:
-            private = ckeys.private_key_from_pem((folder / entry["file"]).read_bytes(), passphrase)
-            key = CredentialKey.from_key(
-                private, parse_datetime(entry["valid_from"]), _time(entry["valid_until"])
-            )
-            if key.id != entry["id"]:
-                raise KeyStoreError(f"{entry['file']} does not hold key {entry['id']}")
-            cred.append(key)
-        signing = []
-        for entry in manifest["signing_certs"]:
-            cert = pki.load_certificate((folder / entry["cert"]).read_bytes())
-            key_path = folder / entry["key"]
-            signing_key = (
-                pki.load_private_key(key_path.read_bytes(), passphrase)
-                if key_path.exists()
-                else None
-            )
-            signing.append(
-                SigningCert(
-                    entry["name"],
-                    cert,
-                    parse_datetime(entry["valid_from"]),
-                    _time(entry["valid_until"]),
-                    signing_key,
-                )
-            )
+        cred = _load_credential_keys(manifest, folder, passphrase, token)
+        signing = _load_signing_certs(manifest, folder, passphrase, token)
         root = pki.load_certificate((folder / ROOT_CERT).read_bytes())
         log_key = ckeys.private_key_from_pem((folder / LOG_KEY).read_bytes(), passphrase)
+    except token_keys.TokenConfigError as exc:
+        raise KeyStoreError(str(exc)) from None
     except (OSError, KeyError, ValueError) as exc:
         # KeyMaterialError (wrong passphrase, corrupt file) is a ValueError.
         raise KeyStoreError(f"cannot load the registry's keys from {folder}: {exc}") from exc
     if not cred or not signing:
         raise KeyStoreError(f"the key manifest in {folder} lists no current keys")
+    locations = {
+        **{e["id"]: token_keys.where(e, token, folder) for e in manifest["credential_keys"]},
+        **{e["name"]: token_keys.where(e, token, folder) for e in manifest["signing_certs"]},
+    }
     return KeyStore(
         folder=folder,
         credential_keys=tuple(sorted(cred, key=lambda k: k.valid_from)),
@@ -385,6 +460,8 @@ def _load(folder: Path, passphrase: str | None) -> KeyStore:
         log_private_key=log_key,
         root_key_present=(folder / ROOT_KEY).exists(),
         crl=crls.read_crl(folder),
+        token=token,
+        locations=locations,
     )
 
 
@@ -409,8 +486,12 @@ def get_keystore(app: Flask | None = None) -> KeyStore:
         # otherwise keys are made deliberately, by `flask init`, never by a web request.
         ensure_keys(app)
         stamp = (folder / MANIFEST).stat().st_mtime_ns
+    try:
+        token = token_keys.configured_token(app)
+    except token_keys.TokenConfigError as exc:
+        raise KeyStoreError(str(exc)) from None
     with _LOCK:
-        store = _load(folder, _passphrase(app))
+        store = _load(folder, _passphrase(app), token)
         cache.clear()
         cache.put((str(folder), stamp), store)
     return store

@@ -27,7 +27,8 @@ deployment has run ``storage migrate``.
 The core :class:`~certify.core.pdf.signing.PdfSigner` is built once per process and cached
 (``app_state().caches.pdf_signer``) under the signing certificate's fingerprint: after
 ``keys rotate`` the key store reloads, the fingerprint changes and the next issuance builds a
-new signer.
+new signer. When the key lives in a PKCS#11 token the signer is pyHanko's ``PKCS11Signer``
+on this process's token session (:mod:`certify.hsm`), so the cache key also names the process.
 
 pyHanko runs ``asyncio.run()`` inside; it cannot do so on a thread whose event loop is running
 (e.g. a Playwright test). :func:`call_outside_event_loop` moves such calls to a worker thread.
@@ -38,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -59,6 +61,8 @@ from certify.core.pdf.certificate.drawing import render_tagged_certificate
 from certify.core.pdf.signing import PdfSigner
 from certify.core.pdf.validation import PdfValidation, validate_pdf
 from certify.db import Base
+from certify.hsm.token import TokenError
+from certify.hsm.token import open_session as token_session
 from certify.state import app_state
 
 __all__ = [
@@ -138,29 +142,64 @@ def get_pdf_signer(keys: KeyStore, app: Flask | None = None) -> PdfSigner:
     per process and cached under its fingerprint (a rotation builds a new one).
 
     Raises:
-        IssuanceError: the current signing certificate's private key is not here.
+        IssuanceError: the current signing certificate's private key is not here, or the
+            token holding it cannot be used (the message says why).
     """
     app = app or current_app
     signing = keys.current_signing_cert
     timestamper = get_timestamper(app)
-    fingerprint = (signing.fingerprint, app.config.get("TSA_URL"))
+    # a token signer holds this process's session: a forked worker or a new session (the
+    # PIN setting changed) builds its own
+    fingerprint = (signing.fingerprint, app.config.get("TSA_URL"), _session_tag(keys))
     cache = app_state(app).caches.pdf_signer
     cached = cache.get(fingerprint)
     if cached is not None:
         return cached
-    if signing.private_key is None:
-        raise IssuanceError(
-            f"the private key of the document-signing certificate {signing.name} is missing"
-        )
     with _SIGNER_LOCK:
         cached = cache.get(fingerprint)
         if cached is not None:
             return cached
         signer = PdfSigner(
-            signing.private_key, signing.certificate, [keys.root_cert], timestamper=timestamper
+            _signing_key(keys), signing.certificate, [keys.root_cert], timestamper=timestamper
         )
         cache.put(fingerprint, signer)
     return signer
+
+
+def _session_tag(keys: KeyStore) -> object:
+    """What names the token session a token signer would use (None for a key in a file).
+
+    Raises:
+        IssuanceError: the token cannot be opened.
+    """
+    if keys.current_signing_cert.token_key_id is None or keys.token is None:
+        return None
+    try:
+        return (os.getpid(), id(token_session(keys.token)))
+    except TokenError as exc:
+        raise IssuanceError(f"the document-signing key cannot be used: {exc.message}") from None
+
+
+def _signing_key(keys: KeyStore) -> Any:
+    """The current document-signing key: the key from its file, or a pyHanko signer on the
+    token's key.
+
+    Raises:
+        IssuanceError: the key is missing, or the token cannot be used.
+    """
+    signing = keys.current_signing_cert
+    if signing.token_key_id is not None and keys.token is not None:
+        from certify.hsm import objects as token_objects  # python-pkcs11: only with a token
+
+        try:
+            return token_objects.pdf_signer(keys.token, signing.token_key_id, signing.certificate)
+        except TokenError as exc:
+            raise IssuanceError(f"the document-signing key cannot be used: {exc.message}") from None
+    if signing.private_key is None:
+        raise IssuanceError(
+            f"the private key of the document-signing certificate {signing.name} is missing"
+        )
+    return signing.private_key
 
 
 def _attachments(credential_bytes: bytes, log_proof: object) -> dict[str, bytes]:

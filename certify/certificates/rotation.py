@@ -14,6 +14,7 @@ from flask import Flask, current_app
 
 from certify import clock
 from certify.certificates import crl as crls
+from certify.certificates import token_keys
 from certify.certificates.keys import (
     _LOCK,
     ROOT_CERT,
@@ -32,6 +33,7 @@ from certify.certificates.keys import (
 )
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.pdf import pki
+from certify.hsm.token import TokenError
 from certify.state import app_state
 
 __all__ = ["resign_crl", "rotate_keys"]
@@ -44,6 +46,7 @@ def rotate_keys(
     root_passphrase: str | None = None,
     credential_only: bool = False,
     now: dt.datetime | None = None,
+    location: str | None = None,
 ) -> dict[str, Any]:
     """Start signing with a new credential key and (unless *credential_only*) a new
     document-signing certificate. Old keys stay published with their validity windows closed
@@ -53,10 +56,30 @@ def rotate_keys(
     *root_passphrase* (default: ``KEY_PASSPHRASE``). It is checked before anything is
     written, so a missing root key changes nothing.
 
+    The new keys go to *location* (``"pkcs11"``: made in the token; ``"files"``), by default
+    where the current credential key lives: rotating with another location moves the key set
+    into the token or out of it, old keys staying where they are.
+
     Raises:
-        KeyStoreError: no key set yet, or the root key is missing or unreadable.
+        KeyStoreError: no key set yet, the root key is missing or unreadable, or the token
+            cannot be used (nothing is recorded then; a key made in the token before the
+            failure stays there unused).
     """
     app = app or current_app
+    try:
+        return _rotate(app, root_key_path, root_passphrase, credential_only, now, location)
+    except (token_keys.TokenConfigError, TokenError) as exc:
+        raise KeyStoreError(str(exc)) from None
+
+
+def _rotate(
+    app: Flask,
+    root_key_path: Path | None,
+    root_passphrase: str | None,
+    credential_only: bool,
+    now: dt.datetime | None,
+    location: str | None,
+) -> dict[str, Any]:
     folder = keys_folder(app)
     passphrase = _passphrase(app)
     given_now = now is not None
@@ -65,6 +88,10 @@ def rotate_keys(
         manifest = _read_manifest(folder)
         if manifest is None or not manifest["credential_keys"]:
             raise KeyStoreError("no keys yet: run 'flask --app certify init' first")
+        if location is None:
+            current = manifest["credential_keys"][-1]
+            location = token_keys.PKCS11 if token_keys.in_token(current) else token_keys.FILES
+        token = token_keys.token_for(app, location)
         root_key = None
         if not credential_only:
             root_key = load_root_key(
@@ -85,7 +112,7 @@ def rotate_keys(
         for entry in manifest["credential_keys"]:
             if entry["valid_until"] is None:
                 entry["valid_until"] = format_datetime(now)
-        new_cred = _new_credential_entry(folder, passphrase, now)
+        new_cred = _new_credential_entry(folder, passphrase, now, token)
         manifest["credential_keys"].append(new_cred)
         signing_name = None
         if root_key is not None:
@@ -102,6 +129,7 @@ def rotate_keys(
                 number,
                 now,
                 _public_url(app),
+                token,
             )
             manifest["signing_certs"].append(entry)
             signing_name = entry["name"]

@@ -32,7 +32,7 @@ import hashlib
 import io
 import secrets
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -65,6 +65,35 @@ class DamagedCiphertext(EnvelopeError):
     """The ciphertext (or a wrapped key) was altered, cut short or stored under another name."""
 
 
+class KeyEncryptionKey(Protocol):
+    """What wraps data keys: :class:`Kek` (32 bytes kept in a file) or an AES-256 key that
+    never leaves a PKCS#11 token (:class:`certify.hsm.objects.TokenKek`). Both seal with
+    AES-256-GCM (the token does it inside), so a wrapped key looks the same either way and a
+    KEK imported into a token keeps opening what it wrapped before."""
+
+    @property
+    def key_id(self) -> str:
+        """16 hex characters naming the key without revealing it."""
+        ...
+
+    @property
+    def id_bytes(self) -> bytes:
+        """The id's 8 bytes, as written into every wrapped key."""
+        ...
+
+    def seal(self, nonce: bytes, data: bytes, associated: bytes) -> bytes:
+        """AES-256-GCM of *data* (ciphertext + 16-byte tag)."""
+        ...
+
+    def open(self, nonce: bytes, sealed: bytes, associated: bytes) -> bytes:
+        """The plaintext of :meth:`seal`'s output.
+
+        Raises:
+            DamagedCiphertext: the tag does not match (altered, another name).
+        """
+        ...
+
+
 @dataclass(frozen=True)
 class Kek:
     """A key-encryption key: 32 random bytes; ``key_id`` (16 hex) names it without revealing
@@ -87,6 +116,15 @@ class Kek:
     def __repr__(self) -> str:  # never the key itself
         return f"Kek({self.key_id})"
 
+    def seal(self, nonce: bytes, data: bytes, associated: bytes) -> bytes:
+        return AESGCM(self.key).encrypt(nonce, data, associated)
+
+    def open(self, nonce: bytes, sealed: bytes, associated: bytes) -> bytes:
+        try:
+            return AESGCM(self.key).decrypt(nonce, sealed, associated)
+        except InvalidTag as exc:
+            raise DamagedCiphertext("the stored data key is damaged or is another file's") from exc
+
 
 def new_kek() -> Kek:
     """A fresh random key-encryption key."""
@@ -98,13 +136,13 @@ def new_data_key() -> bytes:
     return secrets.token_bytes(KEY_SIZE)
 
 
-def wrap_key(kek: Kek, data_key: bytes, name: str) -> bytes:
+def wrap_key(kek: KeyEncryptionKey, data_key: bytes, name: str) -> bytes:
     """The data key sealed by *kek* for the file named *name* (:data:`WRAPPED_SIZE` bytes)."""
     if len(data_key) != KEY_SIZE:
         raise EnvelopeError("a data key is 32 bytes")
     nonce = secrets.token_bytes(NONCE_SIZE)
     head = KEY_MAGIC + kek.id_bytes
-    return head + nonce + AESGCM(kek.key).encrypt(nonce, data_key, head + name.encode())
+    return head + nonce + kek.seal(nonce, data_key, head + name.encode())
 
 
 def wrapped_kek_id(wrapped: bytes) -> str | None:
@@ -114,7 +152,7 @@ def wrapped_kek_id(wrapped: bytes) -> str | None:
     return wrapped[len(KEY_MAGIC) : len(KEY_MAGIC) + KEK_ID_SIZE].hex()
 
 
-def unwrap_key(kek: Kek, wrapped: bytes, name: str) -> bytes:
+def unwrap_key(kek: KeyEncryptionKey, wrapped: bytes, name: str) -> bytes:
     """The data key inside *wrapped*.
 
     Raises:
@@ -132,10 +170,7 @@ def unwrap_key(kek: Kek, wrapped: bytes, name: str) -> bytes:
     head = wrapped[: len(KEY_MAGIC) + KEK_ID_SIZE]
     nonce = wrapped[len(head) : len(head) + NONCE_SIZE]
     sealed = wrapped[len(head) + NONCE_SIZE :]
-    try:
-        return AESGCM(kek.key).decrypt(nonce, sealed, head + name.encode())
-    except InvalidTag as exc:
-        raise DamagedCiphertext("the stored data key is damaged or is another file's") from exc
+    return kek.open(nonce, sealed, head + name.encode())
 
 
 def encrypted_size(plain_size: int) -> int:

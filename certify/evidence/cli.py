@@ -76,3 +76,25 @@ def evidence_encrypt() -> None:
     )
     if counts["problem"]:
         raise SystemExit(1)
+
+
+@evidence_group.command("kek-to-token")
+@with_appcontext
+def evidence_kek_to_token() -> None:
+    """Move the evidence key-encryption key into the PKCS#11 token (PKCS11_MODULE ...): the
+    key in KEYS_DIR/evidence-kek.key is imported as a sensitive, non-extractable AES key under
+    its own id, so every data key it wrapped keeps opening. Then set EVIDENCE_KEK_IN_TOKEN,
+    check evidence opens, keep the file in an offline backup and delete it from the server."""
+    from flask import current_app
+
+    from certify.evidence.kek import KekError, kek_path, move_kek_to_token
+
+    try:
+        key_id = move_kek_to_token(current_app.config)
+    except KekError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"evidence key-encryption key {key_id} is now in the token")
+    click.echo(
+        f"next: set EVIDENCE_KEK_IN_TOKEN = True, check evidence opens, then keep "
+        f"{kek_path(current_app.config)} in an offline backup and delete it from this server"
+    )

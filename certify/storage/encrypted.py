@@ -86,18 +86,18 @@ class EncryptedBackend:
         self,
         inner: BlobBackend,
         keys: BlobBackend,
-        kek_source: Callable[[], envelope.Kek],
+        kek_source: Callable[[], envelope.KeyEncryptionKey],
         temp_dir: Path,
     ) -> None:
         self.inner = inner
         self.kind = inner.kind
         self.keys = keys
         self._kek_source = kek_source
-        self._kek: envelope.Kek | None = None
+        self._kek: envelope.KeyEncryptionKey | None = None
         self.temp_dir = Path(temp_dir)
 
     @property
-    def kek(self) -> envelope.Kek:
+    def kek(self) -> envelope.KeyEncryptionKey:
         if self._kek is None:
             self._kek = self._kek_source()
         return self._kek

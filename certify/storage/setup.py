@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from certify.core.envelope import Kek
+from certify.core.envelope import KeyEncryptionKey
 from certify.evidence.store import EvidenceStore
 from certify.state import app_state
 from certify.storage.backends import TEMP_DIR_NAME, BlobBackend, LocalBackend
@@ -77,11 +77,13 @@ def encrypted(
     config: Mapping[str, Any], inner: BlobBackend, keys: BlobBackend, temp_dir: Path
 ) -> EncryptedBackend:
     """*inner* encrypted with data keys kept in *keys*, wrapped by the instance's KEK."""
-    from certify.evidence.kek import KekError, kek_path, load_kek
+    from certify.evidence.kek import KekError, kek_path, load_kek, load_token_kek
 
-    def kek() -> Kek:
+    def kek() -> KeyEncryptionKey:
         # A missing KEK is made only for a store with no encrypted files yet: a new one
         # would open none of them, and mixing two would make the old one's return a loss.
+        if config.get("EVIDENCE_KEK_IN_TOKEN"):
+            return load_token_kek(config, next(iter(keys.iter_digests()), None) is not None)
         path = kek_path(config)
         if not path.exists() and next(iter(keys.iter_digests()), None) is not None:
             raise KekError(

@@ -29,6 +29,7 @@ DEBIAN_PACKAGES = {
     "nginx": "nginx",
     "pg_dump": "postgresql-client",
     "pg_restore": "postgresql-client",
+    "softhsm2-util": "softhsm2",
 }
 
 

@@ -17,6 +17,7 @@ import base64
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +30,21 @@ KEY_ID_LENGTH = 8
 
 class KeyMaterialError(ValueError):
     """Key material cannot be used: wrong or missing passphrase, not Ed25519, corrupt file."""
+
+
+@runtime_checkable
+class Ed25519Signer(Protocol):
+    """What signs with an Ed25519 key: ``cryptography``'s private key, or a key that never
+    leaves a PKCS#11 token (:class:`certify.hsm.objects.TokenEd25519Key`). The core signs
+    through this and nothing more, so it does not care where the key lives."""
+
+    def sign(self, data: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of *data* (pure Ed25519, RFC 8032)."""
+        ...
+
+    def public_key(self) -> Ed25519PublicKey:
+        """The public half."""
+        ...
 
 
 def generate_private_key() -> Ed25519PrivateKey:
@@ -95,9 +111,9 @@ def private_key_from_pem(data: bytes, passphrase: str | bytes | None = None) -> 
     return key
 
 
-def public_key_raw(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
-    """Return the raw 32-byte public key of *key* (a private or public Ed25519 key)."""
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+def public_key_raw(key: Ed25519Signer | Ed25519PublicKey) -> bytes:
+    """Return the raw 32-byte public key of *key* (a private key, a signer or a public key)."""
+    public = key if isinstance(key, Ed25519PublicKey) else key.public_key()
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -120,7 +136,7 @@ def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     )
 
 
-def key_id(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+def key_id(key: Ed25519Signer | Ed25519PublicKey) -> str:
     """Return the short stable id of *key*: 8 lower-case base32 symbols of SHA-256(raw key)."""
     digest = hashlib.sha256(public_key_raw(key)).digest()
     return base64.b32encode(digest).decode("ascii")[:KEY_ID_LENGTH].lower()
@@ -137,8 +153,8 @@ class CredentialKey:
 
     ``valid_from``/``valid_until`` say when the registry signs new credentials with the key
     (``valid_until`` None: still current). A key past ``valid_until`` still verifies the
-    credentials it signed while current. ``private_key`` is present only where signing
-    happens; it is left out of ``repr`` and comparisons.
+    credentials it signed while current. ``private_key`` (a key or a token's signer) is
+    present only where signing happens; it is left out of ``repr`` and comparisons.
 
     Construct it with :meth:`from_key`; the constructor checks that ``id`` matches the
     public key, the datetimes are timezone-aware and the window is not empty.
@@ -148,7 +164,7 @@ class CredentialKey:
     public_key: Ed25519PublicKey = field(compare=False)
     valid_from: datetime
     valid_until: datetime | None = None
-    private_key: Ed25519PrivateKey | None = field(default=None, repr=False, compare=False)
+    private_key: Ed25519Signer | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.public_key, Ed25519PublicKey):
@@ -169,13 +185,14 @@ class CredentialKey:
     @classmethod
     def from_key(
         cls,
-        key: Ed25519PrivateKey | Ed25519PublicKey,
+        key: Ed25519Signer | Ed25519PublicKey,
         valid_from: datetime,
         valid_until: datetime | None = None,
     ) -> CredentialKey:
-        """Build a :class:`CredentialKey` from a private key (can sign) or public key."""
-        private = key if isinstance(key, Ed25519PrivateKey) else None
-        public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+        """Build a :class:`CredentialKey` from a private key or token signer (can sign) or a
+        public key."""
+        private = None if isinstance(key, Ed25519PublicKey) else key
+        public = key if isinstance(key, Ed25519PublicKey) else key.public_key()
         return cls(key_id(public), public, valid_from, valid_until, private)
 
     @property

@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from certify.core.canonical import CanonicalizationError, canonical_json
 from certify.core.credentials.dates import format_datetime, parse_datetime
+from certify.core.credentials.keys import Ed25519Signer
 from certify.core.credentials.multibase import MultibaseError, multibase_decode, multibase_encode
 from certify.core.credentials.vocabulary import (
     CRYPTOSUITE,
@@ -75,7 +76,7 @@ def hash_data(unsecured_document: Mapping[str, Any], proof_config: Mapping[str, 
 
 def sign_credential(
     document: Mapping[str, Any],
-    private_key: Ed25519PrivateKey,
+    private_key: Ed25519Signer,
     verification_method: str,
     created: datetime,
 ) -> dict[str, Any]:

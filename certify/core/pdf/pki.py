@@ -36,6 +36,7 @@ __all__ = [
     "add_years",
     "cert_fingerprint",
     "certificate_pem",
+    "certify_signing_key",
     "der_fingerprint",
     "load_certificate",
     "load_private_key",
@@ -138,7 +139,29 @@ def make_signing_cert(
     years: int = 10,
     crl_url: str | None = None,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """Issue a document-signing certificate under the root: a new P-256 key and its certificate.
+    """Issue a document-signing certificate under the root: a new P-256 key and its certificate
+    (:func:`certify_signing_key` on a key made here).
+
+    Raises: as :func:`certify_signing_key`.
+    """
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key, certify_signing_key(
+        root_key, root_cert, key.public_key(), common_name, organisation, now, years, crl_url
+    )
+
+
+def certify_signing_key(
+    root_key: ec.EllipticCurvePrivateKey,
+    root_cert: x509.Certificate,
+    public: ec.EllipticCurvePublicKey,
+    common_name: str,
+    organisation: str,
+    now: datetime,
+    years: int = 10,
+    crl_url: str | None = None,
+) -> x509.Certificate:
+    """Issue a document-signing certificate under the root for the P-256 key *public* (made
+    here, or in a PKCS#11 token whose private half never leaves it).
 
     Valid from ``now`` (minus five minutes) for *years* years, but never past the root's own
     end of validity (a chain is only as valid as its root). KeyUsage digitalSignature +
@@ -150,16 +173,18 @@ def make_signing_cert(
 
     Raises:
         KeyMaterialError: if *root_key* is not the key of *root_cert* or is not a P-256 key,
-            or *root_cert* is not a CA.
+            *root_cert* is not a CA, or *public* is not a P-256 key.
         ValueError: if *now* is naive or outside the root's validity, *years* is not
             positive, or a name is empty.
     """
     _require_aware(now)
     if years < 1:
         raise ValueError("years must be at least 1")
+    if not isinstance(public, ec.EllipticCurvePublicKey) or not isinstance(
+        public.curve, ec.SECP256R1
+    ):
+        raise KeyMaterialError("a document-signing key is an ECDSA P-256 key")
     root_start, root_end = _root_validity(root_key, root_cert, now)
-    key = ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key()
     not_after = min(add_years(now, years), root_end)
     builder = (
         x509.CertificateBuilder()
@@ -195,7 +220,7 @@ def make_signing_cert(
             raise ValueError("crl_url must be an http(s) address")
         point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
         builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
-    return key, builder.sign(root_key, hashes.SHA256())
+    return builder.sign(root_key, hashes.SHA256())
 
 
 def make_crl(

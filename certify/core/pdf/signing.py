@@ -67,21 +67,31 @@ def _mime_type(name: str) -> str:
 class PdfSigner:
     """A PAdES signer built once per process from the document-signing key and certificate.
 
-    Building converts the ``cryptography`` objects to the asn1crypto objects pyHanko uses
-    (a DER round trip) once; :meth:`sign` then reuses them.
+    The key is either an ECDSA P-256 private key held here, or a pyHanko signer that signs
+    elsewhere (:class:`pyhanko.sign.pkcs11.PKCS11Signer`: the key stays in a PKCS#11 token,
+    built by :mod:`certify.hsm`); both produce the same CMS, so verifiers cannot tell them
+    apart. Building converts the ``cryptography`` objects to the asn1crypto objects pyHanko
+    uses (a DER round trip) once; :meth:`sign` then reuses them.
 
     Raises (from the constructor):
         KeyMaterialError: the key is not an ECDSA P-256 key or does not belong to the
-            certificate.
+            certificate (for a pyHanko signer: it was built for another certificate).
     """
 
     def __init__(
         self,
-        signing_key: ec.EllipticCurvePrivateKey,
+        signing_key: ec.EllipticCurvePrivateKey | signers.Signer,
         signing_cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
         timestamper: TimeStamper | None = None,
     ) -> None:
+        self.certificate = signing_cert
+        self.chain = tuple(chain)
+        self.timestamper = timestamper
+        self._signer: signers.Signer
+        if isinstance(signing_key, signers.Signer):
+            self._signer = _external_signer(signing_key, signing_cert, self.chain)
+            return
         if not isinstance(signing_key, ec.EllipticCurvePrivateKey) or not isinstance(
             signing_key.curve, ec.SECP256R1
         ):
@@ -93,9 +103,6 @@ class PdfSigner:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        self.certificate = signing_cert
-        self.chain = tuple(chain)
-        self.timestamper = timestamper
         self._signer = signers.SimpleSigner(
             signing_cert=_to_asn1_cert(signing_cert),
             signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
@@ -221,6 +228,33 @@ class PdfSigner:
             ),
         )
         await post.post_signature_processing(res_output)
+
+
+def _external_signer(
+    signer: signers.Signer, signing_cert: x509.Certificate, chain: Sequence[x509.Certificate]
+) -> signers.Signer:
+    """*signer* checked against *signing_cert*, with *chain* registered in it (so the CMS
+    carries the same certificates a key held here would give it).
+
+    Raises:
+        KeyMaterialError: *signer* is built for another certificate or a key other than
+            ECDSA P-256 (pyHanko reads the mechanism from the certificate).
+    """
+    expected = _to_asn1_cert(signing_cert)
+    try:
+        actual = signer.signing_cert
+    except Exception as exc:  # a token signer loads its objects here: the token's errors
+        raise KeyMaterialError(f"the signer's certificate cannot be read: {exc}") from exc
+    if actual is None or actual.dump() != expected.dump():
+        raise KeyMaterialError("the signer was built for another certificate")
+    public = signing_cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey) or not isinstance(
+        public.curve, ec.SECP256R1
+    ):
+        raise KeyMaterialError("the PDF signing key must be an ECDSA P-256 key")
+    for cert in chain:
+        signer.cert_registry.register(_to_asn1_cert(cert))
+    return signer
 
 
 def _carry_metadata(writer: IncrementalPdfFileWriter) -> None:
