@@ -173,10 +173,12 @@ class AppealDecisionForm(Form):
         validators=[InputRequired("Choose uphold or dismiss.")],
     )
     new_grade = SelectField(
-        "New grade (an appeal against a non-conformity's grade)",
-        choices=choices([("", "Not applicable"), ("critical", "Critical"), ("major", "Major"),
-                         ("minor", "Minor")]),
+        "What the non-conformity becomes (an appeal against its grade)",
+        choices=choices([("", "Choose"), ("major", "Major"), ("minor", "Minor"),
+                         ("annulled", "Annulled: it should not have been raised")]),
         validators=[Optional()],
+        description="A less severe grade gets that grade's deadline, counted from the day it "
+        "was raised (never sooner than a short minimal period from today).",
     )  # fmt: skip
     reasons = TextAreaField(
         "Reasons", validators=[InputRequired("Write your reasons."), Length(max=8000)]

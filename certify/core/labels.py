@@ -84,7 +84,7 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "nonconformity.suspension_proposed": "Suspension proposed",
         "nonconformity.escalated": "Certificate suspended for a non-conformity",
         "nonconformity.reinstatement_ready": "Ready to reinstate",
-        "nonconformity.regraded": "Non-conformity regraded",
+        "nonconformity.regrade": "Non-conformity regraded on appeal",
         "nonconformity.annul": "Non-conformity annulled on appeal",
         "certificate.issued": "Certificate issued",
         "certificate.suspended": "Certificate suspended",

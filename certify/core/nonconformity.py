@@ -88,6 +88,8 @@ class NcAction(enum.StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     MARK_OVERDUE = "mark_overdue"
     ESCALATE = "escalate"
+    #: an upheld appeal changed the grade (and so the due date) (issue 19)
+    REGRADE = "regrade"
     #: an upheld appeal found the non-conformity should not have been raised (issue 19)
     ANNUL = "annul"
 
@@ -120,8 +122,8 @@ MARKABLE_OVERDUE = frozenset({_S.OPEN, _S.PLAN_SUBMITTED, _S.PLAN_RETURNED, _S.P
 MARKERS = frozenset({_P.SYSTEM})
 ESCALATORS = frozenset({_P.SYSTEM, _P.ADMIN})
 EXTENDERS = frozenset({_P.ADMIN})
-#: Annulling is an upheld appeal's remedy (the system): the appeal's own checks say who
-#: decided it; nobody annuls a non-conformity by hand.
+#: Regrading and annulling are an upheld appeal's remedy (the system): the appeal's own
+#: checks say who decided it; nobody regrades or annuls a non-conformity by hand.
 ANNULLERS = frozenset({_P.SYSTEM})
 
 
@@ -192,6 +194,9 @@ def next_position(position: Position, action: NcAction, party: Party) -> Positio
     - ``escalate`` (system, admin): from any open position not already escalated.
     - ``extend_deadline`` (admin): from any open position not escalated; an ``overdue``
       non-conformity returns to its loop state.
+    - ``regrade`` (system, an upheld appeal): from any open position; the due date is new, so
+      an ``overdue`` one returns to its loop state; an ``escalated`` one stays escalated (its
+      suspension is lifted through the lifecycle, not here).
     - ``annul`` (system, an upheld appeal): from any open position, overlays too; closed.
     - every loop step: resolved on the loop state (under an overlay too); the overlay is left
       behind.
@@ -218,12 +223,14 @@ def next_position(position: Position, action: NcAction, party: Party) -> Positio
         if party not in EXTENDERS:
             raise _refuse_party(EXTENDERS)
         return Position(stage, stage)
-    if action is NcAction.ANNUL:
+    if action in (NcAction.REGRADE, NcAction.ANNUL):
         if stage is NcState.CLOSED:
             raise _impossible(position, action)
         if party not in ANNULLERS:
             raise _refuse_party(ANNULLERS)
-        return Position(NcState.CLOSED, NcState.CLOSED)
+        if action is NcAction.ANNUL:
+            return Position(NcState.CLOSED, NcState.CLOSED)
+        return position if status is NcState.ESCALATED else Position(stage, stage)
     entry = LOOP.get((stage, action))
     if entry is None or (action is NcAction.CLOSE_IN_AUDIT and status in OVERLAYS):
         raise _impossible(position, action)

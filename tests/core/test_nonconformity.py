@@ -58,6 +58,9 @@ def expected() -> dict[tuple[Position, NcAction, Party], Position]:
             allowed[(Position.of(status, stage), A.EXTEND_DEADLINE, P.ADMIN)] = here
         for status in (stage, S.OVERDUE, S.ESCALATED):
             allowed[(Position.of(status, stage), A.ANNUL, P.SYSTEM)] = Position(S.CLOSED, S.CLOSED)
+            allowed[(Position.of(status, stage), A.REGRADE, P.SYSTEM)] = (
+                Position.of(status, stage) if status is S.ESCALATED else here
+            )
     return allowed
 
 
