@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from sqlalchemy import select
 
 from certify.accounts.access import roles_required
@@ -34,6 +34,7 @@ from certify.complaints.web import (
     no_store,
     uploads,
 )
+from certify.core.complaints import close_by
 from certify.db import db_session
 from certify.followup.deadlines import Finding
 from certify.storage.setup import evidence_store
@@ -78,6 +79,7 @@ def _show(complaint: Complaint, status: int = 200, **forms: Any) -> Any:
     page = render_template(
         "complaints/show.html",
         complaint=complaint,
+        close_by=close_by(complaint.received_at, int(current_app.config["COMPLAINT_CLOSE_DAYS"])),
         show_identity=complaint.can_see_identity(user),
         is_handler=complaint.handler_id == user.id,
         is_admin=user.has_role(Role.ADMIN),

@@ -97,3 +97,64 @@ def test_a_bad_finding_gets_a_message_and_nothing_is_kept(app, client, session, 
     session.expire_all()
     assert session.scalar(select(Complaint.state)) == "acknowledged"
     assert session.scalars(select(NonConformity)).all() == []
+
+
+# --------------------------------------------------------------------------- the deadline
+
+
+def test_the_deadline_for_closing_reminds_the_handler_then_the_admins_each_once(
+    app, client, session, clock, certified
+) -> None:
+    import datetime as dt
+
+    from certify.complaints.duties import remind_complaints_to_close
+    from certify.complaints.statistics import statistics_for
+
+    complaint, handler = cf.acknowledged(
+        app, client, session, certified, contact=cf.CONTACT, name=cf.NAME
+    )
+    received = complaint.received_at
+    assert "Decide by" in handler.get(f"/complaints/{complaint.public_id}").get_data(as_text=True)
+    with app.app_context():
+        before = statistics_for(session, received.year)
+
+    def reminders() -> list[tuple[str, int | None]]:
+        session.expire_all()
+        rows = session.scalars(
+            select(Notification).where(Notification.kind == "complaint.close_reminder")
+        )
+        return sorted((n.subject, n.user_id) for n in rows)
+
+    with app.app_context():
+        assert (
+            remind_complaints_to_close(received + dt.timedelta(days=70))
+            == "0 reminder(s) to decide"
+        )
+        soon = received + dt.timedelta(days=80)  # 10 days left: within the 14-day warning
+        assert remind_complaints_to_close(soon) == "1 reminder(s) to decide"
+        assert remind_complaints_to_close(soon) == "0 reminder(s) to decide"
+    first = reminders()
+    assert [user for _s, user in first] == [cf.only_complaint(session).handler_id]
+    with app.app_context():
+        late = received + dt.timedelta(days=91)
+        assert remind_complaints_to_close(late) == "1 reminder(s) to decide"
+        assert remind_complaints_to_close(late + dt.timedelta(days=5)) == "0 reminder(s) to decide"
+    told = {user for _s, user in reminders()}
+    assert certified["admin"].id in told and len(reminders()) >= 3
+    complaint = cf.only_complaint(session)
+    assert complaint.close_reminded_at is not None and complaint.close_overdue_at is not None
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "complaint.close_reminder_sent")
+    ).all()
+    assert len(events) == 2
+    # the reminders name no complainant, and "time to close" is untouched by them
+    for note in session.scalars(select(Notification)):
+        if note.to_address != cf.CONTACT:
+            assert cf.CONTACT not in note.body_text and cf.NAME not in note.body_text
+    with app.app_context():
+        assert statistics_for(session, received.year) == before
+    # a decided complaint is never reminded
+    complaint.state, complaint.close_overdue_at = "decided", None
+    session.commit()
+    with app.app_context():
+        assert remind_complaints_to_close(late + dt.timedelta(days=9)) == "0 reminder(s) to decide"
