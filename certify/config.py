@@ -176,6 +176,9 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     # A major non-conformity past its due date (certify.followup): "propose" its
     # suspension to the admins, who confirm with one click, or "suspend" at once.
     "NC_OVERDUE_ACTION": "propose",
+    # A non-conformity regraded on appeal gets the new grade's deadline counted from the day
+    # it was raised, but never less than this many days from the regrade.
+    "NC_REGRADE_MIN_DAYS": 14,
     # The cycle (certify.cycle): a surveillance case opens this many days before its due
     # date; one not decided this many days after it is overdue ("propose" the suspension for
     # surveillance_not_done to the admins, or "suspend" at once); a recertification case
@@ -188,6 +191,10 @@ _JOBS_AND_MAIL: dict[str, Any] = {
     # complaint's personal data (contact, text, files) is kept before it is erased.
     "COMPLAINT_ACKNOWLEDGE_DAYS": 5,
     "COMPLAINT_RETENTION_YEARS": 6,
+    # Days from receipt to decide (close) a complaint; the handler is reminded this many
+    # days before (COMPLAINT_CLOSE_WARN_DAYS), and the handler and the admins once it passed.
+    "COMPLAINT_CLOSE_DAYS": 90,
+    "COMPLAINT_CLOSE_WARN_DAYS": 14,
 }
 
 

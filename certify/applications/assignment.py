@@ -142,10 +142,13 @@ def declare_conflict(
     session: Session, application: Application, user: User, has_conflict: bool, statement: str
 ) -> None:
     """Record the assignee's declaration for this case. A conflict sends the case back to the
-    admin for reassignment; when both have declared none, the audit starts."""
+    admin for reassignment; when both have declared none, the audit starts. The reviewer
+    named for a new decision after an upheld appeal (the case waits in ``audit_submitted``)
+    declares too: a conflict releases them and the case waits for another."""
     lock_application(session, application)
     role = assignee_role(application, user)
-    if role is None or application.app_state != AppState.ASSIGNED:
+    redecision = role == "reviewer" and application.app_state == AppState.AUDIT_SUBMITTED
+    if role is None or (application.app_state != AppState.ASSIGNED and not redecision):
         raise OperationError("You are not waiting to declare for this case.", code="not_assigned")
     if application.current_declaration(user, role) is not None:
         raise OperationError("You have already declared for this case.", code="already_declared")
@@ -174,33 +177,9 @@ def declare_conflict(
         after={"role": role, "has_conflict": has_conflict, "round": application.assignment_round},
     )
     if has_conflict:
-        # The declaration goes into the person's register for this organisation, so that no
-        # later assignment to its cases forgets it.
-        org = application.organisation
-        add_register_entry(
-            session,
-            user,
-            organisation_name=org.legal_name,
-            organisation_id=org.id,
-            relationship=(
-                f"Declared a conflict of interest when assigned as {role} "
-                f"(application {application.public_id}): {statement.strip()}"
-            ),
-            started_on=clock.now().date(),
-            ended_on=None,
-        )
-        if role == "auditor":
-            application.auditor_id = None
-        else:
-            application.reviewer_id = None
-        transition(
-            session,
-            application,
-            Action.RELEASE,
-            Party.AUDITOR if role == "auditor" else Party.REVIEWER,
-            _actor(user),
-            reason="conflict of interest declared",
-        )
+        _release(session, application, user, role, statement, redecision=redecision)
+        return
+    if redecision:
         return
     others = [(application.auditor, "auditor"), (application.reviewer, "reviewer")]
     if all(
@@ -217,6 +196,48 @@ def declare_conflict(
             Actor.system("workflow"),
             reason="both assignees declared no conflict",
         )
+
+
+def _release(
+    session: Session,
+    application: Application,
+    user: User,
+    role: str,
+    statement: str,
+    *,
+    redecision: bool,
+) -> None:
+    """A declared conflict: into the person's register, and off the case."""
+    # The declaration goes into the person's register for this organisation, so that no
+    # later assignment to its cases forgets it.
+    org = application.organisation
+    add_register_entry(
+        session,
+        user,
+        organisation_name=org.legal_name,
+        organisation_id=org.id,
+        relationship=(
+            f"Declared a conflict of interest when assigned as {role} "
+            f"(application {application.public_id}): {statement.strip()}"
+        ),
+        started_on=clock.now().date(),
+        ended_on=None,
+    )
+    if role == "auditor":
+        application.auditor_id = None
+    else:
+        application.reviewer_id = None
+    if redecision:  # the audit is done: the case waits for another reviewer, as it was
+        session.flush()
+        return
+    transition(
+        session,
+        application,
+        Action.RELEASE,
+        Party.AUDITOR if role == "auditor" else Party.REVIEWER,
+        _actor(user),
+        reason="conflict of interest declared",
+    )
 
 
 def add_register_entry(

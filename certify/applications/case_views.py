@@ -32,12 +32,14 @@ from certify.applications.forms import (
     AssignForm,
     ConfirmForm,
     DeclarationForm,
+    NewReviewerForm,
     ReasonForm,
     RegisterEntryForm,
 )
 from certify.applications.models import Application, ConflictRegisterEntry, NonConformity
 from certify.applications.operations import accept_application, return_to_applicant
 from certify.applications.queue import OPEN, case_queue, organisation_list, state_choices
+from certify.applications.redecision import awaits_reviewer, name_new_reviewer, took_part
 from certify.applications.web import bp, me
 from certify.core.workflow import FINAL_STATES, AppState
 from certify.db import db_session
@@ -172,6 +174,33 @@ def assign(public_id: str) -> Any:
     return render_template(
         "applications/assign.html", application=application, form=form, conflicts=conflicts
     ), status
+
+
+@bp.route("/applications/<public_id>/new-reviewer", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_reviewer(public_id: str) -> Any:
+    application = get_application_or_404(public_id)
+    session = db_session()
+    reviewers = _staff_with(Role.REVIEWER)
+    form = NewReviewerForm()
+    form.reviewer.choices = [("", "Choose a reviewer")] + [
+        (u.public_id, u.full_name + (" (took part: cannot be chosen)"
+                                     if took_part(session, application, u) else ""))
+        for u in reviewers
+    ]  # fmt: skip
+    if form.validate_on_submit():
+        reviewer = next(u for u in reviewers if u.public_id == form.reviewer.data)
+        with attempt(form) as done:
+            name_new_reviewer(session, application, me(), reviewer)
+        if done:
+            flash(f"{reviewer.full_name} reviews the case for a new decision and is told.",
+                  "success")  # fmt: skip
+            return redirect(url_for("applications.show", public_id=public_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "applications/new_reviewer.html", application=application, form=form,
+        waiting=awaits_reviewer(application),
+    ), status  # fmt: skip
 
 
 # -- assignees ----------------------------------------------------------------------------------

@@ -142,6 +142,16 @@ class AssignForm(Form):
     )
 
 
+class NewReviewerForm(Form):
+    reviewer = SelectField(
+        "Reviewer for the new decision",
+        choices=[],
+        validators=[InputRequired("Choose a reviewer.")],
+        description="Never someone who audited, reviewed or decided this case, or decided "
+        "or took part in an appeal on it.",
+    )
+
+
 class DeclarationForm(Form):
     has_conflict = RadioField(
         "Do you have a conflict of interest with this organisation?",

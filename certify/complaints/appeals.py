@@ -2,12 +2,12 @@
 non-conformity's grade within the rubric's appeal window; an admin names someone who took no
 part in that decision, who decides it with reasons.
 
-An upheld appeal changes the decision through the normal lifecycle, so the status history,
-the transparency log and the audit trail stay whole: a suspension is lifted by a reinstatement
-(:func:`certify.lifecycle.reinstate_on_appeal`); a withdrawal is final in the status table,
-so an upheld appeal against one (or against a refusal) asks for a new decision (a new
-application's case, recorded as the remedy); a non-conformity's grade is changed on the
-non-conformity and recorded.
+An upheld appeal changes the decision through the normal operations, so the status history,
+the transparency log and the audit trail stay whole (:mod:`certify.complaints.remedies`): a
+suspension is lifted by a reinstatement; a refusal goes back to review for a new decision by
+a reviewer who took no part; a non-conformity is regraded (its due date recomputed) or
+annulled; a withdrawal, final in the status table, becomes an instruction to the admins and
+an audit event.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from certify import clock, lifecycle
+from certify import clock
 from certify.accounts.models import Role, User
 from certify.applications.models import Application, Decision, NonConformity
 from certify.audit.operations import record_event
 from certify.certificates.models import Certificate, CertificateStatusChange
-from certify.complaints import notices
+from certify.complaints import notices, remedies
 from certify.complaints.attachments import Upload, attach, stored_files
 from certify.complaints.impartiality import decider_problem
 from certify.complaints.models import Appeal
@@ -280,7 +280,9 @@ def decide_appeal(
             f"Write your reasons (at most {MAX_TEXT} characters).", field="reasons"
         )
     actor = Actor.user(user.public_id)
-    remedy = _remedy(session, appeal, actor, new_grade) if outcome == "upheld" else None
+    remedy = (
+        remedies.carry_out(session, appeal, user, new_grade, text) if outcome == "upheld" else None
+    )
     appeal.state, appeal.outcome, appeal.reasons = after.value, outcome, text
     appeal.remedy, appeal.decided_at = remedy, clock.now()
     session.flush()
@@ -289,37 +291,3 @@ def decide_appeal(
         after={"outcome": outcome, "remedy": remedy},
     )  # fmt: skip
     notices.tell_appeal(session, appeal, "appeal.decided", "issp")
-
-
-def _remedy(session: Session, appeal: Appeal, actor: Actor, new_grade: str) -> str:
-    """Carry out what an upheld appeal changes; returns what was done, in words."""
-    if appeal.subject == "suspension":
-        certificate = appeal.certificate
-        assert certificate is not None
-        if certificate.status != "suspended" or appeal.status_change_id != _latest_change(
-            certificate
-        ):
-            return "The suspension had already ended; nothing more to change."
-        lifecycle.reinstate_on_appeal(session, certificate, actor, appeal.public_id)
-        return f"Certificate {certificate.serial} reinstated."
-    if appeal.subject == "nc_grade":
-        nc = appeal.nonconformity
-        assert nc is not None and appeal.application is not None
-        rubric = get_rubric(
-            appeal.application.standard_id, appeal.application.standard_version, session=session
-        )
-        grades = {g.id for g in rubric.grades}
-        if new_grade not in grades or new_grade == nc.grade:
-            raise OperationError(
-                "Choose the grade the non-conformity should have.", field="new_grade"
-            )
-        before, nc.grade = nc.grade, new_grade
-        session.flush()
-        return f"Non-conformity on {nc.criterion_id} regraded from {before} to {new_grade}."
-    # A refusal, or a withdrawal (final in the status table): a new decision is needed.
-    return "A new decision is needed: the certification body reopens the matter in a new case."
-
-
-def _latest_change(certificate: Certificate) -> int | None:
-    changes = [c for c in certificate.changes if c.new_status == "suspended"]
-    return changes[-1].id if changes else None

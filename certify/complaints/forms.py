@@ -109,6 +109,33 @@ class OutcomeForm(Form):
         "Reasons",
         validators=[InputRequired("Write the reasons for the outcome."), Length(max=8000)],
     )
+    # "Founded: corrective action" opens a non-conformity on the organisation's certified
+    # case: these say which. The operation checks them (the choices come from the case's
+    # rubric), and only for that outcome.
+    criterion = SelectField(
+        "Non-conformity: the criterion it concerns",
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+        description="Only for 'founded: corrective action'.",
+    )
+    grade = SelectField(
+        "Non-conformity: grade",
+        choices=choices([("", "Choose a grade"), ("critical", "Critical (suspends at once)"),
+                         ("major", "Major"), ("minor", "Minor")]),
+        validators=[Optional()],
+    )  # fmt: skip
+    description = TextAreaField(
+        "Non-conformity: what was found",
+        validators=[Optional(), Length(max=8000)],
+        description=(
+            "The organisation reads this: never name the complainant or say how to reach them."
+        ),
+    )
+    corrective_action = TextAreaField(
+        "Non-conformity: the corrective action required",
+        validators=[Optional(), Length(max=8000)],
+    )
 
 
 class AppealForm(Form):
@@ -146,10 +173,12 @@ class AppealDecisionForm(Form):
         validators=[InputRequired("Choose uphold or dismiss.")],
     )
     new_grade = SelectField(
-        "New grade (an appeal against a non-conformity's grade)",
-        choices=choices([("", "Not applicable"), ("critical", "Critical"), ("major", "Major"),
-                         ("minor", "Minor")]),
+        "What the non-conformity becomes (an appeal against its grade)",
+        choices=choices([("", "Choose"), ("major", "Major"), ("minor", "Minor"),
+                         ("annulled", "Annulled: it should not have been raised")]),
         validators=[Optional()],
+        description="A less severe grade gets that grade's deadline, counted from the day it "
+        "was raised (never sooner than a short minimal period from today).",
     )  # fmt: skip
     reasons = TextAreaField(
         "Reasons", validators=[InputRequired("Write your reasons."), Length(max=8000)]

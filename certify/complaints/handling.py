@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 
 from certify import clock
 from certify.accounts.models import Role, User
+from certify.applications.models import Application, NonConformity
 from certify.audit.operations import record_event
+from certify.certificates.queries import current_certificate
 from certify.complaints import notices
-from certify.complaints.impartiality import current_cycle, handler_problem
+from certify.complaints.impartiality import handler_problem
 from certify.complaints.models import Complaint, ComplaintEntry
 from certify.complaints.raising import MAX_TEXT, lock_complaint, step
 from certify.core import labels
@@ -31,8 +33,10 @@ from certify.core.complaints import (
     Party,
     retain_until,
 )
+from certify.followup.deadlines import Finding, raise_from_complaint
 from certify.notifications.operations import notify, path_for
 from certify.operations import OperationError
+from certify.standards.operations import get_rubric
 
 
 def _actor(user: User) -> Actor:
@@ -148,7 +152,8 @@ def add_note(
 #: What the certification body does next for each founded outcome (told to the admins).
 NEXT_STEPS = {
     "founded_corrective_action": (
-        "The auditor who follows this organisation up raises a non-conformity from it."
+        "A non-conformity is open on the organisation's certified case: the auditor who "
+        "follows the case up follows its corrective action up."
     ),
     "founded_special_audit": "Plan a special audit of this organisation.",
     "founded_suspension": "Suspend the certificate (Certificates, then the certificate).",
@@ -157,15 +162,23 @@ NEXT_STEPS = {
 
 
 def decide_complaint(
-    session: Session, complaint: Complaint, user: User, outcome: str, reasons: str
+    session: Session,
+    complaint: Complaint,
+    user: User,
+    outcome: str,
+    reasons: str,
+    finding: Finding | None = None,
 ) -> None:
     """The handler records the outcome with reasons. A founded outcome tells the admins (and,
-    for corrective action, the follow-up auditor) what must follow; the complainant is told;
-    the retention period starts.
+    for corrective action, the follow-up auditor) what must follow; "founded: corrective
+    action" opens the non-conformity *finding* describes on the organisation's certified case
+    (:func:`open_nonconformity`), in the same transaction; the complainant is told; the
+    retention period starts.
 
     Raises:
-        OperationError: not the (impartial) handler, not acknowledged, an unknown outcome, or
-            no reasons.
+        OperationError: not the (impartial) handler, not acknowledged, an unknown outcome, no
+            reasons, or (corrective action) no certificate in force or a bad finding: nothing
+            is kept then.
     """
     lock_complaint(session, complaint)
     require_handler(session, complaint, user)
@@ -173,19 +186,88 @@ def decide_complaint(
     if outcome not in COMPLAINT_OUTCOMES:
         raise OperationError("Choose the outcome.", field="outcome")
     text = _text(reasons, "the reasons for the outcome", "reasons")
+    nc = None
+    if outcome == "founded_corrective_action":
+        nc = open_nonconformity(session, complaint, user, finding)
     now = clock.now()
     complaint.state, complaint.decided_at = after.value, now
     complaint.outcome, complaint.outcome_reasons = outcome, text
+    complaint.nonconformity_id = nc.id if nc is not None else None
     years = int(current_app.config["COMPLAINT_RETENTION_YEARS"])
     complaint.retain_until = retain_until(now, years)
     session.flush()
     record_event(
         session, _actor(user), "complaint.decided", "complaint", complaint.public_id,
-        after={"outcome": outcome, "retain_until": complaint.retain_until.isoformat()},
+        after={
+            "outcome": outcome, "retain_until": complaint.retain_until.isoformat(),
+            **({"nonconformity": nc.public_id} if nc is not None else {}),
+        },
     )  # fmt: skip
     notices.tell_complainant(session, complaint, "complaint.updated")
     if outcome in FOUNDED_OUTCOMES:
         _founded(session, complaint, outcome, _actor(user))
+
+
+def open_nonconformity(
+    session: Session, complaint: Complaint, user: User, finding: Finding | None
+) -> NonConformity:
+    """Open the non-conformity a founded complaint calls for on the certified case of the
+    organisation's certificate in force (:func:`certify.followup.deadlines.raise_from_complaint`:
+    the rubric's deadline for the grade, a critical grade suspends at once, the holder is
+    told as of any non-conformity, never of the complaint or who raised it).
+
+    Raises:
+        OperationError: no certificate in force, no finding, or a finding that names the
+            complainant (who did not consent to the organisation being told) or is refused
+            by the rubric.
+    """
+    certificate = current_certificate(session, complaint.organisation_id)
+    if certificate is None:
+        raise OperationError(
+            f"{complaint.organisation.legal_name} has no certificate in force (active or "
+            "suspended), so no non-conformity can be opened: choose another outcome (a "
+            "special audit, or referred elsewhere).",
+            field="outcome",
+            code="no_certificate",
+        )
+    if finding is None:
+        raise OperationError(
+            "Choose the criterion and the grade, and describe the non-conformity.",
+            field="criterion",
+        )
+    _refuse_identity(complaint, finding)
+    application = session.get(Application, certificate.application_id)
+    assert application is not None
+    rubric = get_rubric(application.standard_id, application.standard_version, session=session)
+    return raise_from_complaint(session, application, user, rubric, finding, complaint.public_id)
+
+
+def nonconformity_choices(session: Session, complaint: Complaint) -> list[tuple[str, str]]:
+    """The criteria a non-conformity from *complaint* may concern: those of the rubric of the
+    organisation's certified case (none when no certificate is in force)."""
+    certificate = current_certificate(session, complaint.organisation_id)
+    if certificate is None:
+        return []
+    application = session.get(Application, certificate.application_id)
+    assert application is not None
+    rubric = get_rubric(application.standard_id, application.standard_version, session=session)
+    return [(c.id, f"{c.id}: {c.title}") for c in rubric.criteria]
+
+
+def _refuse_identity(complaint: Complaint, finding: Finding) -> None:
+    """The organisation reads the non-conformity: refuse one that names the complainant or
+    their address, unless they consented in writing to the organisation being told."""
+    if complaint.consent_to_share:
+        return
+    text = f"{finding.description}\n{finding.corrective_action}".casefold()
+    private = [complaint.complainant_contact, complaint.complainant_name]
+    if any(p and len(p.strip()) > 2 and p.strip().casefold() in text for p in private):
+        raise OperationError(
+            "The organisation reads the non-conformity: remove the complainant's name and "
+            "address from it (they did not agree to the organisation being told).",
+            field="description",
+            code="names_the_complainant",
+        )
 
 
 def _founded(session: Session, complaint: Complaint, outcome: str, actor: Any) -> None:
@@ -197,28 +279,33 @@ def _founded(session: Session, complaint: Complaint, outcome: str, actor: Any) -
     action = NEXT_STEPS[outcome]
     if outcome == "founded_special_audit":
         action = _open_special_audit(session, complaint, actor) or action
+    nc = complaint.nonconformity
+    if nc is not None:
+        action = (
+            f"A {nc.grade} non-conformity on {nc.criterion_id} is open on the organisation's "
+            f"certified case, due {nc.due_on:%-d %b %Y}; its follow-up auditor follows the "
+            "corrective action up."
+        )
     notices.tell_admins(session, complaint, "complaint.founded", outcome=shown, action=action)
-    if outcome != "founded_corrective_action":
+    if nc is None:
         return
-    application = current_cycle(session, complaint.organisation_id)
-    if application is None:
-        return
-    auditor = application.followup_auditor or application.auditor
+    auditor = nc.application.followup_auditor or nc.application.auditor
     if auditor is not None:
         notify(
             session, "complaint.founded", [auditor],
             context={
                 "organisation": complaint.organisation.legal_name, "outcome": shown,
-                "action": NEXT_STEPS[outcome],
+                "action": action,
             },
-            link=path_for("followup.report", public_id=application.public_id),
+            link=path_for(
+                "followup.nonconformity", public_id=nc.application.public_id, nc_id=nc.public_id
+            ),
         )  # fmt: skip
 
 
 def _open_special_audit(session: Session, complaint: Complaint, actor: Any) -> str | None:
     """Open the special audit a founded complaint calls for; what the admins should do next,
     or None when it could not be opened (the default next step then stands)."""
-    from certify.certificates.queries import current_certificate
     from certify.cycle.operations import open_cycle_case
 
     certificate = current_certificate(session, complaint.organisation_id)

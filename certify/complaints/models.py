@@ -58,6 +58,9 @@ class Complaint(Base):
     assigned_at: Mapped[dt.datetime | None]
     acknowledged_at: Mapped[dt.datetime | None]
     reminded_at: Mapped[dt.datetime | None]
+    #: the reminders of the deadline for closing (COMPLAINT_CLOSE_DAYS), each sent once
+    close_reminded_at: Mapped[dt.datetime | None]
+    close_overdue_at: Mapped[dt.datetime | None]
     decided_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(40))
     outcome_reasons: Mapped[str | None] = mapped_column(Text)

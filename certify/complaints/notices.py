@@ -40,10 +40,10 @@ def tell_admins_received(session: Session, complaint: Complaint) -> None:
         )  # fmt: skip
 
 
-def tell_handler(session: Session, complaint: Complaint, kind: str) -> None:
+def tell_handler(session: Session, complaint: Complaint, kind: str, **extra: object) -> None:
     if complaint.handler is not None:
         notify(
-            session, kind, [complaint.handler], context=_about(complaint),
+            session, kind, [complaint.handler], context=_about(complaint, **extra),
             link=_complaint_link(complaint),
         )  # fmt: skip
 

@@ -5,9 +5,10 @@ a direct POST by someone not impartial is refused like the form)."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from sqlalchemy import select
 
 from certify.accounts.access import roles_required
@@ -33,7 +34,9 @@ from certify.complaints.web import (
     no_store,
     uploads,
 )
+from certify.core.complaints import close_by
 from certify.db import db_session
+from certify.followup.deadlines import Finding
 from certify.storage.setup import evidence_store
 from certify.transaction import attempt
 
@@ -63,18 +66,27 @@ def _handler_form(complaint: Complaint) -> HandlerForm:
     return form
 
 
+def _outcome_form(complaint: Complaint) -> OutcomeForm:
+    form = OutcomeForm(prefix="outcome")
+    form.criterion.choices = choices(
+        [("", "Choose a criterion"), *handling.nonconformity_choices(db_session(), complaint)]
+    )
+    return form
+
+
 def _show(complaint: Complaint, status: int = 200, **forms: Any) -> Any:
     user = me()
     page = render_template(
         "complaints/show.html",
         complaint=complaint,
+        close_by=close_by(complaint.received_at, int(current_app.config["COMPLAINT_CLOSE_DAYS"])),
         show_identity=complaint.can_see_identity(user),
         is_handler=complaint.handler_id == user.id,
         is_admin=user.has_role(Role.ADMIN),
         handler_form=forms.get("handler_form") or _handler_form(complaint),
         ack_form=forms.get("ack_form") or AcknowledgeForm(prefix="ack"),
         note_form=forms.get("note_form") or NoteForm(prefix="note"),
-        outcome_form=forms.get("outcome_form") or OutcomeForm(prefix="outcome"),
+        outcome_form=forms.get("outcome_form") or _outcome_form(complaint),
     )
     return no_store(page, status)
 
@@ -139,12 +151,17 @@ def add_note(public_id: str) -> Any:
 @roles_required(*STAFF)
 def decide(public_id: str) -> Any:
     complaint = get_complaint_or_404(public_id)
-    form = OutcomeForm(prefix="outcome")
+    form = _outcome_form(complaint)
     if form.validate_on_submit():
+        finding = Finding(
+            form.grade.data or "", form.criterion.data or "", form.description.data or "",
+            form.corrective_action.data or "",
+        )  # fmt: skip
         with attempt(form) as done:
             handling.decide_complaint(
-                db_session(), complaint, me(), form.outcome.data or "", form.reasons.data or ""
-            )
+                db_session(), complaint, me(), form.outcome.data or "", form.reasons.data or "",
+                finding if any(astuple(finding)) else None,
+            )  # fmt: skip
         if done:
             flash("Outcome recorded; whoever must act on it is told.", "success")
             return _back(complaint)

@@ -56,6 +56,8 @@ class ComplaintAction(enum.StrEnum):
     ADD_INFORMATION = "add_information"
     DECIDE = "decide"
     REMIND = "remind"
+    #: the scheduler's reminders of the deadline for closing (see :func:`close_reminder`)
+    REMIND_CLOSE = "remind_close"
 
 
 class AppealState(enum.StrEnum):
@@ -117,6 +119,7 @@ COMPLAINT_TABLE: _ComplaintTable = MappingProxyType(
         (_C.ACKNOWLEDGED, _CA.DECIDE): (_C.DECIDED, frozenset({_P.HANDLER})),
         **{(s, _CA.ADD_INFORMATION): (s, frozenset({_P.COMPLAINANT})) for s in _OPEN},
         **{(s, _CA.REMIND): (s, frozenset({_P.SYSTEM})) for s in (_C.RECEIVED, _C.ASSIGNED)},
+        **{(s, _CA.REMIND_CLOSE): (s, frozenset({_P.SYSTEM})) for s in _OPEN},
     }
 )
 
@@ -220,6 +223,35 @@ def code_digest(code: str) -> str:
 def acknowledge_by(received_at: dt.datetime, days: int) -> dt.datetime:
     """When the complaint must be acknowledged: *days* after it was received."""
     return received_at + dt.timedelta(days=days)
+
+
+def close_by(received_at: dt.datetime, days: int) -> dt.datetime:
+    """When the complaint should be decided (closed): *days* after it was received."""
+    return received_at + dt.timedelta(days=days)
+
+
+#: The reminders of the deadline for closing: ``due_soon`` to the handler, ``overdue`` to
+#: the handler and the admins. Each is sent once (the caller records it).
+CLOSE_DUE_SOON = "due_soon"
+CLOSE_OVERDUE = "overdue"
+
+
+def close_reminder(
+    deadline: dt.datetime, now: dt.datetime, warn_days: int, already: Iterable[str] = ()
+) -> str | None:
+    """Which reminder of the deadline for closing is due at *now* and not sent yet
+    (*already* names those sent): :data:`CLOSE_OVERDUE` once *deadline* has passed,
+    :data:`CLOSE_DUE_SOON` within *warn_days* before it, else None. A complaint found
+    overdue before its warning was sent gets the overdue reminder only (it says more)."""
+    sent = set(already)
+    if now > deadline:
+        return CLOSE_OVERDUE if CLOSE_OVERDUE not in sent else None
+    if now >= deadline - dt.timedelta(days=warn_days) and not sent & {
+        CLOSE_DUE_SOON,
+        CLOSE_OVERDUE,
+    }:
+        return CLOSE_DUE_SOON
+    return None
 
 
 def appeal_deadline(decided_at: dt.datetime, window_days: int) -> dt.datetime:

@@ -88,6 +88,10 @@ class NcAction(enum.StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     MARK_OVERDUE = "mark_overdue"
     ESCALATE = "escalate"
+    #: an upheld appeal changed the grade (and so the due date) (issue 19)
+    REGRADE = "regrade"
+    #: an upheld appeal found the non-conformity should not have been raised (issue 19)
+    ANNUL = "annul"
 
 
 _S, _A, _P = NcState, NcAction, Party
@@ -118,6 +122,9 @@ MARKABLE_OVERDUE = frozenset({_S.OPEN, _S.PLAN_SUBMITTED, _S.PLAN_RETURNED, _S.P
 MARKERS = frozenset({_P.SYSTEM})
 ESCALATORS = frozenset({_P.SYSTEM, _P.ADMIN})
 EXTENDERS = frozenset({_P.ADMIN})
+#: Regrading and annulling are an upheld appeal's remedy (the system): the appeal's own
+#: checks say who decided it; nobody regrades or annuls a non-conformity by hand.
+ANNULLERS = frozenset({_P.SYSTEM})
 
 
 class NcTransitionError(ValueError):
@@ -187,6 +194,10 @@ def next_position(position: Position, action: NcAction, party: Party) -> Positio
     - ``escalate`` (system, admin): from any open position not already escalated.
     - ``extend_deadline`` (admin): from any open position not escalated; an ``overdue``
       non-conformity returns to its loop state.
+    - ``regrade`` (system, an upheld appeal): from any open position; the due date is new, so
+      an ``overdue`` one returns to its loop state; an ``escalated`` one stays escalated (its
+      suspension is lifted through the lifecycle, not here).
+    - ``annul`` (system, an upheld appeal): from any open position, overlays too; closed.
     - every loop step: resolved on the loop state (under an overlay too); the overlay is left
       behind.
 
@@ -212,6 +223,14 @@ def next_position(position: Position, action: NcAction, party: Party) -> Positio
         if party not in EXTENDERS:
             raise _refuse_party(EXTENDERS)
         return Position(stage, stage)
+    if action in (NcAction.REGRADE, NcAction.ANNUL):
+        if stage is NcState.CLOSED:
+            raise _impossible(position, action)
+        if party not in ANNULLERS:
+            raise _refuse_party(ANNULLERS)
+        if action is NcAction.ANNUL:
+            return Position(NcState.CLOSED, NcState.CLOSED)
+        return position if status is NcState.ESCALATED else Position(stage, stage)
     entry = LOOP.get((stage, action))
     if entry is None or (action is NcAction.CLOSE_IN_AUDIT and status in OVERLAYS):
         raise _impossible(position, action)
@@ -269,6 +288,13 @@ def reminder_due(
         if left <= threshold:
             return threshold
     return None
+
+
+def regraded_due_on(grade_due_on: dt.date, today: dt.date, minimum_days: int) -> dt.date:
+    """The due date of a non-conformity whose grade changed: *grade_due_on* (the new grade's
+    deadline under the rubric, counted from the day it was raised), but never sooner than
+    *minimum_days* from *today*, so a regrade never leaves the holder no time to act."""
+    return max(grade_due_on, today + dt.timedelta(days=minimum_days))
 
 
 def past_due(due_on: dt.date, today: dt.date) -> bool:

@@ -79,6 +79,8 @@ class Action(enum.StrEnum):
     RESUME_AUDIT = "resume_audit"
     DECIDE = "decide"
     WITHDRAW = "withdraw"
+    #: an upheld appeal against a refusal: the case goes back for a new decision (issue 19)
+    REOPEN_ON_APPEAL = "reopen_on_appeal"
 
 
 class Party(enum.StrEnum):
@@ -91,6 +93,8 @@ class Party(enum.StrEnum):
     SYSTEM = "system"
 
 
+#: No step of the applicant's, the admin's or the assignees' leaves these (an upheld appeal
+#: against a refusal reopens a decided case: ``REOPEN_ON_APPEAL``).
 FINAL_STATES = frozenset({AppState.DECIDED, AppState.WITHDRAWN})
 
 #: (from state, action) → (to state, who may take it)
@@ -124,6 +128,14 @@ TRANSITIONS: Mapping[tuple[AppState, Action], tuple[AppState, frozenset[Party]]]
         frozenset({Party.AUDITOR}),
     ),
     (AppState.AUDIT_SUBMITTED, Action.DECIDE): (AppState.DECIDED, frozenset({Party.REVIEWER})),
+    # The one way out of a decision: an upheld appeal against a refusal sends the case back
+    # to review, where a reviewer who took no part makes a new decision (the refusal stays
+    # on record). Only the appeal's remedy (the system) takes it; the caller checks that
+    # the decision was a refusal.
+    (AppState.DECIDED, Action.REOPEN_ON_APPEAL): (
+        AppState.AUDIT_SUBMITTED,
+        frozenset({Party.SYSTEM}),
+    ),
     **{
         (state, Action.WITHDRAW): (AppState.WITHDRAWN, frozenset({Party.APPLICANT, Party.ADMIN}))
         for state in AppState

@@ -7,6 +7,7 @@ record an audit event; none commits."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -78,51 +79,102 @@ def raise_after_decision(
         raise OperationError(
             "Only the auditor who follows this case up may do that.", code="not_the_auditor"
         )
+    found = Finding(grade, criterion_id, description, corrective_action)
+    return _raise_on_certified_case(session, application, auditor, rubric, found, due_on)
+
+
+def raise_from_complaint(
+    session: Session,
+    application: Application,
+    handler: User,
+    rubric: Rubric,
+    finding: Finding,
+    complaint_id: str,
+) -> NonConformity:
+    """The handler of a founded complaint opens a non-conformity on the certified case of the
+    organisation complained about, graded and described by them (the caller checks that they
+    handle the complaint, impartially). It then follows the normal corrective-action loop
+    with the case's follow-up auditor; its deadline is the rubric's for the grade, and a
+    critical grade suspends at once, as :func:`raise_after_decision`. The audit event names
+    the complaint by its public id only.
+
+    Raises:
+        OperationError: not a certified case with an active or suspended certificate, or bad
+            input.
+    """
+    lock_application(session, application)
+    return _raise_on_certified_case(
+        session, application, handler, rubric, finding, None, source={"complaint": complaint_id}
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a non-conformity raised on a certified case says: its grade, the criterion, what
+    was found and the corrective action required."""
+
+    grade: str
+    criterion_id: str
+    description: str
+    corrective_action: str
+
+
+def _raise_on_certified_case(
+    session: Session,
+    application: Application,
+    author: User,
+    rubric: Rubric,
+    found: Finding,
+    due_on: dt.date | None,
+    source: dict[str, str] | None = None,
+) -> NonConformity:
+    """Check and record *found* on the locked, certified *application* (see the callers)."""
     if application.app_state is not AppState.DECIDED:
         raise OperationError("The case is not decided yet: record it in the assessment.")
     require_followed_up(session, application)
     today = clock.today()
-    if grade not in {g.id for g in rubric.grades}:
+    if found.grade not in {g.id for g in rubric.grades}:
         raise OperationError("Choose a grade: critical, major or minor.", field="grade")
-    if criterion_id not in {c.id for c in rubric.criteria}:
+    if found.criterion_id not in {c.id for c in rubric.criteria}:
         raise OperationError("Choose the criterion it concerns.", field="criterion")
-    if not description.strip() or not corrective_action.strip():
+    if not found.description.strip() or not found.corrective_action.strip():
         raise OperationError(
             "Describe the non-conformity and the corrective action.", field="description"
         )
-    rule = grade_rule(rubric, grade)
-    due = due_on or default_due_date(rubric, grade, today)
+    rule = grade_rule(rubric, found.grade)
+    due = due_on or default_due_date(rubric, found.grade, today)
     if due < today:
         raise OperationError("The due date is in the past.", field="due_on")
     nc = NonConformity(
         application_id=application.id,
-        grade=grade,
-        criterion_id=criterion_id,
-        description=description.strip()[:MAX_TEXT],
-        corrective_action=corrective_action.strip()[:MAX_TEXT],
+        grade=found.grade,
+        criterion_id=found.criterion_id,
+        description=found.description.strip()[:MAX_TEXT],
+        corrective_action=found.corrective_action.strip()[:MAX_TEXT],
         due_on=today if rule == SUSPEND_IMMEDIATELY else due,
-        created_by_id=auditor.id,
+        created_by_id=author.id,
         status=NcState.OPEN.value,
     )
     session.add(nc)
     session.flush()
     record_event(
         session,
-        _actor(auditor),
+        _actor(author),
         "nonconformity.raised",
         "application",
         application.public_id,
         after={
             "nonconformity": nc.public_id,
-            "grade": grade,
-            "criterion": criterion_id,
+            "grade": found.grade,
+            "criterion": found.criterion_id,
             "due_on": nc.due_on.isoformat(),
             "after_decision": True,
+            **(source or {}),
         },
     )
     notices.tell_holder(session, "nonconformity.raised", nc)
     if rule == SUSPEND_IMMEDIATELY:
-        lifecycle.escalate_nonconformity(session, nc, _actor(auditor), party=Party.SYSTEM)
+        lifecycle.escalate_nonconformity(session, nc, _actor(author), party=Party.SYSTEM)
     return nc
 
 

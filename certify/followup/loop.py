@@ -325,10 +325,12 @@ def review_evidence(
         note=text,
     )
     if verified:
-        _offer_reinstatement(session, nc)
+        offer_reinstatement(session, nc)
 
 
-def _offer_reinstatement(session: Session, nc: NonConformity) -> None:
+def offer_reinstatement(session: Session, nc: NonConformity) -> None:
+    """Tell the admins when *nc*, now closed, was the last open one its certificate's
+    suspension rests on: the certificate may be reinstated."""
     certificate = certificate_for(session, nc.application)
     suspension = current_suspension(session, certificate) if certificate else None
     if certificate is None or suspension is None or nc.suspension_id != suspension.id:

@@ -164,15 +164,18 @@ def act_on_overdue_surveillance(now: dt.datetime) -> str:
 
 
 def complaint_deadlines(now: dt.datetime) -> str:
-    """Remind of complaints not acknowledged in time; erase those past their retention."""
+    """Remind of complaints not acknowledged in time and of those to decide (the deadline for
+    closing nears or passed); erase those past their retention."""
     from certify.applications.web import evidence_store
     from certify.complaints.duties import (
         erase_expired_complaints,
+        remind_complaints_to_close,
         remind_unacknowledged_complaints,
     )
 
     reminded = remind_unacknowledged_complaints(now)
-    return f"{reminded}, {erase_expired_complaints(now, evidence_store())}"
+    to_close = remind_complaints_to_close(now)
+    return f"{reminded}, {to_close}, {erase_expired_complaints(now, evidence_store())}"
 
 
 #: Once a day, in this order.

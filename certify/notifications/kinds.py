@@ -108,6 +108,11 @@ KINDS: dict[str, Kind] = {
         ),
         # non-conformities after the decision (certify.followup)
         Kind(
+            "nonconformity.regraded",
+            "Non-conformity on {{ criterion }} regraded {{ grade }} on appeal",
+            "Non-conformities regraded on appeal",
+        ),
+        Kind(
             "nonconformity.raised",
             "New {{ grade }} non-conformity on {{ criterion }}",
             "Non-conformities raised",
@@ -200,6 +205,11 @@ KINDS: dict[str, Kind] = {
             "Acknowledgement reminders",
         ),
         Kind(
+            "complaint.close_reminder",
+            "Concern to decide by {{ close_by }}: {{ organisation }}",
+            "Reminders of the deadline for deciding a concern",
+        ),
+        Kind(
             "complaint.founded",
             "Founded concern about {{ organisation }}: {{ outcome }}",
             "Founded concerns to act on",
@@ -211,6 +221,11 @@ KINDS: dict[str, Kind] = {
             "Appeals assigned to you",
         ),
         Kind("appeal.decided", "Your appeal ({{ subject }}): {{ outcome }}", "Appeals decided"),
+        Kind(
+            "appeal.remedy_required",
+            "Upheld appeal to act on: {{ organisation }} ({{ subject }})",
+            "Upheld appeals the admins act on",
+        ),
     )
 }
 

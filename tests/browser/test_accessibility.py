@@ -105,6 +105,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("issp_suspended", "/appeals"),
     ("issp_suspended", "/appeals/new"),
     ("issp_suspended", "/appeals/{appeal:Himal Digital}"),
+    ("admin", "/applications/{case:Dhaka Digital Works}/new-reviewer"),
     (
         "issp_draft",
         "/applications/{case:Kampala Voice Works}/evidence/{evidence:Kampala Voice Works}/erasure",

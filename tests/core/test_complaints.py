@@ -23,6 +23,8 @@ from certify.core.complaints import (
     ComplaintState,
     Party,
     TransitionRefused,
+    close_by,
+    close_reminder,
     code_digest,
     next_appeal_state,
     next_complaint_state,
@@ -121,3 +123,28 @@ def test_every_identifier_has_a_label() -> None:
     assert set(labels.APPEAL_STATES) == {s.value for s in AppealState}
     assert set(labels.APPEAL_SUBJECTS) == set(APPEAL_SUBJECTS)
     assert set(labels.APPEAL_OUTCOMES) == set(APPEAL_OUTCOMES)
+
+
+def test_the_deadline_for_closing_and_its_two_reminders_each_once() -> None:
+    deadline = close_by(T0, 90)
+    assert deadline == T0 + dt.timedelta(days=90)
+    early = deadline - dt.timedelta(days=20)
+    soon = deadline - dt.timedelta(days=5)
+    late = deadline + dt.timedelta(hours=1)
+    assert close_reminder(deadline, early, 14) is None
+    assert close_reminder(deadline, soon, 14) == "due_soon"
+    assert close_reminder(deadline, soon, 14, ["due_soon"]) is None
+    assert close_reminder(deadline, late, 14, ["due_soon"]) == "overdue"
+    assert close_reminder(deadline, late, 14, ["due_soon", "overdue"]) is None
+    # found overdue first: the overdue reminder only, and no warning afterwards
+    assert close_reminder(deadline, late, 14) == "overdue"
+    assert close_reminder(deadline, soon, 14, ["overdue"]) is None
+
+
+def test_close_reminders_are_the_systems_on_open_complaints_only() -> None:
+    for state in ComplaintState:
+        if state is ComplaintState.DECIDED:
+            with pytest.raises(TransitionRefused):
+                next_complaint_state(state, ComplaintAction.REMIND_CLOSE, Party.SYSTEM)
+        else:
+            assert next_complaint_state(state, ComplaintAction.REMIND_CLOSE, Party.SYSTEM) is state

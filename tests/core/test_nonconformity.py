@@ -17,6 +17,7 @@ from certify.core.nonconformity import (
     next_position,
     next_step,
     past_due,
+    regraded_due_on,
     reminder_due,
 )
 from certify.core.workflow import Party
@@ -55,6 +56,11 @@ def expected() -> dict[tuple[Position, NcAction, Party], Position]:
                     S.ESCALATED, stage
                 )
             allowed[(Position.of(status, stage), A.EXTEND_DEADLINE, P.ADMIN)] = here
+        for status in (stage, S.OVERDUE, S.ESCALATED):
+            allowed[(Position.of(status, stage), A.ANNUL, P.SYSTEM)] = Position(S.CLOSED, S.CLOSED)
+            allowed[(Position.of(status, stage), A.REGRADE, P.SYSTEM)] = (
+                Position.of(status, stage) if status is S.ESCALATED else here
+            )
     return allowed
 
 
@@ -153,3 +159,21 @@ def test_past_due_starts_the_day_after() -> None:
     due = dt.date(2027, 3, 1)
     assert not past_due(due, due)
     assert past_due(due, due + dt.timedelta(days=1))
+
+
+def test_a_regraded_due_date_follows_the_new_grade_but_leaves_time_to_act() -> None:
+    today = dt.date(2026, 6, 1)
+    # the new grade's deadline, counted from the raise date, is later than the floor: kept
+    assert regraded_due_on(dt.date(2026, 8, 1), today, 14) == dt.date(2026, 8, 1)
+    # it has passed (or is too near): never sooner than the minimal period from today
+    assert regraded_due_on(dt.date(2026, 5, 1), today, 14) == dt.date(2026, 6, 15)
+    assert regraded_due_on(dt.date(2026, 6, 3), today, 14) == dt.date(2026, 6, 15)
+
+
+def test_an_upheld_appeal_annuls_from_any_open_position() -> None:
+    escalated = Position.of("escalated", "plan_accepted")
+    assert next_position(escalated, A.ANNUL, P.SYSTEM) == Position.of("closed")
+    with pytest.raises(NcTransitionError, match="Only the system"):
+        next_position(Position.of("open"), A.ANNUL, P.AUDITOR)
+    with pytest.raises(NcTransitionError, match="not possible"):
+        next_position(Position.of("closed"), A.ANNUL, P.SYSTEM)

@@ -63,10 +63,25 @@ def test_withdrawal_from_every_state_before_a_decision() -> None:
             assert next_state(state, Action.WITHDRAW, Party.APPLICANT) == AppState.WITHDRAWN
 
 
-def test_final_states_allow_nothing() -> None:
+def test_final_states_allow_nothing_but_an_upheld_appeals_reopening() -> None:
     for state in FINAL_STATES:
         for party in Party:
-            assert allowed_actions(state, party) == []
+            want = (
+                [Action.REOPEN_ON_APPEAL]
+                if (state, party) == (AppState.DECIDED, Party.SYSTEM)
+                else []
+            )
+            assert allowed_actions(state, party) == want
+
+
+def test_an_upheld_appeal_sends_a_decided_case_back_to_review() -> None:
+    assert (
+        next_state(AppState.DECIDED, Action.REOPEN_ON_APPEAL, Party.SYSTEM)
+        == AppState.AUDIT_SUBMITTED
+    )
+    for party in (Party.ADMIN, Party.REVIEWER, Party.APPLICANT):
+        with pytest.raises(TransitionError):
+            next_state(AppState.DECIDED, Action.REOPEN_ON_APPEAL, party)
 
 
 def test_messages_are_for_people() -> None:

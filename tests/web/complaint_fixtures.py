@@ -57,3 +57,34 @@ def only_appeal(session) -> Appeal:
 
 client_for = followup_fixtures.client_for
 another = followup_fixtures.another
+
+
+def acknowledged(app, client, session, case: dict[str, Any], **extra: Any) -> tuple[Any, Any]:
+    """A concern about *case*'s organisation, raised through the public form, assigned by its
+    admin to an uninvolved handler who acknowledged it: (the complaint, the handler's client)."""
+    organisation = case["certificate"].organisation.public_id
+    raise_concern(client, organisation, **extra)
+    handler = another(app, session, "reviewer")
+    complaint = only_complaint(session)
+    admin = client_for(app, case["admin"])
+    url = f"/complaints/{complaint.public_id}"
+    assert (
+        admin.post(f"{url}/handler", data={"assign-handler": handler.public_id}).status_code == 302
+    )
+    own = client_for(app, handler)
+    assert own.post(f"{url}/acknowledge", data={}).status_code == 302
+    return only_complaint(session), own
+
+
+def corrective_action(**extra: str) -> dict[str, str]:
+    """The outcome form's data for "founded: corrective action" opening a major NC."""
+    data = {
+        "outcome-outcome": "founded_corrective_action",
+        "outcome-reasons": "Three trainees confirmed the fee.",
+        "outcome-criterion": "FW-7",
+        "outcome-grade": "major",
+        "outcome-description": "Trainees were charged a placement fee.",
+        "outcome-corrective_action": "Refund the fees and stop charging them.",
+    }
+    data.update(extra)
+    return data

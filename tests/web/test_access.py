@@ -325,3 +325,26 @@ def test_the_isps_auditor_or_reviewer_is_refused_as_handler_by_a_direct_post(
     assert response.status_code == 400
     session.expire_all()
     assert session.get(Complaint, complaint.id).handler_id is None
+
+
+@pytest.mark.parametrize("who", ["auditor", "reviewer", "issp", "admin"])
+def test_only_an_admin_names_a_reviewer_and_only_for_a_case_reopened_on_appeal(
+    app, session, certified, who
+) -> None:
+    """``/applications/<id>/new-reviewer`` (an upheld appeal against a refusal): other roles
+    are refused by the role; the admin, on a case that is not waiting for a reviewer, gets a
+    message and nothing changes."""
+    from sqlalchemy import func, select
+
+    from certify.audit.models import AuditEvent
+
+    url = f"/applications/{certified['application'].public_id}/new-reviewer"
+    client = followup_fixtures.client_for(app, certified[who])
+    fresh = followup_fixtures.another(app, session, "reviewer")
+    events = session.scalar(select(func.count()).select_from(AuditEvent))
+    response = client.post(url, data={"reviewer": fresh.public_id})
+    assert response.status_code == (400 if who == "admin" else 403), response.status_code
+    if who == "admin":
+        assert "not waiting for a reviewer" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(func.count()).select_from(AuditEvent)) == events

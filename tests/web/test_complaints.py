@@ -266,9 +266,16 @@ def test_a_concern_is_handled_to_a_founded_outcome(app, client, session, certifi
 def test_the_complainants_contact_never_reaches_the_issp_the_auditor_or_the_public(
     app, client, session, certified, org_id
 ) -> None:
-    cf.raise_concern(client, org_id, name=cf.NAME, contact=cf.CONTACT)
-    handler = cf.another(app, session, "reviewer")
-    complaint, _ = _assign(app, session, certified, handler)
+    complaint, handler = cf.acknowledged(
+        app, client, session, certified, name=cf.NAME, contact=cf.CONTACT
+    )
+    # founded: the non-conformity it opens is what the ISSP and its auditor read of it
+    url = f"/complaints/{complaint.public_id}"
+    assert handler.post(f"{url}/outcome", data=cf.corrective_action()).status_code == 302
+    nc = cf.only_complaint(session).nonconformity
+    assert nc is not None
+    nc_page = followup_fixtures.nc_url(nc)
+    report = f"/applications/{certified['application'].public_id}/report"
     serial = certified["certificate"].serial
     public_pages = [
         "/", f"/registry/{serial}", "/registry", "/registry/export.csv", "/registry/feed.atom",
@@ -281,9 +288,16 @@ def test_the_complainants_contact_never_reaches_the_issp_the_auditor_or_the_publ
     for who in ("issp", "auditor", "reviewer", "admin"):
         viewer = cf.client_for(app, certified[who])
         for path in ("/dashboard", "/notifications", "/appeals", "/complaints",
-                     f"/complaints/{complaint.public_id}", "/admin/mail"):  # fmt: skip
-            body = viewer.get(path).get_data(as_text=True)
+                     f"/complaints/{complaint.public_id}", "/admin/mail", nc_page, report,
+                     f"{report}.pdf",
+                     f"/applications/{certified['application'].public_id}"):  # fmt: skip
+            response = viewer.get(path)
+            body = response.get_data(as_text=True) if not path.endswith(".pdf") else ""
             assert cf.CONTACT not in body and cf.NAME not in body, (who, path)
+            assert cf.CONTACT.encode() not in response.data, (who, path)
+    # the ISSP reads the non-conformity, never the complaint it came from
+    issp_page = cf.client_for(app, certified["issp"]).get(nc_page).get_data(as_text=True)
+    assert "placement fee" in issp_page and complaint.public_id not in issp_page
     # nor the audit trail (it is kept for ever) nor any mail to someone else
     for event in session.scalars(select(AuditEvent)):
         assert cf.CONTACT.encode() not in (event.canonical or b"")
