@@ -84,6 +84,9 @@ class IssuanceContext:
     pdf_sha256: str | None = None
     pdf_signing_cert: str | None = None
     certificate: Certificate | None = None
+    #: a renewal's "certified since" (the first certificate's ``valid_from`` along the chain
+    #: it continues), shown on the PDF; None for a first certificate
+    certified_since: dt.datetime | None = None
     superseded: list[Certificate] = field(default_factory=list)
     #: undo actions for effects outside the database, run (newest first) when a step fails
     on_failure: list[Callable[[], None]] = field(default_factory=list)
@@ -181,6 +184,52 @@ def certification_body(config: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _predecessor(ctx: IssuanceContext) -> Certificate | None:
+    """The certificate a cycle case concerns, while it is still in force at issuance."""
+    certificate_id = getattr(ctx.application, "certificate_id", None)
+    previous = ctx.session.get(Certificate, certificate_id) if certificate_id else None
+    if previous is None or previous.status not in (
+        CertificateStatus.ACTIVE.value,
+        CertificateStatus.SUSPENDED.value,
+    ):
+        return None
+    return previous if previous.expires_after > ctx.now else None
+
+
+def cycle_validity(ctx: IssuanceContext) -> tuple[dt.datetime, list[dt.date]]:
+    """``(valid_until, surveillance due dates)`` of the new certificate.
+
+    A scope extension issues a new version of the certificate in force: it keeps that
+    one's expiry and its surveillance dates still ahead (it does not restart the cycle). A
+    recertification decided before the old certificate expires runs its full validity from
+    the day after that expiry (ISO/IEC 17021-1 9.6.3.2: early renewal loses no time), the
+    surveillance counted from there. Otherwise (an initial audit, or a renewal after a
+    lapse): the full validity from the issue date."""
+    assert ctx.issued_at is not None
+    rubric, kind = ctx.rubric, getattr(ctx.application, "audit_type", "initial")
+    previous = _predecessor(ctx) if kind in ("scope_extension", "recertification") else None
+    if previous is not None and kind == "scope_extension":
+        today = ctx.issued_at.date()
+        due = [dt.date.fromisoformat(d) for d in previous.snapshot_data["surveillanceDue"]]
+        return previous.valid_until, [d for d in due if d > today]
+    start = ctx.issued_at
+    if previous is not None:  # an early recertification
+        start = previous.expires_after
+    return validity(start, rubric.certificate_validity_months, rubric.surveillance_interval_months)
+
+
+def find_continuity(ctx: IssuanceContext) -> None:
+    """Issuance step before the PDF: a renewal's "certified since", from the certificates
+    in force that the new one will supersede (``supersede_earlier``), for the PDF."""
+    from certify.certificates.queries import certified_since
+
+    earlier = in_force_earlier(
+        ctx.session, ctx.application.organisation_id, ctx.rubric.id, ctx.now, exclude=None
+    )
+    since = [certified_since(ctx.session, old) for old in earlier]
+    ctx.certified_since = min(since) if since else None
+
+
 def take_snapshot(ctx: IssuanceContext) -> None:
     """The immutable record: holder, sites, scope, standard, scores, dates."""
     application, rubric, result = ctx.application, ctx.rubric, ctx.score
@@ -189,9 +238,7 @@ def take_snapshot(ctx: IssuanceContext) -> None:
     # so rounded up; a change in that second is recorded and logged at it, never before
     # (lifecycle._not_before_last_change, translog.store.append_entry).
     ctx.issued_at = _ceil_second(max(ctx.now, ctx.decided_at))
-    until, due = validity(
-        ctx.issued_at, rubric.certificate_validity_months, rubric.surveillance_interval_months
-    )
+    until, due = cycle_validity(ctx)
     organisation = application.organisation
     sections = []
     for section in rubric.sections:
@@ -322,17 +369,34 @@ def earlier_certificates(ctx: IssuanceContext) -> list[Certificate]:
     """The organisation's other certificates of the same standard that a new one replaces:
     active or suspended, and not expired at issuance."""
     assert ctx.certificate is not None
-    earlier = ctx.session.scalars(
-        select(Certificate).where(
-            Certificate.organisation_id == ctx.certificate.organisation_id,
-            Certificate.standard_id == ctx.certificate.standard_id,
-            Certificate.id != ctx.certificate.id,
-            Certificate.status.in_(
-                [CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]
-            ),
-        )
-    ).all()
-    return [old for old in earlier if old.status_at(ctx.now) is not CertificateStatus.EXPIRED]
+    return in_force_earlier(
+        ctx.session,
+        ctx.certificate.organisation_id,
+        ctx.certificate.standard_id,
+        ctx.now,
+        exclude=ctx.certificate.id,
+    )
+
+
+def in_force_earlier(
+    session: Session,
+    organisation_id: int,
+    standard_id: str,
+    now: dt.datetime,
+    *,
+    exclude: int | None,
+) -> list[Certificate]:
+    """The organisation's certificates of *standard_id* in force at *now* (active or
+    suspended, not expired), but *exclude*."""
+    query = select(Certificate).where(
+        Certificate.organisation_id == organisation_id,
+        Certificate.standard_id == standard_id,
+        Certificate.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]),
+    )
+    if exclude is not None:
+        query = query.where(Certificate.id != exclude)
+    earlier = session.scalars(query).all()
+    return [old for old in earlier if old.status_at(now) is not CertificateStatus.EXPIRED]
 
 
 def audit_issuance(ctx: IssuanceContext) -> None:

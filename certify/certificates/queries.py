@@ -32,6 +32,7 @@ CHANGE_WORDS = {
     "suspended": "suspended",
     "withdrawn": "withdrawn",
     "superseded": "superseded",
+    "expired": "expired",
 }
 
 
@@ -203,3 +204,17 @@ def current_certificate(session: Session, organisation_id: int) -> Certificate |
         .order_by(Certificate.issued_at.desc())
     ).all()
     return next((c for c in rows if c.expires_after > now), None)
+
+
+def certified_since(session: Session, certificate: Certificate) -> dt.datetime:
+    """When the holder was first certified without a break: the ``valid_from`` of the first
+    certificate in the chain of supersessions that ends at *certificate*."""
+    first, seen = certificate, {certificate.id}
+    while True:
+        earlier = session.scalar(
+            select(Certificate).where(Certificate.superseded_by_id == first.id)
+        )
+        if earlier is None or earlier.id in seen:
+            return first.valid_from
+        seen.add(earlier.id)
+        first = earlier

@@ -233,20 +233,6 @@ def after_positive_decision(session: Session, case: Application, actor: Actor) -
     return False
 
 
-def certified_since(session: Session, certificate: Certificate) -> dt.datetime:
-    """When the holder was first certified without a break: the ``valid_from`` of the first
-    certificate in the chain of supersessions that ends at *certificate*."""
-    first, seen = certificate, {certificate.id}
-    while True:
-        earlier = session.scalar(
-            select(Certificate).where(Certificate.superseded_by_id == first.id)
-        )
-        if earlier is None or earlier.id in seen:
-            return first.valid_from
-        seen.add(earlier.id)
-        first = earlier
-
-
 def surveillance_history(session: Session, certificate: Certificate) -> list[Application]:
     """The decided surveillance cases of *certificate* whose decision certified (the visit
     was passed), oldest first."""

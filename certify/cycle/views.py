@@ -19,7 +19,7 @@ from certify.applications.access import get_application_or_404, is_applicant
 from certify.applications.models import Application
 from certify.applications.web import rubric_of
 from certify.certificates.models import Certificate
-from certify.certificates.queries import current_certificate
+from certify.certificates.queries import certified_since, current_certificate
 from certify.core.cycle import AuditType
 from certify.core.workflow import FINAL_STATES
 from certify.cycle import interviews, planning, schedule, sites
@@ -32,11 +32,7 @@ from certify.cycle.forms import (
     PlanForm,
     SiteForm,
 )
-from certify.cycle.operations import (
-    certified_since,
-    open_cycle_case,
-    visit_criteria,
-)
+from certify.cycle.operations import open_cycle_case, visit_criteria
 from certify.db import db_session
 from certify.transaction import attempt
 

@@ -26,10 +26,10 @@ from sqlalchemy import select
 from certify import clock
 from certify.access import public
 from certify.certificates.models import Certificate, CertificateStatusChange
-from certify.certificates.queries import certificate_by_serial, change_word
+from certify.certificates.queries import certificate_by_serial, certified_since, change_word
 from certify.certificates.serials import redirect_to_canonical
 from certify.core.countries import country_choices
-from certify.cycle.operations import certified_since, surveillance_history
+from certify.cycle.operations import surveillance_history
 from certify.db import db_session
 from certify.ratelimit import public_limit
 from certify.registry import facets

@@ -310,6 +310,7 @@ ISSUANCE_ORDER = [
     "reserve_issuance_entry",
     "make_credential",
     "append_issuance_entry",
+    "find_continuity",
     "sign_pdf",
     "record_certificate",
     "index_new_certificate",
