@@ -249,3 +249,25 @@ def test_an_opened_case_is_the_window_reminder_and_the_later_one_says_it_is_open
         .limit(1)
     )
     assert "waits for the certification body to assign" in body
+
+
+# --------------------------------------------------------------------------- assigning
+
+
+def test_the_assignment_page_shows_each_auditors_cases_in_progress(
+    app, session, clock, cycle_case
+) -> None:
+    import re
+
+    due = cycle_fixtures.due_dates(cycle_case["certificate"])[0]
+    cycle_fixtures.open_on(app, clock, due - dt.timedelta(days=90))
+    (case,) = cycle_fixtures.cases_of(session, cycle_case["certificate"])
+    admin = followup_fixtures.client_for(app, cycle_case["admin"])
+    page = admin.get(f"/applications/{case.public_id}/assign").get_data(as_text=True)
+    assert "Auditor workload" in page
+    row = re.search(rf"<td>{re.escape(cycle_case['auditor'].full_name)}</td><td>(\d+)</td>", page)
+    assert row is not None and row.group(1) == "0"  # the certified case is decided
+    cycle_fixtures.assign(app, session, case, cycle_case)
+    page = admin.get("/admin/cycle").get_data(as_text=True)
+    row = re.search(rf"<td>{re.escape(cycle_case['auditor'].full_name)}</td><td>(\d+)</td>", page)
+    assert row is not None and row.group(1) == "1"
