@@ -347,7 +347,7 @@ def test_the_admin_calendar_shows_the_cycle_and_opens_a_case(app, session, clock
     page = admin.get("/admin/cycle")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and cycle_case["certificate"].serial in text
-    assert "Auditor workload" in text and cycle_case["auditor"].full_name in text
+    assert "Workload: cases in progress" in text and cycle_case["auditor"].full_name in text
     serial = cycle_case["certificate"].serial
     bad = admin.post("/admin/cycle/open", data={"serial": serial, "audit_type": "initial"})
     assert bad.status_code == 400

@@ -264,7 +264,7 @@ def test_the_assignment_page_shows_each_auditors_cases_in_progress(
     (case,) = cycle_fixtures.cases_of(session, cycle_case["certificate"])
     admin = followup_fixtures.client_for(app, cycle_case["admin"])
     page = admin.get(f"/applications/{case.public_id}/assign").get_data(as_text=True)
-    assert "Auditor workload" in page
+    assert "Workload: cases in progress" in page
     row = re.search(rf"<td>{re.escape(cycle_case['auditor'].full_name)}</td><td>(\d+)</td>", page)
     assert row is not None and row.group(1) == "0"  # the certified case is decided
     cycle_fixtures.assign(app, session, case, cycle_case)
