@@ -201,10 +201,12 @@ def cycle_validity(ctx: IssuanceContext) -> tuple[dt.datetime, list[dt.date]]:
 
     A scope extension issues a new version of the certificate in force: it keeps that
     one's expiry and its surveillance dates still ahead (it does not restart the cycle). A
-    recertification decided before the old certificate expires runs its full validity from
-    the day after that expiry (ISO/IEC 17021-1 9.6.3.2: early renewal loses no time), the
-    surveillance counted from there. Otherwise (an initial audit, or a renewal after a
-    lapse): the full validity from the issue date."""
+    recertification decided in the old certificate's last surveillance interval before it
+    expires runs its full validity from the day after that expiry (ISO/IEC 17021-1
+    9.6.3.2.3: an early renewal loses no time), the surveillance counted from there; decided
+    earlier than that it restarts the cycle, so no certificate runs much past its standard's
+    validity. Otherwise (an initial audit, a renewal after a lapse): the full validity from
+    the issue date."""
     assert ctx.issued_at is not None
     rubric, kind = ctx.rubric, getattr(ctx.application, "audit_type", "initial")
     previous = _predecessor(ctx) if kind in ("scope_extension", "recertification") else None
@@ -213,8 +215,9 @@ def cycle_validity(ctx: IssuanceContext) -> tuple[dt.datetime, list[dt.date]]:
         due = [dt.date.fromisoformat(d) for d in previous.snapshot_data["surveillanceDue"]]
         return previous.valid_until, [d for d in due if d > today]
     start = ctx.issued_at
-    if previous is not None:  # an early recertification
-        start = previous.expires_after
+    last_period = add_months(ctx.issued_at.date(), rubric.surveillance_interval_months)
+    if previous is not None and previous.valid_until.date() <= last_period:
+        start = previous.expires_after  # an early recertification in the last period
     return validity(start, rubric.certificate_validity_months, rubric.surveillance_interval_months)
 
 
