@@ -13,8 +13,10 @@ Escalating a non-conformity (``ESCALATE_NONCONFORMITY``) suspends the certificat
 concerns through ``CHANGE_STATUS``; a suspension that rests on non-conformities is lifted only
 once each is verified closed (a step of ``CHANGE_STATUS``).
 
-``expired`` is not an event: it follows from the certificate's date (see
-:mod:`certify.core.certificate_status`).
+``expired`` follows from the certificate's date (see :mod:`certify.core.certificate_status`);
+the daily duty records it for an active certificate past its date through ``CHANGE_STATUS``
+(:func:`expire_certificate`: the history's row, the log entry, the holder's message; the
+status column and the status lists stay as they are).
 """
 
 from __future__ import annotations
@@ -366,6 +368,20 @@ def withdraw_lapsed_suspension(
     status.lock_certificate(session, certificate)
     now = now or _not_before_last_change(certificate, clock.now())
     return change_status(status.prepare_lapsed_withdrawal(session, certificate, actor, now))
+
+
+def expire_certificate(
+    session: Session, certificate: Certificate, actor: Actor, *, now: dt.datetime | None = None
+) -> CertificateStatusChange:
+    """Record that an active certificate expired unrenewed: :data:`CHANGE_STATUS` to
+    ``expired`` (the status column keeps ``active``: expired follows from the date).
+
+    Raises:
+        CertificateError: not active, not past its date, or already recorded.
+    """
+    status.lock_certificate(session, certificate)
+    now = now or _not_before_last_change(certificate, clock.now())
+    return change_status(status.prepare_expiry(session, certificate, actor, now))
 
 
 def _not_before_last_change(certificate: Certificate, now: dt.datetime) -> dt.datetime:

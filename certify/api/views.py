@@ -29,7 +29,7 @@ from certify import clock
 from certify.access import public
 from certify.api.openapi import openapi_document
 from certify.certificates.models import Certificate, CertificateStatusChange
-from certify.certificates.queries import change_word, live_row
+from certify.certificates.queries import certified_since, change_word, live_row
 from certify.certificates.serials import canonical_serial
 from certify.core.credentials.dates import format_datetime
 from certify.db import db_session
@@ -134,12 +134,18 @@ def list_certificates() -> Response:
 
 
 def _record_text(live: Any, serial: str) -> str:
-    """The cached JSON members (without braces) made from the immutable record."""
+    """The cached JSON members (without braces) made from the immutable record, and
+    ``certifiedSince`` (its chain of predecessors is fixed at issuance)."""
     records = app_state().caches.api_records
     text = records.get(live.id)
     if text is None:
-        snapshot = json.loads(db_session().execute(_RECORD, {"id": live.id}).scalar_one())
-        text = _dumps(record_json(serial, snapshot))[1:-1]
+        session = db_session()
+        snapshot = json.loads(session.execute(_RECORD, {"id": live.id}).scalar_one())
+        record = record_json(serial, snapshot)
+        certificate = session.get(Certificate, live.id)
+        assert certificate is not None
+        record["certifiedSince"] = format_datetime(certified_since(session, certificate))
+        text = _dumps(record)[1:-1]
         records.put(live.id, text)
     return text
 

@@ -13,8 +13,14 @@ def init_app(app: Flask) -> None:
     dashboard panel."""
     from certify import signals
 
-    # The three page modules put their routes on the one blueprint of ``web``.
-    from certify.applications import assessment_views, case_views, views, web  # noqa: F401
+    # The page modules put their routes on the one blueprint of ``web``.
+    from certify.applications import (  # noqa: F401
+        assessment_views,
+        audit_evidence_views,
+        case_views,
+        views,
+        web,
+    )
 
     app.register_blueprint(web.bp)
     signals.dashboard.connect(case_views.dashboard_context)

@@ -63,7 +63,8 @@ def get_application_or_404(public_id: str, *, allow_undeclared: bool = False) ->
 
 
 def get_evidence_or_404(application: Application, public_id: str) -> Evidence:
-    """Evidence of *application* (whose access was already checked) by its public id."""
+    """Evidence of *application* (whose access was already checked) by its public id. The
+    auditor's own evidence is staff-only: 404 for anyone else, as if it did not exist."""
     evidence = db_session().scalar(
         select(Evidence).where(
             Evidence.public_id == public_id, Evidence.application_id == application.id
@@ -71,4 +72,8 @@ def get_evidence_or_404(application: Application, public_id: str) -> Evidence:
     )
     if evidence is None:
         abort(404)
+    if evidence.by_auditor:
+        user = current_user()
+        if user is None or not user.is_staff:
+            abort(404)
     return evidence

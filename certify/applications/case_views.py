@@ -38,7 +38,13 @@ from certify.applications.forms import (
 )
 from certify.applications.models import Application, ConflictRegisterEntry, NonConformity
 from certify.applications.operations import accept_application, return_to_applicant
-from certify.applications.queue import OPEN, case_queue, organisation_list, state_choices
+from certify.applications.queue import (
+    OPEN,
+    auditor_workload,
+    case_queue,
+    organisation_list,
+    state_choices,
+)
 from certify.applications.redecision import awaits_reviewer, name_new_reviewer, took_part
 from certify.applications.web import bp, me
 from certify.core.workflow import FINAL_STATES, AppState
@@ -172,7 +178,11 @@ def assign(public_id: str) -> Any:
             return redirect(url_for("applications.show", public_id=public_id))
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "applications/assign.html", application=application, form=form, conflicts=conflicts
+        "applications/assign.html",
+        application=application,
+        form=form,
+        conflicts=conflicts,
+        workload=auditor_workload(db_session()),
     ), status
 
 

@@ -1,4 +1,5 @@
-"""Evidence files of an application: attached through the evidence store, detached again."""
+"""Evidence files of an application: attached through the evidence store, detached again; and
+the auditor's own evidence on a case (photos, notes), marked so and shown to staff only."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from certify.applications.models import (
 from certify.applications.operations import _actor, _editable_by_applicant, lock_application
 from certify.audit.operations import record_event
 from certify.core.rubric.model import Rubric
+from certify.core.workflow import FINAL_STATES
 from certify.evidence.store import EvidenceError
 from certify.operations import OperationError
 
@@ -37,9 +39,62 @@ def add_evidence(
     nothing is left behind.
     """
     lock_application(session, application)
+    _editable_by_applicant(application)
+    return _attach(
+        session, application, user, store, stream, filename, criterion_id, description, rubric,
+        by_auditor=False,
+    )  # fmt: skip
+
+
+def add_auditor_evidence(
+    session: Session,
+    application: Application,
+    user: User,
+    store: Any,
+    stream: BinaryIO,
+    filename: str,
+    criterion_id: str | None,
+    description: str | None,
+    rubric: Rubric,
+) -> Evidence:
+    """The case's auditor attaches their own evidence (a photo, interview notes...) while
+    the case is open; marked ``by_auditor``, it is shown to staff only (like the auditor's
+    private notes: working papers, not the holder's file).
+
+    Raises:
+        OperationError: *user* is not the case's auditor (403), the case is decided or
+            withdrawn, or the file is refused (as for the applicant's uploads).
+    """
+    lock_application(session, application)
+    if application.auditor_id != user.id:
+        raise OperationError("Only the case's auditor adds auditor evidence.", code="forbidden")
+    if application.app_state in FINAL_STATES:
+        raise OperationError(
+            "This case is closed: auditor evidence is added while the case is open.",
+            code="closed",
+        )
+    return _attach(
+        session, application, user, store, stream, filename, criterion_id, description, rubric,
+        by_auditor=True,
+    )  # fmt: skip
+
+
+def _attach(
+    session: Session,
+    application: Application,
+    user: User,
+    store: Any,
+    stream: BinaryIO,
+    filename: str,
+    criterion_id: str | None,
+    description: str | None,
+    rubric: Rubric,
+    *,
+    by_auditor: bool,
+) -> Evidence:
+    """Store the file and attach it; on any failure after a first store, remove the bytes."""
     from certify.core.filetypes.names import safe_download_name
 
-    _editable_by_applicant(application)
     if criterion_id and criterion_id not in {c.id for c in rubric.criteria}:
         raise OperationError("Choose a criterion from the list.", field="criterion")
     try:
@@ -71,13 +126,14 @@ def add_evidence(
             warnings_json=json.dumps(list(blob.warnings)) if blob.warnings else None,
             description=(description or "").strip() or None,
             uploaded_by_id=user.id,
+            by_auditor=by_auditor,
         )
         session.add(evidence)
         session.flush()
         record_event(
             session,
             _actor(user),
-            "application.evidence_added",
+            "application.auditor_evidence_added" if by_auditor else "application.evidence_added",
             "application",
             application.public_id,
             after={
@@ -127,7 +183,7 @@ def criteria_without_evidence(application: Application, rubric: Rubric) -> list[
     """The criteria that ask for evidence and have no file tagged to them: a warning for the
     applicant before submitting and for the admin before accepting (not a refusal: a file may
     cover several criteria, and the auditor sees every file)."""
-    tagged = {e.criterion_id for e in application.evidence if e.criterion_id}
+    tagged = {e.criterion_id for e in application.evidence if e.criterion_id and not e.by_auditor}
     return [c for c in rubric.criteria if c.evidence and c.id not in tagged]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -187,6 +188,8 @@ class Evidence(Base):
     erased_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     #: why: "retention" (the schedule ran out) or "request" (an approved erasure request)
     erasure_reason: Mapped[str | None] = mapped_column(String(20))
+    #: the case's auditor uploaded it as their own evidence (photos, notes): staff only
+    by_auditor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     application: Mapped[Application] = relationship(back_populates="evidence")
 

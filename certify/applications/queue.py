@@ -1,5 +1,6 @@
 """The admin's case queue: every application in a table, searchable by organisation, filtered
-by state, longest waiting first, one page at a time."""
+by state, longest waiting first, one page at a time; and each auditor's cases in progress
+(shown when assigning, and on the cycle calendar)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from certify.accounts.models import Organisation
+from certify.accounts.models import Organisation, Role, User
 from certify.applications.models import Application
 from certify.core.workflow import FINAL_STATES, AppState
 
@@ -118,3 +119,21 @@ def organisation_list(session: Session, *, text: str, page: int) -> Organisation
         certificates.setdefault(certificate.organisation_id, []).append(certificate)
     rows = [OrganisationRow(o, latest.get(o.id), certificates.get(o.id, [])) for o in organisations]
     return OrganisationPage(rows, page, total)
+
+
+def auditor_workload(session: Session) -> list[tuple[User, int]]:
+    """Every active auditor with the number of cases in progress (not in a final state)
+    they audit, busiest first, then by name."""
+    counts = dict(
+        session.execute(
+            select(Application.auditor_id, func.count())
+            .where(
+                Application.auditor_id.is_not(None),
+                Application.state.not_in([s.value for s in FINAL_STATES]),
+            )
+            .group_by(Application.auditor_id)
+        ).all()
+    )
+    auditors = session.scalars(select(User).where(User.is_active).order_by(User.full_name)).all()
+    rows = [(u, int(counts.get(u.id, 0))) for u in auditors if u.has_role(Role.AUDITOR)]
+    return sorted(rows, key=lambda r: -r[1])

@@ -185,6 +185,43 @@ def certification_body(config: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _predecessor(ctx: IssuanceContext) -> Certificate | None:
+    """The certificate a cycle case concerns, while it is still in force at issuance."""
+    certificate_id = getattr(ctx.application, "certificate_id", None)
+    previous = ctx.session.get(Certificate, certificate_id) if certificate_id else None
+    if previous is None or previous.status not in (
+        CertificateStatus.ACTIVE.value,
+        CertificateStatus.SUSPENDED.value,
+    ):
+        return None
+    return previous if previous.expires_after > ctx.now else None
+
+
+def cycle_validity(ctx: IssuanceContext) -> tuple[dt.datetime, list[dt.date]]:
+    """``(valid_until, surveillance due dates)`` of the new certificate.
+
+    A scope extension issues a new version of the certificate in force: it keeps that
+    one's expiry and its surveillance dates still ahead (it does not restart the cycle). A
+    recertification decided in the old certificate's last surveillance interval before it
+    expires runs its full validity from the day after that expiry (ISO/IEC 17021-1
+    9.6.3.2.3: an early renewal loses no time), the surveillance counted from there; decided
+    earlier than that it restarts the cycle, so no certificate runs much past its standard's
+    validity. Otherwise (an initial audit, a renewal after a lapse): the full validity from
+    the issue date."""
+    assert ctx.issued_at is not None
+    rubric, kind = ctx.rubric, getattr(ctx.application, "audit_type", "initial")
+    previous = _predecessor(ctx) if kind in ("scope_extension", "recertification") else None
+    if previous is not None and kind == "scope_extension":
+        today = ctx.issued_at.date()
+        due = [dt.date.fromisoformat(d) for d in previous.snapshot_data["surveillanceDue"]]
+        return previous.valid_until, [d for d in due if d > today]
+    start = ctx.issued_at
+    last_period = add_months(ctx.issued_at.date(), rubric.surveillance_interval_months)
+    if previous is not None and previous.valid_until.date() <= last_period:
+        start = previous.expires_after  # an early recertification in the last period
+    return validity(start, rubric.certificate_validity_months, rubric.surveillance_interval_months)
+
+
 def take_snapshot(ctx: IssuanceContext) -> None:
     """The immutable record: holder, sites, scope, standard, scores, dates."""
     application, rubric, result = ctx.application, ctx.rubric, ctx.score
@@ -193,9 +230,7 @@ def take_snapshot(ctx: IssuanceContext) -> None:
     # so rounded up; a change in that second is recorded and logged at it, never before
     # (lifecycle._not_before_last_change, translog.store.append_entry).
     ctx.issued_at = _ceil_second(max(ctx.now, ctx.decided_at))
-    until, due = validity(
-        ctx.issued_at, rubric.certificate_validity_months, rubric.surveillance_interval_months
-    )
+    until, due = cycle_validity(ctx)
     organisation = application.organisation
     sections = []
     for section in rubric.sections:
@@ -338,15 +373,34 @@ def record_certificate(ctx: IssuanceContext) -> None:
 def earlier_certificates(ctx: IssuanceContext) -> list[Certificate]:
     """The organisation's other certificates of the same standard that a new one replaces:
     active or suspended, and not expired at issuance (also before the new one is recorded)."""
+    return in_force_earlier(
+        ctx.session,
+        ctx.application.organisation_id,
+        ctx.rubric.id,
+        ctx.now,
+        exclude=ctx.certificate.id if ctx.certificate is not None else None,
+    )
+
+
+def in_force_earlier(
+    session: Session,
+    organisation_id: int,
+    standard_id: str,
+    now: dt.datetime,
+    *,
+    exclude: int | None,
+) -> list[Certificate]:
+    """The organisation's certificates of *standard_id* in force at *now* (active or
+    suspended, not expired), but *exclude*."""
     query = select(Certificate).where(
-        Certificate.organisation_id == ctx.application.organisation_id,
-        Certificate.standard_id == ctx.rubric.id,
+        Certificate.organisation_id == organisation_id,
+        Certificate.standard_id == standard_id,
         Certificate.status.in_([CertificateStatus.ACTIVE.value, CertificateStatus.SUSPENDED.value]),
     )
-    if ctx.certificate is not None:
-        query = query.where(Certificate.id != ctx.certificate.id)
-    earlier = ctx.session.scalars(query).all()
-    return [old for old in earlier if old.status_at(ctx.now) is not CertificateStatus.EXPIRED]
+    if exclude is not None:
+        query = query.where(Certificate.id != exclude)
+    earlier = session.scalars(query).all()
+    return [old for old in earlier if old.status_at(now) is not CertificateStatus.EXPIRED]
 
 
 def audit_issuance(ctx: IssuanceContext) -> None:

@@ -23,6 +23,7 @@ STATUS_NOTICES = {
     CertificateStatus.SUSPENDED: "certificate.suspended",
     CertificateStatus.ACTIVE: "certificate.reinstated",
     CertificateStatus.WITHDRAWN: "certificate.withdrawn",
+    CertificateStatus.EXPIRED: "certificate.expired",
 }
 
 

@@ -279,6 +279,69 @@ def prepare_supersession(
     )
 
 
+def prepare_expiry(
+    session: Session, certificate: Certificate, actor: Actor, now: dt.datetime
+) -> StatusChange:
+    """Record that an active certificate reached the end of its last valid day unrenewed.
+    The status column stays as it is (``expired`` follows from the date); the change is
+    the history's row, the audit event, the log entry and the holder's message. Status
+    lists unchanged.
+
+    Raises:
+        CertificateError: not active, not yet past its date, or its expiry already recorded.
+    """
+    if certificate.status != CertificateStatus.ACTIVE.value or now < certificate.expires_after:
+        raise CertificateError(
+            f"only an active certificate past its date expires; this one is "
+            f"{certificate.status_at(now).value}"
+        )
+    if expiry_recorded(session, certificate):
+        raise CertificateError("this certificate's expiry is already recorded")
+    return StatusChange(
+        session,
+        certificate,
+        actor,
+        CertificateStatus.EXPIRED,
+        "certificate.expired",
+        None,
+        f"valid until {certificate.valid_until:%Y-%m-%d}, not renewed",
+        now,
+    )
+
+
+def expiry_recorded(session: Session, certificate: Certificate) -> bool:
+    """Whether *certificate*'s expiry is in its status history."""
+    return (
+        session.scalar(
+            select(CertificateStatusChange.id)
+            .where(
+                CertificateStatusChange.certificate_id == certificate.id,
+                CertificateStatusChange.new_status == CertificateStatus.EXPIRED.value,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def unrecorded_expiries(session: Session, now: dt.datetime) -> list[Certificate]:
+    """Active certificates past their last valid day whose expiry is not recorded yet,
+    oldest first."""
+    recorded = select(CertificateStatusChange.certificate_id).where(
+        CertificateStatusChange.new_status == CertificateStatus.EXPIRED.value
+    )
+    rows = session.scalars(
+        select(Certificate)
+        .where(
+            Certificate.status == CertificateStatus.ACTIVE.value,
+            Certificate.valid_until < now,
+            Certificate.id.not_in(recorded),
+        )
+        .order_by(Certificate.valid_until, Certificate.id)
+    )
+    return [c for c in rows if now >= c.expires_after]
+
+
 def lapsed_suspensions(session: Session, now: dt.datetime | None = None) -> list[Certificate]:
     """Suspended certificates whose suspension ended (``suspended_until`` passed) without a
     reinstatement, oldest first."""
@@ -330,7 +393,8 @@ def update_status_lists(change: StatusChange) -> None:
 def record_status_change(change: StatusChange) -> None:
     """Move the lifecycle columns and add the ``certificate_status_change`` row."""
     certificate = change.certificate
-    certificate.status = change.new_status.value
+    if change.new_status is not CertificateStatus.EXPIRED:  # expired follows from the date
+        certificate.status = change.new_status.value
     certificate.status_changed_at = change.now
     certificate.suspended_until = change.suspended_until
     change.record = CertificateStatusChange(

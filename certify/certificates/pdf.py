@@ -256,8 +256,10 @@ def sign_certificate_pdf(
     signing_time: dt.datetime,
     log_proof: str | None = None,
     app: Flask | None = None,
+    certified_since: dt.datetime | None = None,
 ) -> bytes:
-    """Render, sign and self-validate the PDF of *snapshot*; return the bytes to release.
+    """Render, sign and self-validate the PDF of *snapshot* (with a renewal's
+    *certified_since* among its dates); return the bytes to release.
 
     Raises:
         PdfRefusedError: the signed file is not intact, valid, trusted against the root and
@@ -273,6 +275,9 @@ def sign_certificate_pdf(
         registry_name=registry_name,
         public_url=public_url,
         fonts=find_fonts((app or current_app).config.get("PDF_FONT_DIR")),
+        certified_since=(
+            certified_since.astimezone(dt.UTC).date().isoformat() if certified_since else None
+        ),
     )
     signer = get_pdf_signer(keys, app)
     files = _attachments(credential_bytes, log_proof)
@@ -319,10 +324,17 @@ def sign_pdf(ctx: IssuanceContext) -> None:
         registry_name=ctx.issuer_name,
         signing_time=ctx.issued_at,
         log_proof=ctx.log_proof,
+        # shown on a renewal only: a first certificate is certified since it was issued
+        certified_since=_renewal_since(ctx),
     )
     ctx.pdf = pdf
     ctx.pdf_sha256 = sha256_hex(pdf)
     ctx.pdf_signing_cert = ctx.keys.current_signing_cert.fingerprint
+
+
+def _renewal_since(ctx: IssuanceContext) -> dt.datetime | None:
+    since, issued = ctx.certified_since, ctx.issued_at
+    return since if since is not None and issued is not None and since < issued else None
 
 
 def store_pdf(ctx: IssuanceContext) -> None:

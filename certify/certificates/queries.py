@@ -32,6 +32,7 @@ CHANGE_WORDS = {
     "suspended": "suspended",
     "withdrawn": "withdrawn",
     "superseded": "superseded",
+    "expired": "expired",
 }
 
 
@@ -208,7 +209,8 @@ def current_certificate(session: Session, organisation_id: int) -> Certificate |
 def certified_since(session: Session, certificate: Certificate) -> dt.datetime:
     """When the holder was first certified without a break: the ``valid_from`` of the first
     certificate in the chain of supersessions that ends at *certificate* (the registry page,
-    the ISSP's cycle page, and at issuance the new credential's ``certifiedSince``)."""
+    the API, the ISSP's cycle page, and at issuance the new credential's ``certifiedSince``
+    and a renewal's PDF)."""
     first, seen = certificate, {certificate.id}
     while True:
         earlier = session.scalar(

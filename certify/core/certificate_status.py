@@ -13,15 +13,23 @@ suspended     withdrawn   withdraw (final; also when a suspension lapses)
 superseded    withdrawn   withdraw a renewed certificate's predecessor (final)
 active        superseded  supersede (renewal)
 suspended     superseded  supersede (renewal)
+active        expired     record the expiry of an unrenewed certificate (scheduler)
+expired       withdrawn   withdraw an expired certificate (fraud found later; final)
 ============  ==========  ==========================================================
 
 Nothing leaves ``withdrawn``: withdrawal is final, under any interleaving of requests (the
 operations check this table under a row lock, and ``log verify`` checks every certificate's
-logged history against it). ``expired`` is never stored: it follows from the date.
+logged history against it). ``expired`` follows from the date and is never stored in the
+certificate's status column; the scheduler *records* it once for an active certificate (a
+status-change row and a public log entry, ``certify.lifecycle.expire_certificate``), so its
+history says so. A suspended certificate reads ``suspended`` past its date (the verdicts'
+order) until it is reinstated (then it expires) or its suspension lapses (then withdrawn).
 
 :data:`STATUS_BITS` says what each change does to the two Bitstring Status List bits a
 certificate holds (``revocation`` and ``suspension``). Superseding leaves both alone: a set bit
-tells every generic verifier "revoked" or "suspended", which a renewal is not.
+tells every generic verifier "revoked" or "suspended", which a renewal is not. Expiry leaves
+them alone too: the credential's own ``validUntil`` already says it to every verifier, and a
+revocation bit would make an expired certificate read "withdrawn".
 """
 
 from __future__ import annotations
@@ -34,7 +42,8 @@ from certify.core import labels
 
 
 class CertificateStatus(enum.StrEnum):
-    """Stored statuses, and ``expired`` (never stored: it follows from the date)."""
+    """Stored statuses, and ``expired`` (never stored in the status column: it follows from
+    the date; its recording is a status change all the same)."""
 
     ACTIVE = "active"
     SUSPENDED = "suspended"
@@ -59,6 +68,8 @@ TRANSITIONS: Mapping[tuple[CertificateStatus, CertificateStatus], str] = Mapping
         (_S.SUPERSEDED, _S.WITHDRAWN): "withdraw",
         (_S.ACTIVE, _S.SUPERSEDED): "supersede",
         (_S.SUSPENDED, _S.SUPERSEDED): "supersede",
+        (_S.ACTIVE, _S.EXPIRED): "expire",
+        (_S.EXPIRED, _S.WITHDRAWN): "withdraw",
     }
 )
 
@@ -69,6 +80,7 @@ STATUS_BITS: Mapping[CertificateStatus, Mapping[str, bool]] = MappingProxyType(
         _S.ACTIVE: MappingProxyType({"suspension": False}),
         _S.WITHDRAWN: MappingProxyType({"revocation": True, "suspension": False}),
         _S.SUPERSEDED: MappingProxyType({}),
+        _S.EXPIRED: MappingProxyType({}),
     }
 )
 
@@ -82,7 +94,7 @@ def check_transition(before: CertificateStatus, after: CertificateStatus) -> str
 
     Raises:
         StatusTransitionError: the table has no such change (for example anything out of
-            ``withdrawn``, or into ``expired``).
+            ``withdrawn``, or out of ``expired`` except into ``withdrawn``).
     """
     action = TRANSITIONS.get((before, after))
     if action is None:

@@ -91,6 +91,7 @@ EVENTS: Mapping[str, str] = MappingProxyType(
         "certificate.reinstated": "Certificate reinstated",
         "certificate.withdrawn": "Certificate withdrawn",
         "certificate.superseded": "Certificate replaced by a renewal",
+        "certificate.expired": "Certificate expired unrenewed",
         # the cycle
         "application.cycle_case_opened": "Cycle audit opened",
         "application.plan_saved": "Audit plan saved",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy.orm import Session
 
 from certify.accounts.models import Role
@@ -37,6 +39,39 @@ def case_opened(session: Session, case: Application, certificate: Certificate) -
         staff_with(session, Role.ADMIN),
         context=context,
         link=path_for("applications.assign", public_id=case.public_id),
+    )
+
+
+def surveillance_reminder(
+    session: Session,
+    certificate: Certificate,
+    due: dt.date,
+    days: int,
+    case: Application | None,
+) -> None:
+    """The holder's members and the admins: the surveillance due on *due* (in *days* days)
+    is not decided yet; what happens next."""
+    context = {
+        "serial": certificate.serial,
+        "organisation": certificate.holder_name,
+        "due": f"{due:%-d %b %Y}",
+        "days": days,
+        "case_open": case is not None,
+        "assigned": case is not None and case.auditor_id is not None,
+    }
+    notify(
+        session,
+        "cycle.surveillance_reminder",
+        organisation_members(session, certificate.organisation_id),
+        context=context,
+        link=path_for("cycle.mine"),
+    )
+    notify(
+        session,
+        "cycle.surveillance_reminder",
+        staff_with(session, Role.ADMIN),
+        context=context,
+        link=path_for("cycle.admin_calendar"),
     )
 
 

@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 SCHEDULER = Actor.system("scheduler")
 OVERDUE_ACTIONS = ("propose", "suspend")
+#: A reminder this many days before a surveillance is due (the other: the window opening).
+REMINDER_DAYS_BEFORE = 30
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,52 @@ def _due_kind(
     ):
         return AuditType.SURVEILLANCE, due
     return None, None
+
+
+def remind_surveillance(now: dt.datetime) -> str:
+    """Remind the holder's members and the admins of each coming surveillance not yet
+    decided: when its window opens (unless its case opened, whose message said so) and
+    :data:`REMINDER_DAYS_BEFORE` days before it is due. Each reminder goes once (a
+    :class:`JobMark` per certificate, due date and stage); when the clock passed both stages
+    at once, only the later goes."""
+    today, sent = now.date(), 0
+    with get_db().new_session() as session:
+        ids = [c.id for c in in_force(session, now)]
+        session.rollback()
+    for certificate_id in ids:
+        with get_db().new_session() as session:
+            certificate = session.get(Certificate, certificate_id)
+            assert certificate is not None
+            row = cycle_row(session, certificate)
+            if _send_reminder(session, row, today):
+                sent += 1
+            session.commit()
+    return f"{sent} reminder(s)"
+
+
+def _send_reminder(session: Session, row: CycleRow, today: dt.date) -> bool:
+    """Mark the stages of *row*'s next surveillance that *today* reached; tell of the
+    latest when its mark is new. True when a reminder went."""
+    due, opens = row.next_due, row.opens
+    if due is None or opens is None or today > due or today >= row.recert_opens:
+        return False  # none ahead, overdue (its own duty), or the renewal covers it
+    stages = sorted(
+        [("window", opens), (f"{REMINDER_DAYS_BEFORE}d", due - dt.timedelta(REMINDER_DAYS_BEFORE))],
+        key=lambda stage: stage[1],
+    )
+    key = f"{row.certificate.serial}:{due}"
+    fresh = [
+        name
+        for name, day in stages
+        if day <= today and once(session, f"surveillance_reminder:{name}", key)
+    ]
+    latest = next((name for name, day in reversed(stages) if day <= today), None)
+    if latest is None or latest not in fresh:
+        return False
+    if latest == "window" and _has_case(session, row.certificate, AuditType.SURVEILLANCE, due):
+        return False  # its case opened today: that message is the reminder
+    notices.surveillance_reminder(session, row.certificate, due, (due - today).days, row.open_case)
+    return True
 
 
 def act_on_overdue_surveillance(now: dt.datetime) -> str:

@@ -10,13 +10,14 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from certify import clock
 from certify.accounts.access import actor_of, current_user, roles_required
 from certify.accounts.models import Organisation, Role, Site, User
 from certify.applications.access import get_application_or_404, is_applicant
 from certify.applications.models import Application
+from certify.applications.queue import auditor_workload
 from certify.applications.web import rubric_of
 from certify.certificates.models import Certificate
 from certify.certificates.queries import certified_since, current_certificate
@@ -32,10 +33,7 @@ from certify.cycle.forms import (
     PlanForm,
     SiteForm,
 )
-from certify.cycle.operations import (
-    open_cycle_case,
-    visit_criteria,
-)
+from certify.cycle.operations import open_cycle_case, visit_criteria
 from certify.db import db_session
 from certify.transaction import attempt
 
@@ -82,28 +80,10 @@ def admin_calendar() -> Any:
         overdue=overdue,
         by_month=by_month,
         recert=recert,
-        workload=auditor_workload(),
+        workload=auditor_workload(session),
         form=OpenCaseForm(),
         today=today,
     )
-
-
-def auditor_workload() -> list[tuple[User, int]]:
-    """Cases in progress per auditor (for assigning), busiest first."""
-    session = db_session()
-    counts = dict(
-        session.execute(
-            select(Application.auditor_id, func.count())
-            .where(
-                Application.auditor_id.is_not(None),
-                Application.state.not_in([s.value for s in FINAL_STATES]),
-            )
-            .group_by(Application.auditor_id)
-        ).all()
-    )
-    auditors = session.scalars(select(User).where(User.is_active).order_by(User.full_name)).all()
-    rows = [(u, int(counts.get(u.id, 0))) for u in auditors if u.has_role(Role.AUDITOR)]
-    return sorted(rows, key=lambda r: -r[1])
 
 
 @bp.post("/admin/cycle/open")

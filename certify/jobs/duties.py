@@ -1,13 +1,13 @@
 """The scheduled duties: time-driven work, run by the scheduler as ``system:scheduler``.
 
-:data:`DAILY` lists what runs once a day, in order: lapsed suspensions, non-conformity
-deadlines (reminders, then overdue marks with a proposed or automatic suspension), expiry
-reminders, the evidence sweep; the next issues add their deadlines here (surveillance
-windows...). Each duty is idempotent on its own: the status and non-conformity tables refuse
-a second withdrawal or mark, and a :class:`JobMark` (a unique row) records each reminder and
-overdue mark, so running a duty twice, or on two workers at once, changes nothing more than
-once. Each item is its own transaction: one failure does not undo
-or block the others.
+:data:`DAILY` lists what runs once a day, in order: lapsed suspensions, expiries recorded,
+non-conformity deadlines (reminders, then overdue marks with a proposed or automatic
+suspension), expiry reminders, the cycle (cases opened, reminders, overdue surveillance),
+complaints, the evidence sweep and erasure. Each duty is idempotent on its own: the status
+and non-conformity tables refuse a second withdrawal, expiry or mark, and a :class:`JobMark`
+(a unique row) records each reminder and overdue mark, so running a duty twice, or on two
+workers at once, changes nothing more than once. Each item is its own transaction: one
+failure does not undo or block the others.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from certify import clock, lifecycle
 from certify.applications.models import NonConformity
 from certify.certificates.models import Certificate, CertificateStatus
-from certify.certificates.operations import lapsed_suspensions
+from certify.certificates.operations import lapsed_suspensions, unrecorded_expiries
 from certify.core.actor import Actor
 from certify.core.nonconformity import REMINDER_DAYS, reminder_due
 from certify.db import get_db
@@ -57,6 +57,28 @@ def withdraw_lapsed_suspensions(now: dt.datetime) -> str:
                 session.rollback()
                 log.info("lapsed suspension of %s not withdrawn: %s", certificate_id, exc)
     return f"{withdrawn} withdrawn"
+
+
+def record_expiries(now: dt.datetime) -> str:
+    """Record the expiry of every active certificate past its last valid day and not renewed
+    (the log entry, the history, the holder's message). Idempotent: a recorded expiry is
+    refused a second time (``prepare_expiry``)."""
+    with get_db().new_session() as session:
+        due = [c.id for c in unrecorded_expiries(session, now)]
+        session.rollback()
+    expired = 0
+    for certificate_id in due:
+        with get_db().new_session() as session:
+            certificate = session.get(Certificate, certificate_id)
+            try:
+                assert certificate is not None
+                lifecycle.expire_certificate(session, certificate, SCHEDULER, now=now)
+                session.commit()
+                expired += 1
+            except OperationError as exc:  # recorded meanwhile (another worker)
+                session.rollback()
+                log.info("expiry of %s not recorded: %s", certificate_id, exc)
+    return f"{expired} expired"
 
 
 def remind_nonconformity_deadlines(now: dt.datetime) -> str:
@@ -156,6 +178,13 @@ def open_due_cycle_cases(now: dt.datetime) -> str:
     return open_due_cases(now)
 
 
+def remind_surveillance(now: dt.datetime) -> str:
+    """Remind the holders and the admins of coming surveillance (certify.cycle)."""
+    from certify.cycle import schedule
+
+    return schedule.remind_surveillance(now)
+
+
 def act_on_overdue_surveillance(now: dt.datetime) -> str:
     """Propose (or make) the suspension of certificates whose surveillance is overdue."""
     from certify.cycle import schedule
@@ -181,10 +210,12 @@ def complaint_deadlines(now: dt.datetime) -> str:
 #: Once a day, in this order.
 DAILY: Sequence[Callable[[dt.datetime], str]] = (
     withdraw_lapsed_suspensions,
+    record_expiries,
     remind_nonconformity_deadlines,
     act_on_overdue_nonconformities,
     warn_expiring_certificates,
     open_due_cycle_cases,
+    remind_surveillance,
     act_on_overdue_surveillance,
     complaint_deadlines,
     sweep_evidence,

@@ -74,6 +74,11 @@ KINDS: dict[str, Kind] = {
             "Surveillance and recertification",
         ),
         Kind(
+            "cycle.surveillance_reminder",
+            "Surveillance due on {{ due }}: {{ organisation }} ({{ serial }})",
+            "Surveillance reminders",
+        ),
+        Kind(
             "cycle.surveillance_overdue",
             "Surveillance overdue: {{ organisation }} ({{ serial }})",
             "Overdue surveillance (staff)",
@@ -93,6 +98,7 @@ KINDS: dict[str, Kind] = {
         Kind("certificate.suspended", "Certificate {{ serial }} is suspended", "Suspensions"),
         Kind("certificate.reinstated", "Certificate {{ serial }} is reinstated", "Reinstatements"),
         Kind("certificate.withdrawn", "Certificate {{ serial }} is withdrawn", "Withdrawals"),
+        Kind("certificate.expired", "Certificate {{ serial }} has expired", "Expiries"),
         Kind(
             "certificate.expiring",
             "Certificate {{ serial }} expires in {{ days }} days",

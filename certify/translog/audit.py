@@ -249,6 +249,7 @@ EVENT_STATUS = {
     LogEvent.REINSTATED: "active",
     LogEvent.WITHDRAWN: "withdrawn",
     LogEvent.SUPERSEDED: "superseded",
+    LogEvent.EXPIRED: "expired",
 }
 
 
@@ -272,6 +273,7 @@ def _reconcile(
             Certificate.credential_sha256,
             Certificate.credential_key_id,
             Certificate.issued_at,
+            Certificate.valid_until,
         ).order_by(Certificate.id)
     ).all()
     changes = _status_changes(session)
@@ -352,7 +354,9 @@ def _check_changes(cert: Any, recorded_entries: list[Any], changes: list[Any]) -
 
 
 def _check_history(cert: Any, logged: list[Any]) -> None:
-    """The logged history follows the status table, and ends in the stored status."""
+    """The logged history follows the status table and ends in the stored status (an
+    expiry, never stored, ends it in the status it had before); an expiry is logged only
+    once the certificate's last valid day is over."""
     statuses = [EVENT_STATUS[e.event] for e in logged if e.event in EVENT_STATUS]
     problems = history_problems(statuses)
     if problems:
@@ -360,11 +364,20 @@ def _check_history(cert: Any, logged: list[Any]) -> None:
             f"certificate {cert.serial}: its logged history breaks the status table "
             f"({'; '.join(problems)})"
         )
-    if statuses and statuses[-1] != cert.status:
+    stored = [s for s in statuses if s != "expired"]
+    if stored and stored[-1] != cert.status:
         raise _Broken(
             f"certificate {cert.serial}: stored as {cert.status}, but its logged history "
             f"ends {statuses[-1]}"
         )
+    for entry in logged:
+        if entry.event is LogEvent.EXPIRED and entry.time <= cert.valid_until.replace(
+            microsecond=0
+        ):
+            raise _Broken(
+                f"entry #{entry.index}: logs the expiry of {cert.serial} before the end of "
+                f"its validity ({cert.valid_until:%Y-%m-%d})"
+            )
 
 
 def _check_keys(keys: Any, key_entries: set[tuple[str, str]]) -> None:

@@ -57,6 +57,7 @@ class History:
                 LogEvent.REINSTATED: "active",
                 LogEvent.WITHDRAWN: "withdrawn",
                 LogEvent.SUPERSEDED: "superseded",
+                LogEvent.EXPIRED: "expired",
             }.get(item.parsed.event, status)
         if status == "active" and expires_after is not None and at >= expires_after:
             return "expired"

@@ -52,6 +52,7 @@ STATUS_EVENTS = {
     "active": LogEvent.REINSTATED,
     "withdrawn": LogEvent.WITHDRAWN,
     "superseded": LogEvent.SUPERSEDED,
+    "expired": LogEvent.EXPIRED,
 }
 
 

@@ -91,6 +91,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("admin", "/admin/cycle"),
     ("issp", "/cycle"),
     ("issp", "/organisation/sites"),
+    ("issp", "/organisation/sites/{site:Nairobi DataWorks}"),
     ("auditor", "/applications/{case:Kampala Impact Works}/plan"),
     ("auditor", "/applications/{case:Kampala Impact Works}/interviews"),
     ("admin", "/applications/{case:Kampala Impact Works}/plan"),
@@ -121,7 +122,8 @@ PAGES: list[tuple[str | None, str]] = [
 ]
 # "{case:NAME}" stands for the public id of the demo organisation NAME's application,
 # "{nc:NAME}" for its latest non-conformity's, "{evidence:NAME}" for its first evidence file's,
-# "{complaint:NAME}" and "{appeal:NAME}" for the latest complaint about it and appeal by it.
+# "{complaint:NAME}" and "{appeal:NAME}" for the latest complaint about it and appeal by it,
+# "{site:NAME}" for its first site's.
 
 
 def _skip_without_axe() -> None:
@@ -174,6 +176,9 @@ def _resolve(app: Any, path: str) -> str:
         found = re.search(r"\{" + kind + r":([^}]+)\}", path)
         if found is not None:
             return path.replace(found.group(0), _latest_of(app, kind, found.group(1)))
+    site = re.search(r"\{site:([^}]+)\}", path)
+    if site is not None:
+        return path.replace(site.group(0), _first_site_of(app, site.group(1)))
     nc = re.search(r"\{nc:([^}]+)\}", path)
     if nc is not None:
         path = path.replace(nc.group(0), _latest_nc_of(app, nc.group(1)))
@@ -262,6 +267,24 @@ def _first_evidence_of(app: Any, organisation: str) -> str:
             .limit(1)
         )
     assert public_id, f"no demo evidence for {organisation}"
+    return public_id
+
+
+def _first_site_of(app: Any, organisation: str) -> str:
+    from sqlalchemy import select
+
+    from certify.accounts.models import Organisation, Site
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        public_id = session.scalar(
+            select(Site.public_id)
+            .join(Organisation, Organisation.id == Site.organisation_id)
+            .where(Organisation.legal_name == organisation)
+            .order_by(Site.id)
+            .limit(1)
+        )
+    assert public_id, f"no demo site for {organisation}"
     return public_id
 
 

@@ -245,6 +245,19 @@ def test_bars_are_proportional_to_score_and_weight():
         )
 
 
+def test_a_renewal_shows_certified_since_among_the_dates_in_the_same_space():
+    first = layout(CASES["everything_long"])
+    renewal = layout(CASES["everything_long"], certified_since="2022-03-01")
+    assert_layout_sound(renewal)
+    assert renewal.text("certified_since").text == "2022-03-01"
+    assert renewal.text("certified_since_label").text == "Certified since"
+    due = ", ".join(CASES["everything_long"]["surveillanceDue"])
+    assert renewal.text("surveillance_due").text.replace("\n", " ") == due
+    names = {t.name for t in first.texts}
+    assert "certified_since" not in names and "next_surveillance" in names
+    assert renewal.text("verify_url").y == first.text("verify_url").y  # nothing moved
+
+
 def test_level_is_in_words():
     assert layout(CASES["sample"]).text("level").text == "Certified with distinction"
     assert layout(sample_snapshot(level="certified")).text("level").text == "Certified"

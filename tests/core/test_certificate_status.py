@@ -17,6 +17,8 @@ from certify.core.certificate_status import (
 
 S = CertificateStatus
 STORED = [S.ACTIVE, S.SUSPENDED, S.WITHDRAWN, S.SUPERSEDED]
+#: every status a change may lead to: the stored ones, and a recorded expiry
+CHANGED_TO = [*STORED, S.EXPIRED]
 
 ALLOWED = {
     (S.ACTIVE, S.SUSPENDED),
@@ -26,6 +28,8 @@ ALLOWED = {
     (S.SUPERSEDED, S.WITHDRAWN),
     (S.ACTIVE, S.SUPERSEDED),
     (S.SUSPENDED, S.SUPERSEDED),
+    (S.ACTIVE, S.EXPIRED),
+    (S.EXPIRED, S.WITHDRAWN),
 }
 
 
@@ -44,14 +48,16 @@ def test_withdrawal_is_final(after) -> None:
         check_transition(S.WITHDRAWN, after)
 
 
-def test_expired_is_never_a_change() -> None:
-    assert all(S.EXPIRED not in pair for pair in TRANSITIONS)
+def test_only_an_active_certificate_expires_and_only_withdrawal_follows() -> None:
+    assert [a for a, b in TRANSITIONS if b is S.EXPIRED] == [S.ACTIVE]
+    assert [b for a, b in TRANSITIONS if a is S.EXPIRED] == [S.WITHDRAWN]
 
 
-def test_every_stored_status_says_what_it_does_to_the_bits() -> None:
-    assert set(STATUS_BITS) == set(STORED)
+def test_every_change_says_what_it_does_to_the_bits() -> None:
+    assert set(STATUS_BITS) == set(CHANGED_TO)
     assert STATUS_BITS[S.WITHDRAWN] == {"revocation": True, "suspension": False}
     assert STATUS_BITS[S.SUPERSEDED] == {}
+    assert STATUS_BITS[S.EXPIRED] == {}  # validUntil says it; a bit would say "revoked"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +69,10 @@ def test_every_stored_status_says_what_it_does_to_the_bits() -> None:
         (["active", "withdrawn", "suspended"], 1),  # the race the probe found
         (["active", "withdrawn", "active", "withdrawn", "suspended"], 2),
         (["suspended"], 1),  # a certificate starts active
-        (["active", "expired"], 1),
+        (["active", "expired"], 0),
+        (["active", "expired", "withdrawn"], 0),
+        (["active", "expired", "active"], 1),
+        (["active", "suspended", "expired"], 1),
         (["active", "lost"], 1),
     ],
 )

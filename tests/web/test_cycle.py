@@ -11,102 +11,23 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from certify.applications import assessment as assessment_ops
-from certify.applications.assignment import assign_case, declare_conflict
 from certify.applications.models import Application, AuditAnswer
-from certify.audit.models import AuditEvent
 from certify.certificates.models import Certificate
-from certify.core.rubric.samples import sample_answers
 from certify.cycle import schedule
 from certify.cycle.models import AuditPlan, WorkerInterview
 from certify.notifications.models import Notification
-from tests.web import followup_fixtures
+from tests.web import cycle_fixtures, followup_fixtures
+from tests.web.cycle_fixtures import assess_and_decide as _assess_and_decide
+from tests.web.cycle_fixtures import assign as _assign
+from tests.web.cycle_fixtures import at as _at
+from tests.web.cycle_fixtures import cases_of as _cases
+from tests.web.cycle_fixtures import due_dates as _due
+from tests.web.cycle_fixtures import events as _events
+from tests.web.cycle_fixtures import open_on as _open_on
 from tests.web.followup_fixtures import another, client_for
 
 certified = followup_fixtures.certified
-
-
-@pytest.fixture
-def cycle_case(clock, certified) -> dict[str, Any]:
-    """``certified``, on the test's manual clock (the certificate issued at its time)."""
-    return certified
-
-
-def _due(certificate: Certificate) -> list[dt.date]:
-    return [dt.date.fromisoformat(d) for d in certificate.snapshot_data["surveillanceDue"]]
-
-
-def _at(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(6), tzinfo=dt.UTC)
-
-
-def _cases(session, certificate: Certificate) -> list[Application]:
-    session.expire_all()
-    return list(
-        session.scalars(
-            select(Application)
-            .where(Application.certificate_id == certificate.id)
-            .order_by(Application.id)
-        )
-    )
-
-
-def _events(session, action: str) -> list[AuditEvent]:
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
-
-
-def _open_on(app, clock, day: dt.date) -> str:
-    clock.set(_at(day))
-    with app.app_context():
-        return schedule.open_due_cases(clock.now())
-
-
-def _assign(app, session, case: Application, people: dict[str, Any]) -> None:
-    with app.app_context():
-        case = session.get(Application, case.id)
-        assign_case(
-            session,
-            case,
-            people["admin"],
-            people["auditor"],
-            people["reviewer"],
-            case.created_at.date(),
-        )
-        declare_conflict(session, case, people["auditor"], False, "")
-        declare_conflict(session, case, people["reviewer"], False, "")
-        session.commit()
-
-
-def _assess_and_decide(
-    app, session, case: Application, people: dict[str, Any], only: set[str] | None = None
-) -> None:
-    """The auditor assesses (with *only*: the subset, as the section forms post it: the
-    carried-over answers of the other criteria sent back unchanged, without findings), the
-    reviewer certifies."""
-    rubric = people["rubric"]
-    answers = sample_answers(rubric, 3)
-    with app.app_context():
-        case = session.get(Application, case.id)
-        carried = assessment_ops.audit_answers(session, case)
-        for section in rubric.sections:
-            ids = [c.id for c in section.criteria]
-            if only is not None and not set(ids) & only:
-                continue
-            inputs = {
-                cid: assessment_ops.CriterionInput(answers[cid], "Seen at the visit.", [])
-                if only is None or cid in only
-                else assessment_ops.CriterionInput(carried[cid].data, "", [])
-                for cid in ids
-            }
-            assessment_ops.save_assessment_section(
-                session, case, people["auditor"], rubric, section.id, inputs, 0
-            )
-        assessment_ops.submit_assessment(session, case, people["auditor"], rubric)
-        assessment_ops.decide_case(
-            session, case, people["reviewer"], rubric, outcome="certify",
-            reasons="The visit confirms the certified practice.",
-        )  # fmt: skip
-        session.commit()
+cycle_case = cycle_fixtures.cycle_case
 
 
 # --------------------------------------------------------------------------- surveillance
@@ -426,7 +347,7 @@ def test_the_admin_calendar_shows_the_cycle_and_opens_a_case(app, session, clock
     page = admin.get("/admin/cycle")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and cycle_case["certificate"].serial in text
-    assert "Auditor workload" in text and cycle_case["auditor"].full_name in text
+    assert "Workload: cases in progress" in text and cycle_case["auditor"].full_name in text
     serial = cycle_case["certificate"].serial
     bad = admin.post("/admin/cycle/open", data={"serial": serial, "audit_type": "initial"})
     assert bad.status_code == 400

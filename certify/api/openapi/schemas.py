@@ -99,7 +99,14 @@ SCHEMAS: dict[str, Any] = {
             "changedAt": DATETIME,
             "change": {
                 "type": "string",
-                "enum": ["issued", "suspended", "reinstated", "withdrawn", "superseded"],
+                "enum": [
+                    "issued",
+                    "suspended",
+                    "reinstated",
+                    "withdrawn",
+                    "superseded",
+                    "expired",
+                ],
             },
             "previousStatus": {"type": ["string", "null"]},
             "newStatus": {"type": "string"},
@@ -153,6 +160,11 @@ SCHEMAS: dict[str, Any] = {
             "validUntil": DATETIME,
             "issuedOn": DATE,
             "surveillanceDue": {"type": "array", "items": DATE},
+            "certifiedSince": {
+                **DATETIME,
+                "description": "When the holder was first certified without a break: the "
+                "validFrom of the first certificate this one renews (its own for a first).",
+            },
             "statusHistory": {"type": "array", "items": ref("StatusChange")},
             "links": ref("CertificateLinks"),
             "asOf": DATETIME,

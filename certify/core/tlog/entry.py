@@ -22,6 +22,7 @@ class LogEvent(StrEnum):
     REINSTATED = "reinstated"
     WITHDRAWN = "withdrawn"
     SUPERSEDED = "superseded"
+    EXPIRED = "expired"
     CREDENTIAL_KEY_ADDED = "credential_key_added"
     SIGNING_CERT_ADDED = "signing_cert_added"
 
@@ -46,6 +47,7 @@ CERTIFICATE_EVENTS = frozenset(
         LogEvent.REINSTATED,
         LogEvent.WITHDRAWN,
         LogEvent.SUPERSEDED,
+        LogEvent.EXPIRED,
     }
 )
 KEY_EVENTS = frozenset({LogEvent.CREDENTIAL_KEY_ADDED, LogEvent.SIGNING_CERT_ADDED})
@@ -61,6 +63,8 @@ _FIELD_RULES: dict[LogEvent, tuple[bool | None, bool | None, bool | None, bool |
     LogEvent.WITHDRAWN: (True, None, True, None),
     LogEvent.REINSTATED: (True, None, None, None),
     LogEvent.SUPERSEDED: (True, None, None, None),
+    # An expiry follows from the date: there is no reason category to give.
+    LogEvent.EXPIRED: (True, None, False, None),
     # Key events name the key (credential key id, or signing certificate fingerprint).
     LogEvent.CREDENTIAL_KEY_ADDED: (False, False, False, True),
     LogEvent.SIGNING_CERT_ADDED: (False, False, False, True),
@@ -158,6 +162,7 @@ def log_entry(
     issued                      yes     yes              null             yes
     suspended, withdrawn        yes     optional         yes              optional
     reinstated, superseded      yes     optional         optional         optional
+    expired                     yes     optional         null             optional
     credential_key_added,
     signing_cert_added          null    null             null             yes
     ==========================  ======  ===============  ===============  ======

@@ -1,7 +1,7 @@
 """complaints: when the reminders of the deadline for closing were sent
 
 Revision ID: 0025
-Revises: 0021 (issue 19's remaining gaps; another branch may add 0024: the integrator re-chains)
+Revises: 0024
 Create Date: 2026-12-06
 
 ``close_reminded_at`` (the handler was told the deadline nears) and ``close_overdue_at`` (the
@@ -17,7 +17,7 @@ from alembic import op
 import certify.db
 
 revision = "0025"
-down_revision = "0021"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -177,6 +177,7 @@ def render_certificate(
     registry_name: str,
     public_url: str,
     fonts: Fonts,
+    certified_since: str | None = None,
 ) -> bytes:
     """Render the one-page A4 certificate for *snapshot* and return the PDF bytes (see
     :func:`render_tagged_certificate`, which also returns the structure)."""
@@ -186,6 +187,7 @@ def render_certificate(
         registry_name=registry_name,
         public_url=public_url,
         fonts=fonts,
+        certified_since=certified_since,
     ).pdf
 
 
@@ -196,15 +198,17 @@ def render_tagged_certificate(
     registry_name: str,
     public_url: str,
     fonts: Fonts,
+    certified_since: str | None = None,
 ) -> TaggedCertificate:
     """Render the one-page A4 certificate for *snapshot*: the PDF bytes and their structure.
 
     The page shows the registry's name and mark, the holder, the standard and version, the
     level in words, the scope, the sites with addresses, a bar chart of section scores
     against their weights, the overall score, the dates (issued, valid from/until,
-    surveillance), the serial, *verify_url* as text and as a QR code, and a warning to check
-    that the address begins with *public_url*. Metadata: title and subject (with the serial),
-    author = *registry_name*, keywords = serial. The text is set in the registered *fonts*.
+    surveillance; for a renewal, *certified_since*), the serial, *verify_url* as text and as
+    a QR code, and a warning to check that the address begins with *public_url*. Metadata:
+    title and subject (with the serial), author = *registry_name*, keywords = serial. The
+    text is set in the registered *fonts*.
     The same input gives the same bytes.
 
     Every text box is marked content (its MCID is its index in the layout) and every
@@ -221,6 +225,7 @@ def render_tagged_certificate(
         registry_name=registry_name,
         public_url=public_url,
         fonts=fonts,
+        certified_since=certified_since,
     )
     buffer = io.BytesIO()
     # invariant=1: fixed dates and a content-derived document ID, so output is reproducible.

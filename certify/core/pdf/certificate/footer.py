@@ -13,9 +13,17 @@ from certify.core.pdf.certificate.page import Page, StackLine
 from certify.core.pdf.certificate.values import format_moment, require
 
 
-def place_dates(page: Page, top: float, snapshot: Mapping[str, Any], serial: str) -> float:
+def place_dates(
+    page: Page,
+    top: float,
+    snapshot: Mapping[str, Any],
+    serial: str,
+    certified_since: str | None = None,
+) -> float:
     """The serial and the dates below *top*, two columns of label/value pairs, then a rule;
-    returns the next top."""
+    returns the next top. With *certified_since* (a renewal: the first certificate's date,
+    ``YYYY-MM-DD``), it takes the second place and the surveillance dates share one row,
+    so the block keeps its size."""
     fonts = page.fonts
     dates = page.frame("dates", top, 58)
     surveillance = [clean(d) for d in snapshot.get("surveillanceDue") or []]
@@ -27,6 +35,9 @@ def place_dates(page: Page, top: float, snapshot: Mapping[str, Any], serial: str
         ("Next surveillance", surveillance[0] if surveillance else "none scheduled"),
         ("Later surveillance", ", ".join(surveillance[1:]) if len(surveillance) > 1 else "-"),
     ]
+    if certified_since:
+        pairs[1:2] = [("Certified since", clean(certified_since)), pairs[1]]
+        pairs[-2:] = [("Surveillance due", ", ".join(surveillance) or "none scheduled")]
     col_w = (dates.width - 12) / 2
     row_h = dates.height / 3
     for index, (label, value) in enumerate(pairs):

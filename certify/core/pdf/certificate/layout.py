@@ -38,10 +38,13 @@ def layout_certificate(
     registry_name: str,
     public_url: str,
     fonts: Fonts,
+    certified_since: str | None = None,
 ) -> CertificateLayout:
     """Compute the page geometry for *snapshot* (see
     :func:`~certify.core.pdf.certificate.drawing.render_certificate`), in the registered
-    *fonts*.
+    *fonts*. *certified_since* (``YYYY-MM-DD``) is shown among the dates of a renewal: when
+    the holder was first certified without a break (not part of the snapshot: it is derived
+    from the chain of supersessions at issuance).
 
     Promises: frames lie inside the page margins and do not overlap; every text box lies
     inside its frame, no two text boxes overlap, and no line is wider than its box.
@@ -71,7 +74,7 @@ def layout_certificate(
     top = place_sites(page, top, sites)
     top = place_issuer(page, top, snapshot, registry_name)
     top = place_scores(page, top, sections, overall, level)
-    top = place_dates(page, top, snapshot, serial)
+    top = place_dates(page, top, snapshot, serial, certified_since)
     place_verification(page, top, verify_url, public_url, standard)
     page.layout.metadata = _metadata(serial, holder_name, level, standard, registry_name)
     return page.layout
