@@ -43,8 +43,10 @@ KEK_FAILURES = (StorageError, TokenError, EnvelopeError)
 class SecretUnreadable(OperationError):
     """A TOTP secret cannot be sealed or opened here; the message says why, for a person."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, detail: str = "") -> None:
         super().__init__(message, code="totp_secret_unreadable")
+        #: why, for the operator (logged; the command prints it, a web page never does)
+        self.detail = detail
 
 
 def _kek() -> KeyEncryptionKey:
@@ -79,8 +81,9 @@ def seal_secret(credential: TotpCredential, user: User, secret: str) -> None:
     except KEK_FAILURES as error:
         log.error("cannot seal the TOTP secret of %s: %s", credential.public_id, _detail(error))
         raise SecretUnreadable(
-            "The authenticator app cannot be stored now: the server's key-encryption key "
-            f"is not usable ({_detail(error)}). Tell the registry's operator."
+            "The authenticator app cannot be stored now: the server's key-encryption key is "
+            "not usable. Tell the registry's operator.",
+            _detail(error),
         ) from None
 
 
@@ -152,7 +155,12 @@ def seal_plaintext_secrets(session: Session, actor: Actor) -> int:
     ).all()
     for credential, user in rows:
         plain = credential.secret
-        seal_secret(credential, user, plain)
+        try:
+            seal_secret(credential, user, plain)
+        except SecretUnreadable as error:
+            raise SecretUnreadable(
+                f"nothing was sealed: the key-encryption key is not usable ({error.detail})"
+            ) from None
         if read_secret(credential, user) != plain:  # a token that seals wrongly stops here
             raise SecretUnreadable(
                 f"the sealed TOTP secret of {user.email} does not open to what was sealed: "

@@ -5,12 +5,15 @@ The raw column is read with SQL, as someone holding a copy of the database would
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select, text
 
 from certify.accounts.cli import remind_unsealed_totp_secrets, seal_totp_secrets
 from certify.audit.models import AuditEvent
 from certify.core.column_seal import is_sealed, sealed_kek_id
-from certify.evidence.kek import kek_path
+from certify.evidence.kek import kek_path, read_kek
 from certify.state import app_state
 from certify.storage.setup import instance_kek
 from tests.web.conftest import PASSWORD, TEST_TOTP_SECRET, login, totp_code_for
@@ -166,3 +169,35 @@ def test_a_kek_that_cannot_be_read_stops_the_command_and_seals_nothing(
     assert "key-encryption key is not usable" in result.output
     assert "evidence-kek.key" in result.output
     assert _raw_secret(session, admin) == TEST_TOTP_SECRET
+
+
+@pytest.mark.parametrize("app_config", [{"EVIDENCE_ENCRYPTION": False}])
+def test_secrets_are_sealed_when_evidence_is_not_encrypted(
+    app, client, create_user, session
+) -> None:
+    admin = create_user("admin")
+    raw = _raw_secret(session, admin)
+    assert is_sealed(raw) and TEST_TOTP_SECRET not in raw
+    assert sealed_kek_id(raw) == read_kek(kek_path(app.config)).key_id
+    assert login(client, admin).status_code == 302
+
+
+def test_enrolling_while_the_kek_cannot_be_read_is_refused_with_a_message(
+    app, client, create_user, session, clock
+) -> None:
+    from certify.core.second_factor import step_at, totp_code
+
+    reviewer = create_user("reviewer", second_factor=False)
+    login(client, reviewer)
+    page = client.get("/account/security/totp").get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    kek_path(app.config).parent.mkdir(parents=True, exist_ok=True)
+    kek_path(app.config).write_text("not a key\n")
+    app_state(app).evidence_store = None
+    answer = client.post(
+        "/account/security/totp", data={"code": totp_code(secret, step_at(clock.now()))}
+    )
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 400 and "cannot be stored now" in html
+    assert "evidence-kek.key" not in html  # the operator's detail is logged, not shown
+    assert session.scalar(text("SELECT count(*) FROM totp_credential")) == 0
