@@ -51,6 +51,7 @@ def init_command(demo: bool, force_demo: bool, no_demo: bool) -> None:
     click.echo(f"database: {db.engine.url.render_as_string(hide_password=True)}")
     upgrade_database(db.engine)
     click.echo("migrations: up to date")
+    from certify.accounts.cli import remind_unsealed_totp_secrets
     from certify.certificates.cli import create_missing_keys
     from certify.demo import database_is_empty, demo_present, load_demo, print_demo_accounts
     from certify.standards.cli import store_published_rubrics
@@ -61,6 +62,7 @@ def init_command(demo: bool, force_demo: bool, no_demo: bool) -> None:
     # In this order: the rubrics the applications pin, the keys, then the log announcing them.
     for step in (store_published_rubrics, create_missing_keys, log_key_changes_step):
         step()
+    remind_unsealed_totp_secrets(click.echo)
     if demo_present(db_session()):
         click.echo("demo data: LOADED in this database; its passwords are public")
         print_demo_accounts(click.echo)
@@ -82,8 +84,12 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
+    from certify.accounts.cli import remind_unsealed_totp_secrets
+
     upgrade_database(get_db().engine, revision)
     click.echo(f"migrated to {revision}")
+    if revision == "head":
+        remind_unsealed_totp_secrets(click.echo)
 
 
 @db_group.command("current")

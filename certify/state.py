@@ -96,6 +96,8 @@ class AppState:
     document_store: Any = None
     #: the boto3 client shared by both stores when STORAGE_BACKEND is s3 (thread-safe)
     s3_client: Any = None
+    #: the key-encryption key when evidence is not encrypted (else the evidence store's)
+    kek: Any = None
     #: the live status reader (a connection outside the ORM), set by the certificates feature
     live_reader: Any = None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -12,6 +14,7 @@ from certify.accounts.factors import reset_factors
 from certify.accounts.models import STAFF_ROLES, Role, User, normalise_email
 from certify.accounts.operations import create_staff_user
 from certify.accounts.tokens import send_account_setup
+from certify.accounts.totp_secrets import plaintext_secret_count, seal_plaintext_secrets
 from certify.db import db_session
 from certify.notifications.audiences import staff_with
 from certify.notifications.operations import path_for
@@ -72,3 +75,25 @@ def reset_second_factor(email: str) -> None:
             raise click.ClickException(f"no account has the e-mail address {email}")
         removed = reset_factors(session, command_actor(), user)
     click.echo(f"removed {removed} second factor(s) of {user.email}; their sessions are ended")
+
+
+@users_group.command("seal-totp-secrets")
+@with_appcontext
+def seal_totp_secrets() -> None:
+    """Seal every authenticator-app (TOTP) secret still stored in plaintext with the instance's
+    key-encryption key. Run once after upgrading to a version that seals them; safe to run
+    again (it then seals nothing). Each secret is checked to open again before the one commit;
+    if the key cannot be used, nothing is changed."""
+    with command_transaction(db_session()) as session:
+        sealed = seal_plaintext_secrets(session, command_actor())
+    click.echo(f"sealed {sealed} TOTP secret(s); none is stored in plaintext now")
+
+
+def remind_unsealed_totp_secrets(echo: Callable[[str], None]) -> None:
+    """Tell the operator (``init``) when TOTP secrets are still stored in plaintext."""
+    left = plaintext_secret_count(db_session())
+    if left:
+        echo(
+            f"TOTP secrets: {left} stored in plaintext (from before sealing): run "
+            "'flask --app certify users seal-totp-secrets' once"
+        )

@@ -19,9 +19,11 @@ class TotpCredential(Base):
     """One authenticator app (RFC 6238 TOTP) of one person; a person has at most one.
 
     ``last_step`` is the TOTP step of the last code accepted: no code of that step or an
-    earlier one is accepted again, so a code works once. The secret must be readable to check
-    codes (that is how TOTP works); whoever can read the database and the password hashes can
-    also read it, which is why the sessions and the audit trail record every use."""
+    earlier one is accepted again, so a code works once. The server must read the secret to
+    check codes (that is how TOTP works), so it cannot be hashed: ``secret`` holds it sealed by
+    the instance's key-encryption key, bound to this row (``sealed1:...``,
+    :mod:`certify.accounts.totp_secrets`); a row from before sealing holds the base32 text
+    until its next use or ``flask users seal-totp-secrets``."""
 
     __tablename__ = "totp_credential"
 
@@ -30,7 +32,8 @@ class TotpCredential(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
     )
-    secret: Mapped[str] = mapped_column(String(64))
+    #: sealed: up to 8 + 136 characters for a secret of 64 (the longest ever stored)
+    secret: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_step: Mapped[int | None] = mapped_column(BigInteger)
     last_used_at: Mapped[dt.datetime | None]

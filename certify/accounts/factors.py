@@ -23,6 +23,12 @@ from certify.accounts.factor_models import Passkey, RecoveryCode, TotpCredential
 from certify.accounts.models import SessionEnd, User
 from certify.accounts.sessions import end_other_sessions
 from certify.accounts.throttle import count_failure, factor_key, forget, load_counter
+from certify.accounts.totp_secrets import (
+    SecretUnreadable,
+    read_secret,
+    seal_after_use,
+    seal_secret,
+)
 from certify.audit.operations import record_event
 from certify.core import second_factor as sf
 from certify.core.actor import Actor
@@ -91,7 +97,8 @@ def add_totp(session: Session, actor: Actor, user: User, secret: str) -> TotpCre
     (whose secret is public) and the command line. People enrol with :func:`enrol_totp`."""
     if session.scalar(select(TotpCredential.id).where(TotpCredential.user_id == user.id)):
         raise OperationError("This account already has an authenticator app.", code="totp_exists")
-    credential = TotpCredential(user_id=user.id, secret=secret)
+    credential = TotpCredential(user_id=user.id)
+    seal_secret(credential, user, secret)
     session.add(credential)
     session.flush()
     record_event(
@@ -113,7 +120,9 @@ def enrol_totp(session: Session, user: User, secret: str, code: str) -> list[str
         )
     if session.scalar(select(TotpCredential.id).where(TotpCredential.user_id == user.id)):
         raise OperationError("You already have an authenticator app: remove it first.")
-    session.add(TotpCredential(user_id=user.id, secret=secret, last_step=step))
+    credential = TotpCredential(user_id=user.id, last_step=step)
+    seal_secret(credential, user, secret)
+    session.add(credential)
     session.flush()
     own_event(session, user, "user.totp_enrolled", by="owner")
     return (
@@ -226,6 +235,31 @@ def factor_succeeded(session: Session, user: User) -> None:
     forget(session, factor_key(user.public_id))
 
 
+def _use_totp_code(session: Session, user: User, code: str, now: dt.datetime) -> bool:
+    """Whether *code* is a code of *user*'s app not used before (then it is used up, and a
+    secret stored before sealing is sealed).
+
+    Raises:
+        FactorRefused: the app's secret does not open here (counted like a wrong code).
+    """
+    totp = session.scalar(select(TotpCredential).where(TotpCredential.user_id == user.id))
+    if totp is None:
+        return False
+    try:
+        secret = read_secret(totp, user)
+    except SecretUnreadable as unreadable:
+        # counted like a wrong code, so nobody may try without limit; a clean refusal, and a
+        # recovery code or a passkey still works
+        raise FactorRefused(unreadable.message, count_factor_failure(session, user)) from None
+    step = sf.matching_step(secret, code, now, totp.last_step)
+    if step is None:
+        return False
+    totp.last_step, totp.last_used_at = step, now
+    seal_after_use(session, totp, user, secret)
+    session.flush()
+    return True
+
+
 def check_code(session: Session, user: User, code: str) -> str:
     """Check a TOTP or recovery code typed by *user*; returns which it was (``totp`` or
     ``recovery``). A TOTP code is accepted once; a recovery code is used up.
@@ -240,14 +274,9 @@ def check_code(session: Session, user: User, code: str) -> str:
         if _use_recovery_code(session, user, code, now):
             factor_succeeded(session, user)
             return "recovery"
-    else:
-        totp = session.scalar(select(TotpCredential).where(TotpCredential.user_id == user.id))
-        step = None if totp is None else sf.matching_step(totp.secret, code, now, totp.last_step)
-        if totp is not None and step is not None:
-            totp.last_step, totp.last_used_at = step, now
-            factor_succeeded(session, user)
-            session.flush()
-            return "totp"
+    elif _use_totp_code(session, user, code, now):
+        factor_succeeded(session, user)
+        return "totp"
     until = count_factor_failure(session, user)
     if until is not None:
         raise FactorRefused(_wait_message(until, now), until)

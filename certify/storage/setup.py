@@ -77,22 +77,51 @@ def encrypted(
     config: Mapping[str, Any], inner: BlobBackend, keys: BlobBackend, temp_dir: Path
 ) -> EncryptedBackend:
     """*inner* encrypted with data keys kept in *keys*, wrapped by the instance's KEK."""
+    return EncryptedBackend(inner, keys, lambda: load_instance_kek(config, keys), temp_dir)
+
+
+def load_instance_kek(config: Mapping[str, Any], keys: BlobBackend) -> KeyEncryptionKey:
+    """The instance's KEK (a file in ``KEYS_DIR``, or in the token with
+    ``EVIDENCE_KEK_IN_TOKEN``), made first when missing and *keys* (the wrapped data keys)
+    holds none yet.
+
+    Raises:
+        KekError: it cannot be read, or it is missing while evidence is encrypted under it.
+    """
     from certify.evidence.kek import KekError, kek_path, load_kek, load_token_kek
 
-    def kek() -> KeyEncryptionKey:
-        # A missing KEK is made only for a store with no encrypted files yet: a new one
-        # would open none of them, and mixing two would make the old one's return a loss.
-        if config.get("EVIDENCE_KEK_IN_TOKEN"):
-            return load_token_kek(config, next(iter(keys.iter_digests()), None) is not None)
-        path = kek_path(config)
-        if not path.exists() and next(iter(keys.iter_digests()), None) is not None:
-            raise KekError(
-                f"{path} is missing, but evidence is stored encrypted under it: restore it "
-                "from your backup of instance/keys (a new key would open none of the files)"
-            )
-        return load_kek(config)
+    # A missing KEK is made only for a store with no encrypted files yet: a new one would
+    # open none of them, and mixing two would make the old one's return a loss.
+    if config.get("EVIDENCE_KEK_IN_TOKEN"):
+        return load_token_kek(config, next(iter(keys.iter_digests()), None) is not None)
+    path = kek_path(config)
+    if not path.exists() and next(iter(keys.iter_digests()), None) is not None:
+        raise KekError(
+            f"{path} is missing, but evidence is stored encrypted under it: restore it "
+            "from your backup of instance/keys (a new key would open none of the files)"
+        )
+    return load_kek(config)
 
-    return EncryptedBackend(inner, keys, kek, temp_dir)
+
+def instance_kek(app: Flask | None = None) -> KeyEncryptionKey:
+    """The instance's key-encryption key, loaded once per process: the one the evidence store
+    wraps data keys with (also when ``EVIDENCE_ENCRYPTION`` is off, for the other secrets it
+    seals: TOTP secrets, :mod:`certify.accounts.totp_secrets`).
+
+    Raises:
+        KekError: see :func:`load_instance_kek`.
+    """
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    backend = evidence_store(app).backend
+    if isinstance(backend, EncryptedBackend):
+        return backend.kek
+    state = app_state(app)
+    if state.kek is None:
+        config = app.config
+        kind = str(config.get("STORAGE_BACKEND") or "local")
+        keys = _raw_backend(config, EVIDENCE_KEYS, kind, _shared_client(app), plain=False)
+        state.kek = load_instance_kek(config, keys)
+    return state.kek
 
 
 def _raw_backend(

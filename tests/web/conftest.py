@@ -187,16 +187,20 @@ def totp_code_for(app: Flask, email: str) -> str | None:
 
     from certify.accounts.factor_models import TotpCredential
     from certify.accounts.models import User, normalise_email
+    from certify.accounts.totp_secrets import read_secret
     from certify.core.second_factor import TOTP_STEP, TOTP_WINDOW, step_at, totp_code
 
     with get_db(app).session_factory() as s:
-        credential = s.scalar(
-            select(TotpCredential)
+        row = s.execute(
+            select(TotpCredential, User)
             .join(User, User.id == TotpCredential.user_id)
             .where(User.email_normalised == normalise_email(email))
-        )
-        if credential is None:
+        ).first()
+        if row is None:
             return None
+        credential, user = row
+        with app.app_context():  # the secret is sealed by the app's key-encryption key
+            secret = read_secret(credential, user)
         app_clock = app_state(app).clock
         current = step_at(app_clock.now())
         last = credential.last_step if credential.last_step is not None else current - 99
@@ -208,7 +212,7 @@ def totp_code_for(app: Flask, email: str) -> str | None:
         assert step <= current + TOTP_WINDOW, (
             f"every TOTP code of {email} in this minute was used: use the clock fixture"
         )
-        return totp_code(credential.secret, step)
+        return totp_code(secret, step)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The restore drill: the demo registry is backed up with the real commands, restored into an
 empty database and empty object storage (a real S3-compatible server), and the copy passes
-``audit verify``, ``log verify``, ``storage verify`` and verifies its certificates. On SQLite
+``audit verify``, ``log verify``, ``storage verify``, verifies its certificates and lets the
+demo admin sign in with the printed TOTP secret (stored sealed by the restored KEK). On SQLite
 and, with CERTIFY_TEST_DATABASE_URL, on PostgreSQL (pg_dump / pg_restore, new databases)."""
 
 from __future__ import annotations
@@ -114,6 +115,27 @@ def test_the_demo_is_backed_up_and_restored_into_empty_database_and_storage(
     _certificates_verify_on_the_restored_copy(restored_url, tmp_path / "restored", s3_settings)
 
 
+def _demo_admin_signs_in_with_the_printed_totp(app) -> None:
+    """The demo admin's TOTP secret is sealed by the KEK: the restored keys must open it."""
+    from certify.core.second_factor import step_at, totp_code
+    from certify.db import db_session
+    from certify.demo import DEMO_TOTP_SECRET
+    from certify.state import app_state
+
+    with app.app_context():
+        stored = db_session().execute(text("SELECT secret FROM totp_credential")).scalars().all()
+    assert stored and not any(DEMO_TOTP_SECRET in secret for secret in stored)  # the backup's too
+    client = app.test_client()
+    password = client.post(
+        "/login", data={"email": "admin@demo.certify.test", "password": "demo-admin-2026"}
+    )
+    assert password.headers["Location"] == "/login/second-factor"
+    code = totp_code(DEMO_TOTP_SECRET, step_at(app_state(app).clock.now()))
+    signed_in = client.post("/login/second-factor", data={"code": code})
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
+    assert client.get("/dashboard").status_code == 200
+
+
 def _certificates_verify_on_the_restored_copy(url: str, instance: Path, s3: dict) -> None:
     from certify import create_app
     from certify.certificates.models import Certificate
@@ -145,4 +167,5 @@ def _certificates_verify_on_the_restored_copy(url: str, instance: Path, s3: dict
         )
     assert "valid" in verdicts.values()
     assert not {"tampered", "untrusted", "unknown"} & set(verdicts.values()), verdicts
+    _demo_admin_signs_in_with_the_printed_totp(app)
     app.extensions["certify"].db.engine.dispose()  # PostgreSQL: the database is dropped next

@@ -79,3 +79,22 @@ def test_a_token_without_the_kek_is_not_given_a_new_one_once_files_are_encrypted
     assert "evidence kek-to-token" in result.output
     with app.app_context():
         assert not evidence_store().verify(digest)
+
+
+def test_with_the_kek_in_the_token_totp_secrets_are_sealed_there(
+    app, client, create_user, session
+) -> None:
+    from sqlalchemy import text
+
+    from certify.core.column_seal import is_sealed, sealed_kek_id
+    from tests.web.conftest import TEST_TOTP_SECRET, login
+
+    admin = create_user("admin")
+    raw = session.execute(
+        text("SELECT secret FROM totp_credential WHERE user_id = :user"), {"user": admin.id}
+    ).scalar_one()
+    assert is_sealed(raw) and TEST_TOTP_SECRET not in raw
+    with app.app_context():
+        assert sealed_kek_id(raw) == evidence_store().backend.kek.key_id
+    assert login(client, admin).status_code == 302
+    assert not kek_path(app.config).exists()  # sealed in the token, no key file made
