@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
+from certify.core.tlog import entry as entry_module
 from certify.core.tlog.checkpoint import (
     Checkpoint,
     CheckpointSigner,
@@ -517,13 +518,7 @@ SERIALS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}", fullmatch=True)
 def entry_fields(draw: st.DrawFn) -> tuple:
     """Valid log entry arguments for any event, optional fields given or not."""
     event = draw(st.sampled_from(list(LogEvent)))
-    needed = {
-        "issued": (True, True, False, True),
-        "suspended": (True, None, True, None),
-        "withdrawn": (True, None, True, None),
-        "reinstated": (True, None, None, None),
-        "superseded": (True, None, None, None),
-    }.get(event.value, (False, False, False, True))
+    needed = entry_module._FIELD_RULES[event]  # the module's own table: new events follow
     values = [
         SERIALS,
         st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
