@@ -1,7 +1,8 @@
 """The public transparency log of issuance, status and key changes.
 
 ``models``: entries, stored subtree hashes, signed checkpoints, the head. ``store``: appends
-(in the caller's transaction, serialised by the head row), roots, proofs, checkpoints.
+(in the caller's transaction, serialised by the head row), roots, proofs, checkpoints;
+``writer``: an append's statements on the connection's own cursor; ``errors``: ``LogError``.
 ``steps``: what gets logged, and the log's steps in the lifecycle (:mod:`certify.lifecycle`).
 ``history``: a certificate's logged history with proofs. ``audit``: ``log verify``.
 ``views`` (blueprint ``translog``): ``/api/v1/log/*``, ``/api/v1/certificates/<serial>/status``

@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from certify.core.canonical import sha256_hex
 from certify.core.tlog.checkpoint import log_origin
 from certify.core.tlog.entry import LogEvent
+from certify.translog.errors import LogError
 from certify.translog.models import LogEntry
 from certify.translog.store import (
     EARLIER_ISSUANCE,
     STATUS_EVENTS,
     Appended,
-    LogError,
     LogSigner,
     append_entry,
     current_signer,

@@ -12,11 +12,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certify.core.canonical import canonical_json
-from certify.core.tlog.checkpoint import Checkpoint, format_checkpoint, log_origin, parse_checkpoint
-from certify.core.tlog.entry import LogEvent, log_entry, parse_log_entry
+from certify.core.tlog import entry as entry_module
+from certify.core.tlog.checkpoint import (
+    Checkpoint,
+    CheckpointSigner,
+    format_checkpoint,
+    log_origin,
+    parse_checkpoint,
+)
+from certify.core.tlog.entry import REASON_CATEGORIES, LogEvent, log_entry, parse_log_entry
 from certify.core.tlog.errors import CheckpointError, LogEntryError, NoteError, TlogProofError
 from certify.core.tlog.merkle import MemoryTree, leaf_hash
 from certify.core.tlog.note import (
+    NoteSigner,
     NoteVerifier,
     key_id,
     open_note,
@@ -122,6 +130,18 @@ def test_sign_reproduces_the_reference_note_byte_for_byte() -> None:
     assert sign_note(TEXT, name, private) == PETER_NOTE
     assert open_note(PETER_NOTE, [PETER_VKEY]) == TEXT
     assert open_note(PETER_NOTE.encode(), [parse_verifier_key(PETER_VKEY)]) == TEXT
+
+
+def test_a_note_signer_signs_as_sign_note_does() -> None:
+    name, private = parse_signer_key(PETER_SKEY)
+    signer = NoteSigner(name, private)
+    assert signer.sign(TEXT) == PETER_NOTE
+    assert signer.sign("second\n") == sign_note("second\n", name, private)
+    for bad in ("", "no newline", "tab\there\n", 5):
+        with pytest.raises(NoteError):
+            signer.sign(bad)  # type: ignore[arg-type]
+    with pytest.raises(NoteError):
+        NoteSigner("bad name", private)
 
 
 def test_round_trip_with_a_fresh_key() -> None:
@@ -240,6 +260,28 @@ def test_checkpoint_matches_the_spec_example_layout() -> None:
         "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
     )
     assert parse_checkpoint(text) == Checkpoint("example.com/behind-the-sofa", 20852163, root)
+
+
+@settings(max_examples=100)
+@given(
+    st.integers(0, 2**64 - 1),
+    st.binary(min_size=32, max_size=32),
+    st.sampled_from([ORIGIN, "example.com/behind-the-sofa", "registry.test:8443/certify/log"]),
+)
+def test_a_checkpoint_signer_signs_what_sign_note_signs(size: int, root: bytes, origin) -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    expected = sign_note(format_checkpoint(origin, size, root), origin, key)
+    assert CheckpointSigner(origin, key).sign(size, root) == expected
+
+
+def test_a_checkpoint_signer_refuses_what_format_checkpoint_refuses() -> None:
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    with pytest.raises(CheckpointError):
+        CheckpointSigner("bad origin", key)
+    signer = CheckpointSigner(ORIGIN, key)
+    for size, root in [(-1, b"\x00" * 32), (True, b"\x00" * 32), (2**64, b"\x00" * 32), (1, b"x")]:
+        with pytest.raises(CheckpointError):
+            signer.sign(size, root)
 
 
 def test_checkpoint_with_extensions_and_empty_tree() -> None:
@@ -466,6 +508,55 @@ def test_issued_entry_is_canonical_json_without_personal_data() -> None:
     parsed = parse_log_entry(entry)
     assert parsed.event is LogEvent.ISSUED
     assert parsed.time == NOW.replace(microsecond=0)
+
+
+KEY_IDS = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40)
+SERIALS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}", fullmatch=True)
+
+
+@st.composite
+def entry_fields(draw: st.DrawFn) -> tuple:
+    """Valid log entry arguments for any event, optional fields given or not."""
+    event = draw(st.sampled_from(list(LogEvent)))
+    needed = entry_module._FIELD_RULES[event]  # the module's own table: new events follow
+    values = [
+        SERIALS,
+        st.from_regex(r"[0-9a-f]{64}", fullmatch=True),
+        st.sampled_from(REASON_CATEGORIES),
+        KEY_IDS,
+    ]
+    fields = [
+        draw(v) if rule is True or (rule is None and draw(st.booleans())) else None
+        for rule, v in zip(needed, values, strict=True)
+    ]
+    index = draw(st.integers(0, 2**53 - 1))
+    when = draw(st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))])))
+    return (index, when, event, *fields)
+
+
+@settings(max_examples=300)
+@given(entry_fields())
+def test_entries_are_the_canonical_json_of_their_document(args) -> None:
+    """log_entry writes RFC 8785 directly; it must be what the canonicaliser gives."""
+    index, when, event, serial, credential_hash, reason, key = args
+    document = {
+        "v": 1,
+        "index": index,
+        "time": when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "event": event.value,
+        "serial": serial,
+        "credential_hash": credential_hash,
+        "reason_category": reason,
+        "key_id": key,
+    }
+    assert log_entry(*args) == canonical_json(document)
+
+
+def test_key_ids_with_quotes_and_backslashes_are_escaped_canonically() -> None:
+    for key in ['a"b', "a\\b", "</script>", "~`!@#$%^&*()"]:
+        entry = log_entry(1, NOW, "credential_key_added", None, None, None, key)
+        assert json.loads(entry)["key_id"] == key
+        assert entry == canonical_json(json.loads(entry))
 
 
 def test_time_is_normalised_to_utc() -> None:

@@ -133,7 +133,7 @@ class Checked(NamedTuple):
 BandRow = tuple[Decimal, bool, Decimal | None, bool, int]
 
 
-def _level_for(rows: tuple[BandRow, ...], d: Decimal) -> int:
+def level_for_value(rows: tuple[BandRow, ...], d: Decimal) -> int:
     """The level of the band holding *d* (*d* is in range, so one does)."""
     for lower, lower_in, upper, upper_in, level in rows:
         if d < lower or (d == lower and not lower_in):
@@ -252,7 +252,75 @@ def _check_number(
         return None
     if not ok:
         return None
-    return Checked(False, d, basis, _level_for(bands[basis], d))
+    return Checked(False, d, basis, level_for_value(bands[basis], d))
+
+
+#: A checked answer as (not applicable, value, basis, level, justification): the fields of
+#: :class:`Checked` as a bare tuple, for the compiled scorer (31 are made per score).
+CheckedItem = tuple[bool, Any, Any, int | None, str]
+#: the checked forms of the commonest answers (a gate's bool, a level's int), made once
+GATE_ITEMS: dict[bool, CheckedItem] = {v: (False, v, None, None, "") for v in (False, True)}
+LEVEL_ITEMS: tuple[CheckedItem, ...] = tuple((False, v, None, v, "") for v in LEVELS)
+
+
+def check_quietly(
+    c: Criterion, bands: Mapping[str | None, tuple[BandRow, ...]], raw: Any
+) -> CheckedItem | None:
+    """:func:`answer_parts` then :func:`check_answer` of *raw* (an answer to *c*, whose band
+    table by basis is *bands*), as a bare tuple, or None for a bad answer: the caller checks it
+    again with a problem list to say what is wrong."""
+    cls = raw.__class__
+    kind = c.kind
+    # The common well-formed answers first; anything else goes through the reference checks.
+    if kind == "gate" and cls is bool:
+        return False, raw, None, None, ""
+    if kind == "level" and cls is int and 0 <= raw <= 4:
+        return False, raw, None, raw, ""
+    if cls is Answer:
+        value, basis, na, justification = (
+            raw.value, raw.basis, raw.not_applicable is True, raw.justification or "",
+        )  # fmt: skip
+        if na:
+            if c.na_allowed and value is None and justification.strip():
+                return True, None, None, None, justification.strip()
+            return None
+        if basis is None and value.__class__ is bool and kind == "gate":
+            return False, value, None, None, ""
+        if basis is None and value.__class__ is int and kind == "level" and 0 <= value <= 4:
+            return False, value, None, value, ""
+        if (
+            kind == "number"
+            and value.__class__ is Decimal
+            and value.is_finite()
+            and (basis is None or basis.__class__ is str)
+        ):
+            return _check_decimal(c, bands, value, basis)
+    problems: list[AnswerProblem] = []
+    parts = answer_parts(c.id, raw, problems)
+    if parts is None:
+        return None
+    checked = check_answer(c, parts, bands, problems)
+    if checked is None or problems:
+        return None
+    return checked.na, checked.value, checked.basis, checked.level, checked.justification
+
+
+def _check_decimal(
+    c: Criterion,
+    bands: Mapping[str | None, tuple[BandRow, ...]],
+    value: Decimal,
+    basis: str | None,
+) -> CheckedItem | None:
+    """A finite Decimal answer to number criterion *c*: inside the range, on a basis the
+    criterion has (:func:`_check_number` for this case), or None."""
+    if (c.range_min is not None and value < c.range_min) or (
+        c.range_max is not None and value > c.range_max
+    ):
+        return None
+    rows = bands.get(basis)  # keyed None for one basis, by basis id for several
+    if rows is None:
+        return None
+    return False, value, basis, level_for_value(rows, value), ""
 
 
 def grade_of(item: Any) -> Any:

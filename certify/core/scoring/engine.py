@@ -33,7 +33,16 @@ from certify.core.scoring.answers import (
     check_answer,
     grade_of,
 )
+from certify.core.scoring.compiled import compiled_for
 from certify.core.scoring.plan import Plan, plan_for
+from certify.core.scoring.reasons import (
+    floor_missed,
+    gate_failed,
+    nonconformity_reasons,
+    overall_below_threshold,
+    requirements_met,
+    section_below_floor,
+)
 from certify.core.scoring.results import (
     NOT_CERTIFIED,
     CriterionScore,
@@ -41,7 +50,6 @@ from certify.core.scoring.results import (
     ScoreResult,
     SectionFloor,
     SectionScore,
-    rounded_text,
 )
 
 
@@ -69,6 +77,27 @@ def score(
             not-applicable where not allowed or without justification, unknown or missing
             basis, unknown non-conformity grade.
     """
+    # Read once: a generator of non-conformities must reach the reference path whole.
+    ncs = tuple(open_nonconformities)
+    # The compiled scorer gives the same result for the answers it accepts, faster; it
+    # declines (None) anything it has no fast path for, and every bad answer, so the
+    # reference below decides those and words their errors.
+    result = compiled_for(rubric).score(answers, ncs, partial)
+    if result is not None:
+        return result
+    return score_reference(rubric, answers, ncs, partial=partial)
+
+
+def score_reference(
+    rubric: Rubric,
+    answers: Mapping[str, Any],
+    open_nonconformities: Iterable[Any] = (),
+    *,
+    partial: bool = False,
+) -> ScoreResult:
+    """:func:`score` as the rules read, criterion by criterion: the reference the compiled
+    scorer (:mod:`~certify.core.scoring.compiled`) is tested against, and the path for
+    answers it declines. Same arguments, result and errors as :func:`score`."""
     plan = plan_for(rubric)
     problems: list[AnswerProblem] = []
     checked: dict[str, Checked] = {}
@@ -160,7 +189,7 @@ def _score_checked(
             for oid, required in plan.floors[section.id]
         )
         section_scores.append(SectionScore(section.id, section.weight, section_score, floors))
-    blockers.extend(_nonconformity_reasons(rubric, open_grades))
+    blockers.extend(nonconformity_reasons(rubric, open_grades))
     if unanswered:
         outcome: str | None = None
         reasons = list(blockers)
@@ -244,16 +273,7 @@ def _score_criterion(
         status = "answered"
         passed = ans.value is True
         if not passed:
-            blockers.append(
-                Reason(
-                    "gate_failed",
-                    f"Gate {c.id} ({c.title}) failed: every gate must pass.",
-                    blocks=all_levels,
-                    subject=c.id,
-                    actual=False,
-                    required=True,
-                )
-            )
+            blockers.append(gate_failed(c, all_levels))
     else:
         status = "answered"
         eff = frac(sw * w, unit_den)
@@ -286,40 +306,8 @@ def _floor_met(
     assert c.floor is not None
     passed = value >= c.floor
     if not passed:
-        blockers.append(
-            Reason(
-                "floor_missed",
-                f"{c.id} ({c.title}) is {value}, below its floor of {c.floor}: "
-                "no level can be reached.",
-                blocks=all_levels,
-                subject=c.id,
-                actual=value,
-                required=c.floor,
-            )
-        )
+        blockers.append(floor_missed(c, value, all_levels))
     return passed
-
-
-def _nonconformity_reasons(rubric: Rubric, open_grades: list[str]) -> list[Reason]:
-    """Open non-conformities: one reason per grade, listing every level that grade blocks."""
-    reasons = []
-    for grade in dict.fromkeys(open_grades):
-        n = open_grades.count(grade)
-        blocked = tuple(o.id for o in rubric.outcomes if grade in o.blocked_by_open)
-        if blocked:
-            noun = "non-conformity is" if n == 1 else "non-conformities are"
-            reasons.append(
-                Reason(
-                    "open_nonconformity",
-                    f"{n} {grade} {noun} open: {' and '.join(blocked)} "
-                    f"need{'s' if len(blocked) == 1 else ''} none open.",
-                    blocks=blocked,
-                    subject=grade,
-                    actual=n,
-                    required=0,
-                )
-            )
-    return reasons
 
 
 def _outcome(
@@ -336,26 +324,8 @@ def _outcome(
             break
         outcome = o.id
     if outcome != NOT_CERTIFIED:
-        reached = rubric.outcome(outcome)
-        reasons.insert(
-            0,
-            Reason(
-                "requirements_met",
-                f"{reached.title}: every gate and floor passed, overall {rounded_text(overall)} "
-                f"reaches {_n(reached.min_overall)}, every section reaches "
-                f"{_n(reached.section_floor_percent)}% of its weight, and no blocking "
-                "non-conformity is open.",
-                outcome=reached.id,
-                actual=overall,
-                required=reached.min_overall,
-            ),
-        )
+        reasons.insert(0, requirements_met(rubric.outcome(outcome), overall))
     return outcome, reasons
-
-
-def _n(value: Decimal) -> str:
-    """A threshold as written in the rubric (60, 12.5), for messages."""
-    return str(value.normalize()) if value != value.to_integral_value() else str(int(value))
 
 
 def _level_reasons(
@@ -366,27 +336,7 @@ def _level_reasons(
     for s in sections:
         floor = next(f for f in s.floors if f.outcome == o.id)
         if not floor.met:
-            out.append(
-                Reason(
-                    "section_below_floor",
-                    f"Section {s.section_id} scores {rounded_text(s.score)} of {_n(s.weight)} "
-                    f"({rounded_text(s.percent)}%), under the {_n(o.section_floor_percent)}% floor "
-                    f"({rounded_text(floor.required)} points) for {o.id}.",
-                    blocks=(o.id,),
-                    subject=s.section_id,
-                    actual=s.score,
-                    required=floor.required,
-                )
-            )
+            out.append(section_below_floor(o, s, floor.required))
     if overall < Fraction(o.min_overall):
-        out.append(
-            Reason(
-                "overall_below_threshold",
-                f"Overall score {rounded_text(overall)} is under the {_n(o.min_overall)} "
-                f"needed for {o.id}.",
-                blocks=(o.id,),
-                actual=overall,
-                required=o.min_overall,
-            )
-        )
+        out.append(overall_below_threshold(o, overall))
     return out

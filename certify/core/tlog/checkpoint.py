@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from certify.core.tlog.codec import UINT64_MAX, b64, b64decode, is_valid_name, parse_uint
 from certify.core.tlog.errors import CheckpointError, NoteError
 from certify.core.tlog.merkle import HASH_SIZE
+from certify.core.tlog.note import NoteSigner
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,13 @@ def format_checkpoint(
             32 bytes, or an empty / multi-line extension.
     """
     check_origin(origin, CheckpointError)
+    return _checkpoint_text(origin, size, root_hash, extensions)
+
+
+def _checkpoint_text(
+    origin: str, size: int, root_hash: bytes, extensions: Sequence[str] = ()
+) -> str:
+    """:func:`format_checkpoint` for an origin already checked."""
     if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= UINT64_MAX:
         raise CheckpointError("the tree size must be a non-negative integer")
     if not isinstance(root_hash, bytes) or len(root_hash) != HASH_SIZE:
@@ -51,6 +61,34 @@ def format_checkpoint(
         if not isinstance(ext, str) or not ext or any(ord(ch) < 0x20 for ch in ext):
             raise CheckpointError("extension lines must be non-empty single lines")
     return "".join(f"{line}\n" for line in (origin, str(size), b64(root_hash), *extensions))
+
+
+class CheckpointSigner:
+    """Signs one log's checkpoints with its key, named by its origin: the origin is checked
+    and the key ID derived once, not at every append.
+    ``CheckpointSigner(origin, key).sign(size, root)`` is
+    ``sign_note(format_checkpoint(origin, size, root), origin, key)``.
+
+    Raises (on construction):
+        CheckpointError: the origin is not a valid origin (nor so a key name).
+    """
+
+    __slots__ = ("_note", "origin")
+
+    def __init__(self, origin: str, private_key: Ed25519PrivateKey) -> None:
+        check_origin(origin, CheckpointError)
+        self.origin = origin
+        self._note = NoteSigner(origin, private_key)
+
+    def sign(self, size: int, root_hash: bytes) -> str:
+        """The signed checkpoint note of the tree of *size* entries with root *root_hash*.
+
+        Raises:
+            CheckpointError: negative or non-integer size, or a root hash not 32 bytes.
+        """
+        # The text is built from a checked origin, a decimal and base64: no control
+        # characters, one final newline; so the note's own text check has nothing to find.
+        return self._note.sign_checked(_checkpoint_text(self.origin, size, root_hash))
 
 
 def parse_checkpoint(text: str) -> Checkpoint:

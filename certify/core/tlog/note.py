@@ -172,10 +172,14 @@ def parse_signer_key(skey: str) -> tuple[str, Ed25519PrivateKey]:
 # Notes.
 
 
+#: The control characters a note may not hold: all below U+0020 but the newline.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
+
+
 def _check_text(text: str) -> None:
     if not text.endswith("\n"):
         raise NoteError("malformed note: the text must end with a newline")
-    if any(ord(ch) < 0x20 and ch != "\n" for ch in text):
+    if _CONTROL.search(text):
         raise NoteError("malformed note: control characters are not allowed")
 
 
@@ -191,9 +195,44 @@ def sign_note(text: str, name: str, private_key: Ed25519PrivateKey) -> str:
     if not isinstance(text, str) or not text:
         raise NoteError("malformed note: empty text")
     _check_text(text)
-    kid = key_id(name, private_key.public_key())
-    signature = private_key.sign(text.encode("utf-8"))
-    return f"{text}\n{SIG_PREFIX}{name} {b64(kid.to_bytes(4, 'big') + signature)}\n"
+    return NoteSigner(name, private_key).sign_checked(text)
+
+
+class NoteSigner:
+    """One key name and Ed25519 key that sign many notes: the name is checked and the key ID
+    derived once (deriving it means computing the public key, which costs about as much as
+    the signature). ``NoteSigner(name, key).sign(text) == sign_note(text, name, key)``.
+
+    Raises (on construction):
+        NoteError: *name* is not a valid key name.
+    """
+
+    __slots__ = ("_line", "name", "private_key")
+
+    def __init__(self, name: str, private_key: Ed25519PrivateKey) -> None:
+        kid = key_id(name, private_key.public_key())
+        self.name = name
+        self.private_key = private_key
+        # what follows the text: the blank line, the signature line up to its base64
+        self._line = (f"\n{SIG_PREFIX}{name} ", kid.to_bytes(4, "big"))
+
+    def sign(self, text: str) -> str:
+        """The signed note of *text* (see :func:`sign_note`).
+
+        Raises:
+            NoteError: *text* is empty, does not end with a newline, or holds control
+                characters other than newline.
+        """
+        if not isinstance(text, str) or not text:
+            raise NoteError("malformed note: empty text")
+        _check_text(text)
+        return self.sign_checked(text)
+
+    def sign_checked(self, text: str) -> str:
+        """:meth:`sign` for a *text* the caller has checked (or built so that it passes)."""
+        start, kid = self._line
+        signature = self.private_key.sign(text.encode("utf-8"))
+        return f"{text}{start}{b64(kid + signature)}\n"
 
 
 @dataclass(frozen=True)
@@ -229,7 +268,7 @@ def split_note(note: str | bytes) -> tuple[str, list[NoteSignature]]:
     _check_text(text)
     if not block.endswith("\n"):
         raise NoteError("malformed note: the last signature line must end with a newline")
-    if any(ord(ch) < 0x20 and ch != "\n" for ch in block):
+    if _CONTROL.search(block):
         raise NoteError("malformed note: control characters are not allowed")
     lines = block[:-1].split("\n")
     if len(lines) > MAX_SIGNATURES:
