@@ -16,12 +16,13 @@ FLASK := $(BIN)/flask --app certify
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 
-.PHONY: run serve test cluster-test bench bench-quick lint typecheck clean help
+.PHONY: run serve test screenshots cluster-test bench bench-quick lint typecheck clean help
 
 help:
 	@echo "make run    set up .venv and instance/, then serve http://$(HOST):$(PORT)"
 	@echo "make serve  production serving: gunicorn with certify/serving/gunicorn_conf.py"
 	@echo "make test   set up .venv with the test extras and run the whole suite"
+	@echo "make screenshots  every page of the accessibility check at 390 and 1280 px, in artifacts/"
 	@echo "make cluster-test  two app servers, nginx, PostgreSQL, Redis, S3: load, kill, check"
 	@echo "make bench  print the benchmark figures"
 	@echo "make lint   ruff; make typecheck: mypy"
@@ -71,6 +72,12 @@ cluster-test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks
+
+# Full-page screenshots of every checked page, for people to look at (the suite takes none).
+screenshots: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
+	CERTIFY_SCREENSHOTS=1 $(BIN)/python -m pytest -n $(PYTEST_WORKERS) \
+	  tests/browser/test_accessibility.py -k "phone_screen or compact_menu"
+	@echo "Screenshots: artifacts/screenshots/390 and artifacts/screenshots/1280"
 
 bench-quick: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks --quick
