@@ -95,6 +95,7 @@ PAGES: list[tuple[str | None, str]] = [
     ("issp", "/organisation/sites/{site:Nairobi DataWorks}"),
     ("auditor", "/applications/{case:Kampala Impact Works}/plan"),
     ("auditor", "/applications/{case:Kampala Impact Works}/interviews"),
+    ("auditor", "/applications/{case:Lagos Data Collective}/audit-evidence"),
     ("admin", "/applications/{case:Kampala Impact Works}/plan"),
     # complaints and appeals (issue 19)
     (None, "/concerns/new"),
