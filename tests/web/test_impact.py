@@ -147,3 +147,30 @@ def test_the_issp_sees_before_the_decision_which_figures_will_be_published(
         app_client.get(f"/applications/{application.public_id}/published-figures").status_code
         == 404
     )
+
+
+def test_the_chart_keeps_every_bar_and_value_inside_its_drawing(client, certified) -> None:
+    """Labels end before the bars start, and the value after the longest bar (a 200 % uplift
+    draws a full bar) still fits: nothing is cut off at the drawing's edge."""
+    import re
+
+    certificate = certified("Nairobi DataWorks", 317, 173, 4)
+    page = client.get(f"/registry/{certificate.serial}").get_data(as_text=True)
+    svg = re.search(r'<svg class="chart" viewBox="0 0 (\d+) \d+".*?</svg>', page, re.S)
+    assert svg is not None
+    width = int(svg.group(1))
+    bars = [
+        (float(x), float(w))
+        for x, w in re.findall(r'<rect x="([\d.]+)"[^>]*width="([\d.]+)"', svg.group(0))
+    ]
+    texts = re.findall(r'<text x="([\d.]+)"[^>]*>([^<]*)</text>', svg.group(0))
+    assert bars and len(texts) == 2 * len(bars)
+    char = 11 * 0.6  # a generous average glyph width of ordinary text at the chart's font size
+    labels, values = texts[0::2], texts[1::2]
+    for (bar_x, bar_w), (label_x, label), (value_x, value) in zip(
+        bars, labels, values, strict=True
+    ):
+        assert float(label_x) + len(label) * char <= bar_x, label
+        assert float(value_x) >= bar_x + bar_w
+        assert float(value_x) + len(value) * char <= width, value
+    assert "200.00%" in [value for _x, value in values]
