@@ -349,6 +349,9 @@ def test_the_admin_calendar_shows_the_cycle_and_opens_a_case(app, session, clock
     assert page.status_code == 200 and cycle_case["certificate"].serial in text
     assert "Workload: cases in progress" in text and cycle_case["auditor"].full_name in text
     serial = cycle_case["certificate"].serial
+    # the form offers each kind of audit it accepts, named
+    for value, label in (("surveillance", "Surveillance"), ("special", "Special")):
+        assert f'<option value="{value}">{label}</option>' in text
     bad = admin.post("/admin/cycle/open", data={"serial": serial, "audit_type": "initial"})
     assert bad.status_code == 400
     unknown = admin.post("/admin/cycle/open", data={"serial": "ISR-NONE", "audit_type": "special"})
