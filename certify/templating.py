@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from flask import Flask, current_app
+from jinja2 import Undefined
 from markupsafe import Markup, escape
 
 from certify.core import labels
@@ -105,7 +106,27 @@ def inline_code(text: str | None) -> Markup:
     return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))  # noqa: S704 - escaped above
 
 
+class PrintedUndefined(Undefined):
+    """Undefined that may be tested (``{% if x %}``, ``x is defined``, ``x or y``) but never
+    printed: a page that would silently show nothing where a value belongs (a misspelt
+    attribute, an index into an object that has none) fails instead. On when
+    ``TEMPLATES_REFUSE_UNDEFINED_OUTPUT`` is set (the test suite sets it)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        if self._undefined_name == "csrf_token":  # absent where a test turned CSRF off
+            return ""
+        self._fail_with_undefined_error()
+        return ""  # pragma: no cover - the line above raises
+
+    def __html__(self) -> str:
+        return str(self)
+
+
 def init_app(app: Flask) -> None:
+    if app.config.get("TEMPLATES_REFUSE_UNDEFINED_OUTPUT"):
+        app.jinja_env.undefined = PrintedUndefined
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["date"] = lambda v: format_datetime(v, with_time=False)
     app.jinja_env.filters["country_name"] = country_name

@@ -31,6 +31,9 @@ def make_test_config(database_url: str, instance_path: str, **overrides: Any) ->
         "RATELIMIT_ENABLED": False,
         # Every /api/ response is checked against the OpenAPI document (certify.api.validation).
         "VALIDATE_API_RESPONSES": True,
+        # A template that would print an undefined value (a misspelt name, an index into an
+        # object that has none) fails the test instead of showing nothing.
+        "TEMPLATES_REFUSE_UNDEFINED_OUTPUT": True,
         "PUBLIC_URL": "http://registry.test",
         # jobs (outbox delivery) run where they are enqueued; mail goes to instance/mail/
         "JOBS_URL": "immediate",

@@ -222,3 +222,21 @@ def test_readyz_says_when_the_database_is_down_while_healthz_stays_up(tmp_path) 
     assert response.json["checks"]["database"] == {"ok": False, "error": "OperationalError"}
     assert "127.0.0.1:1" not in response.get_data(as_text=True)  # no connection details
     assert client.get("/healthz").status_code == 200  # the process itself is up
+
+
+def test_a_template_printing_an_undefined_value_fails_in_tests(app) -> None:
+    """The suite runs with TEMPLATES_REFUSE_UNDEFINED_OUTPUT: printing a missing value (a
+    misspelt attribute, an index into an object that has none) is an error, not an empty
+    string; testing one (``if``, ``is defined``, ``or``) is allowed, and so is the CSRF field
+    a test turned off."""
+    import jinja2
+    from flask import render_template_string
+
+    with app.test_request_context():
+        env = app.jinja_env
+        assert render_template_string("{% if missing %}x{% endif %}{{ missing or 'y' }}") == "y"
+        assert render_template_string("[{{ form.csrf_token }}]", form=object()) == "[]"
+        for source in ("{{ missing }}", "{{ thing.name }}", "{{ pair[0] }}"):
+            with pytest.raises(jinja2.UndefinedError):
+                render_template_string(source, thing=object(), pair=object())
+        assert env.undefined.__name__ == "PrintedUndefined"

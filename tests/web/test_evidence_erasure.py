@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from certify.applications.models import Application, Evidence
@@ -115,6 +116,8 @@ def test_an_early_erasure_is_requested_with_a_reason_and_decided_by_staff(
     assert login(reviewer, create_user("reviewer")).status_code == 302
     page = reviewer.get("/erasure-requests").get_data(as_text=True)
     assert reason in page
+    holder = request.evidence.application.organisation.legal_name
+    assert f">{escape(holder)}</a>" in page  # the link to the case names the organisation
     decide = f"/erasure-requests/{request.public_id}"
     reviewer.post(decide, data={"decision": "approve", "note": ""})
     session.expire_all()

@@ -108,7 +108,12 @@ class Live:
                 session,
                 "certificate.expiring",
                 [address],
-                context={"serial": "ISR-TEST", "organisation": "Kibera Works", "days": 30},
+                context={
+                    "serial": "ISR-TEST",
+                    "organisation": "Kibera Works",
+                    "days": 30,
+                    "valid_until": "6 Jan 2027",
+                },
             )[0]
             session.commit()  # the delivery job is enqueued after this commit
             return row.public_id

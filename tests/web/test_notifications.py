@@ -103,7 +103,12 @@ def test_a_bad_address_or_a_broken_template_never_breaks_the_change(app, session
             session,
             "certificate.expiring",
             ["not an address", "ok@example.org"],
-            context={"serial": "ISR-X", "organisation": "A" * 50_000, "days": 30},
+            context={
+                "serial": "ISR-X",
+                "organisation": "A" * 50_000,
+                "days": 30,
+                "valid_until": "6 Jan 2027",
+            },
         )
         session.commit()
     assert len(rows) == 2
@@ -115,8 +120,17 @@ def test_a_bad_address_or_a_broken_template_never_breaks_the_change(app, session
 
 def test_smtp_delivery_with_a_refused_recipient(app, session, smtp) -> None:
     with app.test_request_context():
-        notify(session, "certificate.expiring", ["a@example.org", "nobody@example.org"],
-               context={"serial": "ISR-1", "organisation": "Kibera", "days": 90})  # fmt: skip
+        notify(
+            session,
+            "certificate.expiring",
+            ["a@example.org", "nobody@example.org"],
+            context={
+                "serial": "ISR-1",
+                "organisation": "Kibera",
+                "days": 90,
+                "valid_until": "6 Mar 2027",
+            },
+        )
         session.commit()
     sent, refused = _rows(session)
     assert sent.status == DeliveryStatus.SENT.value
@@ -130,8 +144,17 @@ def test_mail_written_while_the_server_is_down_arrives_when_it_is_back(
 ) -> None:
     smtp.stop()
     with app.test_request_context():
-        notify(session, "certificate.expiring", ["a@example.org"],
-               context={"serial": "ISR-2", "organisation": "Kibera", "days": 30})  # fmt: skip
+        notify(
+            session,
+            "certificate.expiring",
+            ["a@example.org"],
+            context={
+                "serial": "ISR-2",
+                "organisation": "Kibera",
+                "days": 30,
+                "valid_until": "6 Jan 2027",
+            },
+        )
         session.commit()
     row = _rows(session)[0]
     assert row.status == DeliveryStatus.PENDING.value and row.attempts == 1
@@ -150,8 +173,17 @@ def test_after_the_last_attempt_the_admin_sees_it_failed_and_can_resend(
 ) -> None:
     smtp.stop()
     with app.test_request_context():
-        notify(session, "certificate.expiring", ["a@example.org"],
-               context={"serial": "ISR-3", "organisation": "Kibera", "days": 30})  # fmt: skip
+        notify(
+            session,
+            "certificate.expiring",
+            ["a@example.org"],
+            context={
+                "serial": "ISR-3",
+                "organisation": "Kibera",
+                "days": 30,
+                "valid_until": "6 Jan 2027",
+            },
+        )
         session.commit()
     with app.app_context():
         for _ in range(6):
@@ -177,10 +209,28 @@ def test_optional_mail_can_be_switched_off_but_still_shows_in_the_list(
     assert response.status_code == 302
     with app.test_request_context():
         me = session.get(User, user.id)
-        notify(session, "certificate.expiring", [me],
-               context={"serial": "ISR-4", "organisation": "Kibera", "days": 30})  # fmt: skip
-        notify(session, "certificate.withdrawn", [me],
-               context={"serial": "ISR-4", "organisation": "Kibera", "reason": "r"})  # fmt: skip
+        notify(
+            session,
+            "certificate.expiring",
+            [me],
+            context={
+                "serial": "ISR-4",
+                "organisation": "Kibera",
+                "days": 30,
+                "valid_until": "6 Jan 2027",
+            },
+        )
+        notify(
+            session,
+            "certificate.withdrawn",
+            [me],
+            context={
+                "serial": "ISR-4",
+                "organisation": "Kibera",
+                "category": "fraud",
+                "reason": "r",
+            },
+        )
         session.commit()
     expiring, withdrawn = _rows(session)
     assert expiring.status == DeliveryStatus.SKIPPED.value  # optional: not mailed
@@ -207,8 +257,17 @@ def test_secret_links_are_never_shown_on_the_admins_page(app, client, session, l
 def test_nobody_reads_someone_elses_notifications(app, client, session, create_user) -> None:
     owner, other = create_user("issp"), create_user("issp")
     with app.test_request_context():
-        notify(session, "certificate.expiring", [session.get(User, owner.id)],
-               context={"serial": "ISR-5", "organisation": "Mine", "days": 90})  # fmt: skip
+        notify(
+            session,
+            "certificate.expiring",
+            [session.get(User, owner.id)],
+            context={
+                "serial": "ISR-5",
+                "organisation": "Mine",
+                "days": 90,
+                "valid_until": "6 Mar 2027",
+            },
+        )
         session.commit()
     login(client, other)
     assert "ISR-5" not in client.get("/notifications").get_data(as_text=True)
