@@ -72,7 +72,10 @@
       body: JSON.stringify(body || {})
     }).then(function (answer) {
       return answer.json().catch(function () { return {}; }).then(function (data) {
-        if (data.redirect && (answer.ok || answer.status === 403)) { window.location.assign(data.redirect); }
+        // A refusal that names a page (confirm it is you first) goes there. A success is
+        // followed by the caller, once: a second assign here would load the page twice, and
+        // the first load would take the flashed message the second one should show.
+        if (data.redirect && answer.status === 403) { window.location.assign(data.redirect); }
         if (!answer.ok) { throw new Error(data.error || "The server refused (" + answer.status + ")."); }
         return data;
       });
