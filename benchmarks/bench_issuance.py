@@ -5,8 +5,12 @@ serial, snapshot, status-list entries (re-signed lists), the signed W3C credenti
 (ReportLab render, PAdES signature with the cached signer, the issuer's own validation), the
 certificate and document rows, the audit event, and the commit.
 
-Baseline, measured in the same run and interleaved with it: ReportLab's render of the same
-snapshot plus pyHanko's signature (the credential embedded) with the same signer.
+Baseline, measured in the same run and interleaved with it: the same PDF made the same way,
+minus everything else: :func:`certify.certificates.pdf.render_and_sign`, the call issuance
+makes (ReportLab's render of the tagged page, pyHanko's signature with the same signer, the
+same two files embedded: the credential and the log proof), without the issuer's own check
+of the result. Until December 2026 the baseline rendered an untagged page and embedded the
+credential only, about a millisecond less than the PDF issuance actually makes.
 
 Figures are medians in milliseconds; the target is a ratio of at most 1.5 (the pipeline adds
 at most half again to the unavoidable render + sign).
@@ -121,11 +125,10 @@ def _measure(folder: Path, count: int, extra: dict[str, Any] | None = None) -> d
     """Issue *count* certificates (after a warm-up) interleaved with the bare render + sign
     baseline, on an app with the settings *extra*; return the medians and the ratios."""
     from certify import clock
-    from certify.certificates.fonts import find_fonts
     from certify.certificates.keys import get_keystore
-    from certify.certificates.pdf import CREDENTIAL_ATTACHMENT, get_pdf_signer, verify_url
+    from certify.certificates.pdf import document_for, render_and_sign
     from certify.core.actor import Actor
-    from certify.core.pdf.certificate.drawing import render_certificate
+    from certify.core.pdf.validation import validate_pdf
     from certify.core.scoring.engine import score
     from certify.db import db_session, get_db
     from certify.lifecycle import issue_certificate
@@ -139,7 +142,6 @@ def _measure(folder: Path, count: int, extra: dict[str, Any] | None = None) -> d
         # one application per certificate, made outside the timed part
         applications = [_decided_application(session, rubric, n) for n in range(count + 1)]
         keys = get_keystore()
-        signer = get_pdf_signer(keys)
         public_url = app.config["PUBLIC_URL"]
         registry = app.config["REGISTRY_NAME"]
         actor = Actor.user("bench-reviewer")
@@ -156,24 +158,29 @@ def _measure(folder: Path, count: int, extra: dict[str, Any] | None = None) -> d
             session.commit()
             return certificate
 
-        def baseline(certificate: Any) -> bytes:
-            snapshot = certificate.snapshot_data
-            unsigned = render_certificate(
-                snapshot,
-                verify_url=verify_url(public_url, certificate.serial),
-                registry_name=registry,
-                public_url=public_url,
-                fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
+        attachments: dict[str, dict[str, bytes]] = {}
+
+        def embedded(certificate: Any) -> None:
+            """The files the issued PDF carries (the credential, the log proof), read
+            outside the timed part so that the baseline embeds exactly the same."""
+            pdf = document_for(session, certificate).pdf
+            attachments[certificate.serial] = dict(
+                validate_pdf(pdf, [keys.root_cert]).embedded_files
             )
-            # signed as certify signs it: certified, the chain and the CRL in the DSS
-            return signer.sign(
-                unsigned,
-                attachments={CREDENTIAL_ATTACHMENT: bytes(certificate.credential)},
+
+        def baseline(certificate: Any) -> bytes:
+            # the same page signed the same way as at issuance, minus the issuer's check
+            return render_and_sign(
+                certificate.snapshot_data,
+                attachments[certificate.serial],
+                keys=keys,
+                public_url=public_url,
+                registry_name=registry,
                 signing_time=dt.datetime.now(dt.UTC),
-                crls=[keys.crl] if keys.crl else [],
             )
 
         warm = issue(applications[0])  # warm-up: fonts, rubric cache, first status lists
+        embedded(warm)
         baseline(warm)
         issue_ms: list[float] = []
         base_ms: list[float] = []
@@ -183,6 +190,7 @@ def _measure(folder: Path, count: int, extra: dict[str, Any] | None = None) -> d
                 base_ms.append(timed_ms(baseline, previous)[1])
             certificate, elapsed = timed_ms(issue, application)
             issue_ms.append(elapsed)
+            embedded(certificate)
             if not n % 2:
                 base_ms.append(timed_ms(baseline, certificate)[1])
             previous = certificate

@@ -45,10 +45,16 @@ def record_event(
     *before* and *after* are JSON-able values (stored as canonical JSON text). The head row is
     updated first so concurrent appends wait for each other instead of forking the chain.
     """
-    # Take the lock before reading: an UPDATE holds PostgreSQL's row lock until commit.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(length=AuditHead.length + 1))
-    head = session.execute(
-        select(AuditHead.length, AuditHead.head_hash).where(AuditHead.id == 1)
+    # Take the lock as it reads: an UPDATE holds PostgreSQL's row lock until commit, so the
+    # length and head it returns are this transaction's to extend.
+    # The head row is never loaded as an object, so plain SQL on the session's connection
+    # (no ORM bookkeeping) is all it needs.
+    connection = session.connection()
+    head = connection.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(length=AuditHead.length + 1)
+        .returning(AuditHead.length, AuditHead.head_hash)
     ).one()
     fields = EventFields(
         seq=head.length,
@@ -81,8 +87,8 @@ def record_event(
         hash=digest,
     )
     session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(head_hash=digest))
     session.flush()
+    connection.execute(update(AuditHead).where(AuditHead.id == 1).values(head_hash=digest))
     return event
 
 
@@ -121,7 +127,10 @@ def _stored_events(session: Session, batch: int = 1000) -> Iterator[StoredEvent]
 
 def verify_audit_chain(session: Session) -> ChainReport:
     """Check the whole stored chain and its head (see ``core.audit_chain.verify_chain``)."""
-    head = session.get(AuditHead, 1)
+    # read as a row, never an object: record_event moves the head with plain SQL
+    head = session.execute(
+        select(AuditHead.length, AuditHead.head_hash).where(AuditHead.id == 1)
+    ).one_or_none()
     length, head_hash = (head.length, head.head_hash) if head else (None, None)
     checked: list[int] = []
 

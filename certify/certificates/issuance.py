@@ -89,6 +89,8 @@ class IssuanceContext:
     pdf_signing_cert: str | None = None
     certificate: Certificate | None = None
     superseded: list[Certificate] = field(default_factory=list)
+    #: the organisation's certificates in force that this one replaces (read once)
+    earlier: list[Certificate] | None = None
     #: undo actions for effects outside the database, run (newest first) when a step fails
     on_failure: list[Callable[[], None]] = field(default_factory=list)
 
@@ -354,11 +356,8 @@ def record_certificate(ctx: IssuanceContext) -> None:
         status=CertificateStatus.ACTIVE.value,
         status_changed_at=ctx.issued_at,
     )
-    ctx.session.add(certificate)
-    ctx.session.flush()
-    ctx.session.add(
+    certificate.changes.append(
         CertificateStatusChange(
-            certificate_id=certificate.id,
             changed_at=ctx.now,
             actor=str(ctx.actor),
             previous_status=None,
@@ -366,20 +365,24 @@ def record_certificate(ctx: IssuanceContext) -> None:
             reason="issued",
         )
     )
+    ctx.session.add(certificate)
     ctx.session.flush()
     ctx.certificate = certificate
 
 
 def earlier_certificates(ctx: IssuanceContext) -> list[Certificate]:
     """The organisation's other certificates of the same standard that a new one replaces:
-    active or suspended, and not expired at issuance (also before the new one is recorded)."""
-    return in_force_earlier(
-        ctx.session,
-        ctx.application.organisation_id,
-        ctx.rubric.id,
-        ctx.now,
-        exclude=ctx.certificate.id if ctx.certificate is not None else None,
-    )
+    active or suspended, and not expired at issuance (also before the new one is recorded).
+    Read once per issuance: no step between the two that ask changes them."""
+    if ctx.earlier is None:
+        ctx.earlier = in_force_earlier(
+            ctx.session,
+            ctx.application.organisation_id,
+            ctx.rubric.id,
+            ctx.now,
+            exclude=ctx.certificate.id if ctx.certificate is not None else None,
+        )
+    return ctx.earlier
 
 
 def in_force_earlier(

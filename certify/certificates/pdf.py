@@ -74,6 +74,7 @@ __all__ = [
     "document_for",
     "get_pdf_signer",
     "pdf_file_name",
+    "render_and_sign",
     "sign_certificate_pdf",
     "sign_pdf",
     "store_pdf",
@@ -246,6 +247,53 @@ def _check(
     return result
 
 
+def render_and_sign(
+    snapshot: Mapping[str, Any],
+    attachments: Mapping[str, bytes],
+    *,
+    keys: KeyStore,
+    public_url: str,
+    registry_name: str,
+    signing_time: dt.datetime,
+    app: Flask | None = None,
+    certified_since: dt.datetime | None = None,
+) -> bytes:
+    """The certificate PDF of *snapshot* as issued, before the issuer's own check: the tagged
+    page rendered, *attachments* embedded, signed (certified, the chain, the CRL and the TSA's
+    certificates in the DSS). The issuance benchmark's baseline is exactly this call.
+
+    Raises:
+        IssuanceError: the signing key is missing.
+        FontNotFoundError: no usable font in ``PDF_FONT_DIR`` (or the system's folders).
+        CertificateDataError, SigningError: from the core.
+    """
+    app = app or current_app
+    serial = str(snapshot["serial"])
+    rendered = render_tagged_certificate(
+        snapshot,
+        verify_url=verify_url(public_url, serial),
+        registry_name=registry_name,
+        public_url=public_url,
+        fonts=find_fonts(app.config.get("PDF_FONT_DIR")),
+        certified_since=(
+            certified_since.astimezone(dt.UTC).date().isoformat() if certified_since else None
+        ),
+    )
+    signer = get_pdf_signer(keys, app)
+    tsa_certs = tsa_certificates(signer.timestamper) if signer.timestamper else []
+    return signer.sign(
+        rendered.pdf,
+        attachments=attachments,
+        reason=f"Certificate {serial} issued by {registry_name}",
+        location=public_url,
+        name=registry_name,
+        signing_time=signing_time,
+        crls=[keys.crl] if keys.crl else [],
+        validation_certs=[*tsa_certs, *tsa_roots(app)],
+        structure=rendered.structure,
+    )
+
+
 def sign_certificate_pdf(
     snapshot: Mapping[str, Any],
     credential_bytes: bytes,
@@ -268,33 +316,20 @@ def sign_certificate_pdf(
         FontNotFoundError: no usable font in ``PDF_FONT_DIR`` (or the system's folders).
         CertificateDataError, SigningError: from the core.
     """
-    serial = str(snapshot["serial"])
-    rendered = render_tagged_certificate(
-        snapshot,
-        verify_url=verify_url(public_url, serial),
-        registry_name=registry_name,
-        public_url=public_url,
-        fonts=find_fonts((app or current_app).config.get("PDF_FONT_DIR")),
-        certified_since=(
-            certified_since.astimezone(dt.UTC).date().isoformat() if certified_since else None
-        ),
-    )
-    signer = get_pdf_signer(keys, app)
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     files = _attachments(credential_bytes, log_proof)
-    roots = tsa_roots(app or current_app)
+    roots = tsa_roots(app)
 
     def sign_and_check() -> bytes:
-        tsa_certs = tsa_certificates(signer.timestamper) if signer.timestamper else []
-        signed = signer.sign(
-            rendered.pdf,
-            attachments=files,
-            reason=f"Certificate {serial} issued by {registry_name}",
-            location=public_url,
-            name=registry_name,
+        signed = render_and_sign(
+            snapshot,
+            files,
+            keys=keys,
+            public_url=public_url,
+            registry_name=registry_name,
             signing_time=signing_time,
-            crls=[keys.crl] if keys.crl else [],
-            validation_certs=[*tsa_certs, *roots],
-            structure=rendered.structure,
+            app=app,
+            certified_since=certified_since,
         )
         _check(signed, keys, files, signing_time, roots)
         return signed

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from certify.accounts.models import Role, User, UserRole
 
@@ -15,6 +15,8 @@ def organisation_members(session: Session, organisation_id: int) -> list[User]:
             select(User)
             .where(User.organisation_id == organisation_id, User.is_active)
             .order_by(User.id)
+            # a message needs no roles: read them only if someone asks (one query less)
+            .options(lazyload(User.role_rows))
         )
     )
 

@@ -9,6 +9,7 @@ delivers the row anyway.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
+from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -36,6 +38,13 @@ MAX_VALUE_CHARS = 2000
 OUTBOX_KEY = "certify_outbox"
 
 _subjects = SandboxedEnvironment(autoescape=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _subject_template(source: str) -> Template:
+    """The compiled subject line *source* (a kind's subject; there are few): compiling
+    it again for every message cost more than rendering it."""
+    return _subjects.from_string(source)
 
 
 def _clip(value: Any) -> Any:
@@ -60,7 +69,7 @@ def absolute(path: str | None) -> str | None:
 def _render(kind: str, context: Mapping[str, Any], link: str | None) -> tuple[str, str, str]:
     values = {key: _clip(value) for key, value in context.items()}
     values.update(registry_name=current_app.config["REGISTRY_NAME"], link=absolute(link))
-    subject = _subjects.from_string(KINDS[kind].subject).render(values).strip()
+    subject = _subject_template(KINDS[kind].subject).render(values).strip()
     text = render_template(f"mail/{kind}.txt", **values).strip() + "\n"
     html = render_template("mail/_base.html", subject=subject, text=text, link=values["link"])
     return subject[:300], text, html

@@ -27,6 +27,7 @@ __all__ = [
     "extract_attachment",
     "open_pdf",
     "read_attachments",
+    "signed_root",
 ]
 
 MiB = 1024 * 1024
@@ -107,6 +108,17 @@ def _name_tree_items(node: Any, depth: int = 0) -> list[tuple[str, Any]]:
     return items
 
 
+def signed_root(reader: PdfFileReader, embedded: Any) -> Any:
+    """The catalog of the revision *embedded* (a signature of *reader*) signed. That is the
+    file's current catalog when the signature is on the last revision, as a certificate's is:
+    read through the reader itself, whose objects the validation has parsed already, rather
+    than through a second, historical view of the same revision."""
+    revision = embedded.signed_revision
+    if revision == reader.xrefs.total_revisions - 1:
+        return reader.root
+    return reader.get_historical_root(revision)
+
+
 def read_attachments(root: Any, max_attachment_bytes: int) -> dict[str, bytes]:
     """EmbeddedFiles of the catalog *root* (a revision's root), each capped in size.
 
@@ -162,9 +174,7 @@ def extract_attachment(
     reader = open_pdf(pdf_bytes, max_bytes, max_attachment_bytes)
     try:
         signatures = list(reader.embedded_signatures)
-        root = (
-            reader.get_historical_root(signatures[0].signed_revision) if signatures else reader.root
-        )
+        root = signed_root(reader, signatures[0]) if signatures else reader.root
         return read_attachments(root, max_attachment_bytes).get(name)
     except PdfInputError:
         raise

@@ -39,6 +39,7 @@ from certify.core.pdf.reading import (
     PdfInputError,
     open_pdf,
     read_attachments,
+    signed_root,
 )
 
 __all__ = ["PdfValidation", "validate_pdf"]
@@ -279,8 +280,7 @@ def _judged(
         errors.append(f"cannot read the signer certificate: {exc}")
     files: dict[str, bytes] = {}
     try:
-        root = reader.get_historical_root(embedded.signed_revision)
-        files = read_attachments(root, max_attachment_bytes)
+        files = read_attachments(signed_root(reader, embedded), max_attachment_bytes)
     except Exception as exc:
         errors.append(f"cannot read the embedded files: {exc}")
     try:
