@@ -100,7 +100,7 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(20), default=CertificateStatus.ACTIVE.value)
     suspended_until: Mapped[dt.datetime | None]
     status_changed_at: Mapped[dt.datetime | None]
-    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship()
     revocation_list: Mapped[StatusList] = relationship(foreign_keys=[revocation_list_id])
