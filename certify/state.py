@@ -81,6 +81,8 @@ class Caches:
     verify_pages: Cache[str] = field(default_factory=lambda: Cache(10_000))
     #: status lists re-signed at the hour (bytes, hash), by list, version, hour and key
     status_lists: Cache[Any] = field(default_factory=lambda: Cache(64))
+    #: the registry filters' choice lists, by list and newest registry entry
+    registry_facets: Cache[Any] = field(default_factory=lambda: Cache(16))
 
 
 @dataclass

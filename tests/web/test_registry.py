@@ -164,6 +164,23 @@ def test_filters_country_status_level_standard(app, client, session, certified) 
     assert _serials(client, f"?level={a.level}")[0] == a.serial
 
 
+def test_the_filters_offer_what_certificates_name_and_follow_new_ones(
+    client, session, make_application, issue
+) -> None:
+    """The choice lists are kept between pages (reading them is slow on a large registry);
+    a certificate in a new country is offered on the very next page."""
+    issue(make_application(org_name="Alpha Services"))  # an organisation in Kenya
+    page = client.get("/registry").get_data(as_text=True)
+    assert '<option value="KE">' in page
+    assert '<option value="NG">' not in page
+    application = make_application(org_name="Lagos Lines")
+    application.organisation.country = "NG"
+    session.commit()
+    issue(application)
+    page = client.get("/registry").get_data(as_text=True)
+    assert '<option value="KE">' in page and '<option value="NG">' in page
+
+
 def test_expired_is_derived_and_active_excludes_it(client, session, certified) -> None:
     old = certified("Old Timers")
     certified("New Comers")
