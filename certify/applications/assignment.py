@@ -24,6 +24,8 @@ from certify.applications.operations import _actor, lock_application, transition
 from certify.audit.operations import record_event
 from certify.core.actor import Actor
 from certify.core.workflow import Action, AppState, Party
+from certify.notifications.audiences import staff_with
+from certify.notifications.operations import notify, path_for
 from certify.operations import OperationError
 
 CONFLICT_LOOKBACK_YEARS = 2
@@ -227,6 +229,13 @@ def _release(
         application.auditor_id = None
     else:
         application.reviewer_id = None
+    endpoint = "applications.new_reviewer" if redecision else "applications.assign"
+    notify(
+        session, "case.released", staff_with(session, Role.ADMIN),
+        context={"person": user.full_name, "role": role, "organisation": org.legal_name,
+                 "new_decision": redecision},
+        link=path_for(endpoint, public_id=application.public_id),
+    )  # fmt: skip
     if redecision:  # the audit is done: the case waits for another reviewer, as it was
         session.flush()
         return

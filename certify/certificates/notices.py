@@ -15,8 +15,10 @@ from certify.certificates.issuance import IssuanceContext
 from certify.certificates.models import Certificate, CertificateStatus
 from certify.certificates.operations import StatusChange
 from certify.core import labels
+from certify.core.complaints import appeal_deadline
 from certify.notifications.audiences import organisation_members
 from certify.notifications.operations import absolute, notify, path_for
+from certify.standards.operations import get_rubric
 
 #: The status a change leads to → the kind of message its holder gets (none: no message).
 STATUS_NOTICES = {
@@ -70,9 +72,29 @@ def notify_status_change(change: StatusChange) -> None:
             "category": labels.reason_category(change.category or "other").lower(),
             "reason": change.reason,
             "until": f"{until:%-d %b %Y}" if until else None,
+            **_appeal(change),
         },
         link=path_for("registry.show", serial=certificate.serial),
     )
+
+
+#: The changes a holder may appeal (a suspension, a withdrawal): the message says how, and
+#: by when (the standard's appeal window, as the appeal form counts it).
+APPEALABLE = (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN)
+
+
+def _appeal(change: StatusChange) -> dict[str, str | None]:
+    if change.new_status not in APPEALABLE:
+        return {"appeal_by": None, "appeal_link": None}
+    certificate = change.certificate
+    rubric = get_rubric(
+        certificate.standard_id, certificate.standard_version, session=change.session
+    )
+    decided = change.record.changed_at if change.record is not None else change.now
+    return {
+        "appeal_by": f"{appeal_deadline(decided, rubric.appeal_window_days):%-d %b %Y}",
+        "appeal_link": absolute(path_for("complaints.new_appeal")),
+    }
 
 
 def notify_expiring(session: Session, certificate: Certificate, days: int) -> None:

@@ -69,6 +69,11 @@ KINDS: dict[str, Kind] = {
             "Cases assigned to you",
         ),
         Kind(
+            "case.released",
+            "Assign someone else: {{ organisation }} ({{ role }})",
+            "Assignees who declared a conflict (staff)",
+        ),
+        Kind(
             "cycle.case_opened",
             "{{ audit_type|capitalize }} audit opened: {{ organisation }}",
             "Surveillance and recertification",

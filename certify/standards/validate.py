@@ -8,7 +8,9 @@ With no PATH it checks every rubric file under the rubrics folder (``--rubrics-d
 ``CERTIFY_RUBRICS_DIR``, else the shipped ``rubrics/``) and the lock file. A PATH may be a
 rubrics folder (checked the same way) or a file. A file inside the rubrics folder must also sit
 at ``<id>/<version>.yaml`` and, when published, still match the lock; a file elsewhere (a draft
-or a copy) is checked for its content only. Exit status: 0 when everything is fine, 1 when any
+or a copy) is checked for its content only. A rubric's public indicators file
+(``<id>/<version>.indicators.json``, beside it) is read as the registry reads it, and one
+that sits beside no rubric file is named. Exit status: 0 when everything is fine, 1 when any
 problem was found (every problem is printed, each naming the file, the criterion or section and
 the rule), 2 for a usage error.
 """
@@ -23,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from certify.core.impact.indicators import IndicatorError, parse_indicators
 from certify.core.rubric.loading import load_rubric_data
 from certify.core.rubric.model import Problem, Rubric, RubricError
 from certify.core.rubric.parsing import parse_rubric_yaml
@@ -110,6 +113,35 @@ def _stray_files(root: Path) -> list[Problem]:
     return problems
 
 
+INDICATORS_SUFFIX = ".indicators.json"
+
+
+def _indicator_problems(rubric: Rubric, root: Path) -> list[Problem]:
+    """The rubric's public indicators file (``<id>/<version>.indicators.json``), when there is
+    one, read as the registry reads it: the figures it names are published, so a file that
+    does not fit its rubric would fail every certificate page and the Impact page."""
+    path = root / rubric.id / f"{rubric.version}{INDICATORS_SUFFIX}"
+    if not path.is_file():
+        return []
+    try:
+        parse_indicators(path.read_text(encoding="utf-8"), rubric)
+    except (OSError, UnicodeDecodeError, IndicatorError) as exc:
+        return [Problem(str(path), "file", "indicators", str(exc))]
+    return []
+
+
+def _stray_indicators(root: Path, loaded: Sequence[Rubric]) -> list[Problem]:
+    """Indicators files of no rubric file here: never read, so say so."""
+    known = {(root / r.id / f"{r.version}{INDICATORS_SUFFIX}").resolve() for r in loaded}
+    return [
+        Problem(str(p), "file", "file_location",
+                "not used: an indicators file must sit beside its rubric, as "
+                f"<id>/<version>{INDICATORS_SUFFIX} next to <id>/<version>.yaml")
+        for p in sorted(root.rglob(f"*{INDICATORS_SUFFIX}"))
+        if p.resolve() not in known
+    ]  # fmt: skip
+
+
 def _check_folder(root: Path, report: ValidationReport) -> None:
     if not root.is_dir():
         report.problems.append(Problem(str(root), "folder", "unreadable", "no such folder"))
@@ -117,6 +149,9 @@ def _check_folder(root: Path, report: ValidationReport) -> None:
     loaded, problems = validate_dir(root, schema_path=schema_for(root))
     report.loaded += loaded
     report.problems += problems + _stray_files(root)
+    for rubric in loaded:
+        report.problems += _indicator_problems(rubric, root)
+    report.problems += _stray_indicators(root, loaded)
     # A broken lock file has been reported by check_lock (inside validate_dir).
     with contextlib.suppress(RubricError):
         report.published.update({k: e.sha256 for k, e in read_lock(root).items()})
@@ -127,11 +162,16 @@ def _check_file(path: Path, root: Path, report: ValidationReport) -> None:
         report.problems.append(Problem(str(path), "file", "unreadable", "no such file"))
         return
     try:
-        report.loaded.append(load_rubric_path(path, root))
+        rubric = load_rubric_path(path, root)
     except RubricError as exc:
         report.problems += exc.problems
+        rubric = None
+    else:
+        report.loaded.append(rubric)
     if not _inside(path, root):
         return
+    if rubric is not None:
+        report.problems += _indicator_problems(rubric, root)
     # A published file named on the command line is still held to its recorded hash.
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     try:

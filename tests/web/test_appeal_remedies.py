@@ -120,6 +120,34 @@ def test_an_upheld_appeal_against_a_refusal_gets_a_new_decision_by_someone_uninv
     assert cf.client_for(app, fresh).get(url).status_code == 403
 
 
+def test_a_new_reviewer_who_declares_a_conflict_sends_the_admins_back_to_name_another(
+    app, session, refused
+) -> None:
+    _uphold(app, session, refused["admin"], "decision:", refused["issp"])
+    application = session.get(Application, refused["application"].id)
+    admin = cf.client_for(app, refused["admin"])
+    url = f"/applications/{application.public_id}/new-reviewer"
+    named = cf.another(app, session, "reviewer")
+    assert admin.post(url, data={"reviewer": named.public_id}).status_code == 302
+    declared = cf.client_for(app, named).post(
+        f"/applications/{application.public_id}/declaration",
+        data={"has_conflict": "yes", "statement": "I consulted for them last year."},
+    )
+    assert declared.status_code == 302, declared.get_data(as_text=True)
+    session.expire_all()
+    application = session.get(Application, application.id)
+    assert application.state == "audit_submitted" and application.reviewer_id is None
+    # the admins hear of it, with the page where they name someone else
+    told = session.scalars(select(Notification).where(Notification.kind == "case.released")).all()
+    assert told and {n.link for n in told} == {url}
+    assert "name another reviewer who took no part" in told[0].body_text
+    # and the register now keeps the person off this organisation's cases
+    again = admin.post(url, data={"reviewer": named.public_id})
+    assert again.status_code == 400 and "conflict-of-interest register" in again.get_data(
+        as_text=True
+    )
+
+
 # --------------------------------------------------------------------------- an NC's grade
 
 

@@ -118,6 +118,30 @@ def test_the_appeal_window_comes_from_the_rubric(app, session, suspended, clock)
     assert session.scalars(select(Appeal)).all() == []
 
 
+def test_the_suspension_message_says_how_to_appeal_and_by_when(app, session, suspended) -> None:
+    """The holder learns of the suspension by mail: it names the appeal page and the last
+    day the appeal form accepts (the rubric's window from the change)."""
+    from certify.notifications.models import Notification
+
+    message = session.scalars(
+        select(Notification).where(
+            Notification.kind == "certificate.suspended",
+            Notification.user_id == suspended["issp"].id,
+        )
+    ).one()
+    change = suspended["certificate"].changes[-1]
+    with app.app_context():
+        from certify.standards.operations import get_rubric
+
+        window = get_rubric("isrps", suspended["certificate"].standard_version).appeal_window_days
+    last_day = change.changed_at + dt.timedelta(days=window)
+    assert f"appeal it until {last_day:%-d %b %Y}" in message.body_text
+    assert f"{app.config['PUBLIC_URL']}/appeals/new" in message.body_text
+    # and the form offers that very decision until then
+    issp = cf.client_for(app, suspended["issp"])
+    assert "Suspension of certificate" in issp.get("/appeals/new").get_data(as_text=True)
+
+
 def test_only_members_of_the_organisation_see_its_appeal(app, session, suspended) -> None:
     _lodge(app, suspended)
     appeal = cf.only_appeal(session)

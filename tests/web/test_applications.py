@@ -283,6 +283,13 @@ def test_a_declared_conflict_sends_the_case_back(
     session.refresh(application)
     assert application.state == "accepted" and application.auditor_id is None
     assert c.get(f"/applications/{public_id}").status_code == 404
+    # The admins are told to assign someone else, with the link to do it.
+    from certify.notifications.models import Notification
+
+    told = session.scalars(select(Notification).where(Notification.kind == "case.released")).all()
+    assert told and all(n.to_address != auditor.email for n in told)
+    assert f"{auditor.full_name}, assigned as auditor" in told[0].body_text
+    assert told[0].link == f"/applications/{public_id}/assign"
 
     # The declaration is in the auditor's register for that organisation...
     register = c.get("/conflicts").get_data(as_text=True)

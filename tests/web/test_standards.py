@@ -577,6 +577,22 @@ class TestCliOwnRubrics:
         assert result.exit_code == 1
         assert "1.1-draft.yaml: file:" in result.output and "[file_location]" in result.output
 
+    def test_validate_reads_the_indicators_beside_each_rubric(self, app, rubrics_copy) -> None:
+        """The indicators file says which audited figures are published: one that names a
+        criterion the rubric lacks, or sits beside no rubric, is a problem with its file."""
+        indicators = rubrics_copy / "isrps" / "1.0.indicators.json"
+        data = json.loads(indicators.read_text(encoding="utf-8"))
+        data["public_indicators"].append("XX-9")
+        indicators.write_text(json.dumps(data), encoding="utf-8")
+        (rubrics_copy / "isrps" / "2.0.indicators.json").write_text("{}", encoding="utf-8")
+        result = cli(app, "validate")
+        assert result.exit_code == 1, result.output
+        assert "1.0.indicators.json: file: 'XX-9' is not a criterion of isrps@1.0" in result.output
+        assert "2.0.indicators.json: file: not used" in result.output
+        indicators.write_text("not json", encoding="utf-8")
+        result = cli(app, "validate", str(rubrics_copy / "isrps" / "1.0.yaml"))
+        assert result.exit_code == 1 and "1.0.indicators.json: file: not JSON" in result.output
+
     def test_diff_lists_exactly_one_band_and_one_weight(self, app, tmp_path) -> None:
         body = isrps_text()
         body = replace_once(
