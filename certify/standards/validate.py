@@ -161,11 +161,11 @@ def _check_file(path: Path, root: Path, report: ValidationReport) -> None:
     if not path.is_file():
         report.problems.append(Problem(str(path), "file", "unreadable", "no such file"))
         return
+    rubric: Rubric | None = None
     try:
         rubric = load_rubric_path(path, root)
     except RubricError as exc:
         report.problems += exc.problems
-        rubric = None
     else:
         report.loaded.append(rubric)
     if not _inside(path, root):
