@@ -9,13 +9,21 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import click
 from flask import Flask
 
 from certify.core.secret_key import GENERATE_HINT, secret_key_problem
 
 
-class ConfigurationError(RuntimeError):
-    """The configuration cannot run the app safely; the message says what to change."""
+class ConfigurationError(click.ClickException, RuntimeError):
+    """The configuration cannot run the app safely; the message says what to change.
+
+    A click error too: ``flask --app certify ...`` and ``certify ...`` build the app to find
+    their commands, and a click error there is printed as ``Error: <message>`` with exit
+    status 1, where any other exception would print a traceback before the message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def defaults(instance_path: str) -> dict[str, Any]:

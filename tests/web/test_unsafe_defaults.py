@@ -3,7 +3,10 @@ password loaded by a plain ``flask init``."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +87,26 @@ def test_a_generated_key_starts_the_app(tmp_path) -> None:
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert len(app.config["SECRET_KEY"]) >= 43
     get_db(app).engine.dispose()
+
+
+@pytest.mark.parametrize("command", ["flask", "certify"])
+def test_a_command_without_a_secret_key_says_so_without_a_traceback(tmp_path, command) -> None:
+    """A newcomer running ``flask --app certify init`` (or ``certify init``) before
+    ``make run`` made the instance folder: one line saying what to do, exit status 1."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CERTIFY_")}
+    env["CERTIFY_INSTANCE_PATH"] = str(tmp_path / "instance")
+    argv = (
+        [sys.executable, "-m", "flask", "--app", "certify", "init"]
+        if command == "flask"
+        else [str(Path(sys.executable).parent / "certify"), "init"]
+    )
+    result = subprocess.run(
+        argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Error: certify will not start: No secret key is configured" in result.stderr
+    assert "python -m certify.setup_instance" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 # -- demo data only when asked, never on an https registry unless forced ---------------------
