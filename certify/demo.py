@@ -192,7 +192,7 @@ def load_demo(echo: Callable[[str], object] = print, session: Session | None = N
 
     if load_demo_complaints(session):
         session.commit()
-        echo("demo data: an open concern and a decided appeal")
+        echo("demo data: an open concern, a founded one with its non-conformity, an appeal")
     if _demo_client(session):
         session.commit()
         echo("demo data: a client account watching two suppliers")

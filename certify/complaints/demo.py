@@ -1,6 +1,8 @@
 """Demo data for complaints and appeals (``make run``): an open concern about Nairobi
-DataWorks with an impartial handler, and Himal Digital's decided appeal against its
-suspension (dismissed, so the demo's suspended certificate stays suspended)."""
+DataWorks with an impartial handler; a founded concern about Accra Insight Hub that opened a
+minor non-conformity on its certificate (no deadline: checked at the next surveillance); and
+Himal Digital's decided appeal against its suspension (dismissed, so the demo's suspended
+certificate stays suspended)."""
 
 from __future__ import annotations
 
@@ -9,12 +11,26 @@ from sqlalchemy.orm import Session
 
 from certify.accounts.models import Organisation, User, normalise_email
 from certify.complaints import appeals, handling, raising
+from certify.complaints.impartiality import candidates, handler_problem
 from certify.complaints.models import Appeal, Complaint
+from certify.followup.deadlines import Finding
 from certify.storage.setup import evidence_store
 
 DEMO_CONCERN = (
     "Two trainees at the Kibera Delivery Centre told me they paid a placement agent "
     "5,000 KES before their first shift. They were told the fee was required by the company."
+)
+DEMO_FOUNDED = (
+    "The grievance box at the Osu Centre was locked for two weeks in March and nobody could "
+    "tell us who has the key. Two of us wanted to report a broken chair and a late payslip."
+)
+DEMO_FOUNDED_FINDING = Finding(
+    grade="minor",
+    criterion_id="FW-7",
+    description="The grievance box at the Osu Centre was locked for two weeks in March; "
+    "workers could not use the written grievance channel.",
+    corrective_action="Name who holds the key and opens the box weekly, and post the "
+    "other ways to raise a grievance beside it.",
 )
 DEMO_APPEAL = (
     "We restarted the grievance channel in week 2 after the visit and trained all six "
@@ -48,7 +64,38 @@ def load_demo_complaints(session: Session) -> int:
     handling.acknowledge_complaint(
         session, complaint, kwame, "Thank you. We are looking into the placement fees."
     )
-    return 1 + _demo_appeal(session, admin)
+    return 1 + _demo_founded(session, admin) + _demo_appeal(session, admin)
+
+
+def _demo_founded(session: Session, admin: User) -> int:
+    """A concern about Accra Insight Hub, handled by an impartial member of staff and found
+    true: a minor non-conformity on its certificate, which its member answers next."""
+    accra = session.scalar(
+        select(Organisation).where(Organisation.legal_name == "Accra Insight Hub")
+    )
+    if accra is None:
+        return 0
+    data = raising.ConcernData(
+        organisation_id=accra.public_id, category="working_conditions",
+        description=DEMO_FOUNDED, name="", contact="",
+    )  # fmt: skip
+    complaint, _code = raising.raise_complaint(session, data, evidence_store(), [])
+    handler = next(
+        (u for u in candidates(session) if handler_problem(session, complaint, u) is None), None
+    )
+    if handler is None:  # nobody impartial: the concern waits for the admin
+        return 1
+    handling.assign_handler(session, complaint, admin, handler)
+    handling.acknowledge_complaint(
+        session, complaint, handler, "Thank you. We are asking the centre about the box."
+    )
+    handling.decide_complaint(
+        session, complaint, handler, "founded_corrective_action",
+        "The centre manager confirmed the box was locked from 3 to 17 March; the key holder "
+        "was on leave and nobody else had one.",
+        DEMO_FOUNDED_FINDING,
+    )  # fmt: skip
+    return 1
 
 
 def _demo_appeal(session: Session, admin: User) -> int:

@@ -103,6 +103,9 @@ PAGES: list[tuple[str | None, str]] = [
     (None, "/concerns/statistics"),
     ("admin", "/complaints"),
     ("admin", "/complaints/{complaint:Nairobi DataWorks}"),
+    # a founded concern and the non-conformity it opened (the demo's Accra Insight Hub)
+    ("admin", "/complaints/{complaint:Accra Insight Hub}"),
+    ("admin", "/applications/{case:Accra Insight Hub}/nonconformities/{nc:Accra Insight Hub}"),
     ("admin", "/appeals"),
     ("admin", "/appeals/{appeal:Himal Digital}"),
     ("issp_suspended", "/appeals"),

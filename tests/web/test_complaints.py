@@ -350,16 +350,25 @@ def test_the_scheduler_reminds_once_then_erases_after_the_retention(
     assert complaint.complainant_contact is None and "erased" in (complaint.description or "")
 
 
-def test_the_demo_has_an_open_concern_and_a_decided_appeal(app, session) -> None:
+def test_the_demo_has_an_open_concern_a_founded_one_and_a_decided_appeal(app, session) -> None:
+    from certify.applications.models import NonConformity
     from certify.complaints.models import Appeal
     from certify.demo import load_demo
 
     with app.app_context():
         load_demo(echo=lambda _m: None, session=session)
         load_demo(echo=lambda _m: None, session=session)  # idempotent
-    complaint = cf.only_complaint(session)
-    assert complaint.organisation.legal_name == "Nairobi DataWorks"
+    session.expire_all()
+    complaints = {c.organisation.legal_name: c for c in session.scalars(select(Complaint)).all()}
+    assert sorted(complaints) == ["Accra Insight Hub", "Nairobi DataWorks"]
+    complaint = complaints["Nairobi DataWorks"]
     assert complaint.is_open and complaint.handler is not None
+    # the founded one opened a minor non-conformity on Accra's certified case
+    founded = complaints["Accra Insight Hub"]
+    assert founded.outcome == "founded_corrective_action" and not founded.is_open
+    nc = session.get(NonConformity, founded.nonconformity_id)
+    assert nc is not None and (nc.grade, nc.criterion_id, nc.status) == ("minor", "FW-7", "open")
+    assert nc.application.organisation_id == founded.organisation_id
     appeal = cf.only_appeal(session)
     assert appeal.organisation.legal_name == "Himal Digital" and appeal.state == "decided"
     assert appeal.decider is not None and appeal.decider.public_id not in appeal.involved
