@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import logging
 from functools import cache
+from pathlib import Path
 from typing import Any
+
+from flask import current_app, has_app_context
 
 from certify.core.impact.figures import impact_figures
 from certify.core.impact.indicators import IndicatorError, Indicators, parse_indicators
@@ -18,18 +21,20 @@ log = logging.getLogger(__name__)
 
 
 @cache
-def _indicators_text(standard_id: str, version: str) -> str | None:
-    path = DEFAULT_RUBRICS_DIR / standard_id / f"{version}.indicators.json"
+def _indicators_text(folder: str, standard_id: str, version: str) -> str | None:
+    path = Path(folder) / standard_id / f"{version}.indicators.json"
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
 def indicators_for(rubric: Rubric) -> Indicators | None:
-    """The public indicators of *rubric*'s version, or None when it publishes none.
+    """The public indicators of *rubric*'s version, or None when it publishes none: the file
+    beside the rubric in the app's ``RUBRICS_DIR`` (the shipped folder outside an app).
 
     Raises:
         IndicatorError: the file does not fit the rubric (a packaging mistake).
     """
-    text = _indicators_text(rubric.id, rubric.version)
+    folder = current_app.config["RUBRICS_DIR"] if has_app_context() else DEFAULT_RUBRICS_DIR
+    text = _indicators_text(str(folder), rubric.id, rubric.version)
     return None if text is None else parse_indicators(text, rubric)
 
 

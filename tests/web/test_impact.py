@@ -174,3 +174,29 @@ def test_the_chart_keeps_every_bar_and_value_inside_its_drawing(client, certifie
         assert float(value_x) >= bar_x + bar_w
         assert float(value_x) + len(value) * char <= width, value
     assert "200.00%" in [value for _x, value in values]
+
+
+class TestIndicatorsOfTheConfiguredRubrics:
+    """A registry with its own rubrics folder (``RUBRICS_DIR``) publishes the indicators
+    file beside its rubric there, not the one shipped in the package."""
+
+    @pytest.fixture
+    def app_config(self, tmp_path) -> dict:
+        from tests.core.rubric_fixtures import copy_rubrics
+
+        folder = copy_rubrics(tmp_path)
+        indicators = folder / "isrps" / "1.0.indicators.json"
+        data = json.loads(indicators.read_text(encoding="utf-8"))
+        data["period"] = "the registry's own period: the last payroll year"
+        data["public_indicators"] = data["public_indicators"][:1]
+        indicators.write_text(json.dumps(data), encoding="utf-8")
+        return {"RUBRICS_DIR": str(folder)}
+
+    def test_the_configured_file_is_read(self, app, rubric) -> None:
+        from certify.impact.records import indicators_for
+
+        with app.app_context():
+            indicators = indicators_for(rubric)
+        assert indicators is not None
+        assert indicators.period == "the registry's own period: the last payroll year"
+        assert len(indicators.criteria) == 1
