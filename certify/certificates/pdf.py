@@ -71,6 +71,7 @@ __all__ = [
     "CertificateDocument",
     "PdfRefusedError",
     "call_outside_event_loop",
+    "certificate_with_pdf_hash",
     "document_for",
     "get_pdf_signer",
     "pdf_file_name",
@@ -335,6 +336,16 @@ def sign_certificate_pdf(
         return signed
 
     return call_outside_event_loop(sign_and_check)
+
+
+def certificate_with_pdf_hash(session: Session, serial: str) -> Any:
+    """``(certificate, SHA-256 of its stored PDF or None)`` for this serial in one query
+    (verification compares an upload with that hash), or None."""
+    return session.execute(
+        select(Certificate, CertificateDocument.pdf_sha256)
+        .outerjoin(CertificateDocument, CertificateDocument.certificate_id == Certificate.id)
+        .where(Certificate.serial == serial)
+    ).first()
 
 
 def document_for(session: Session, certificate: Certificate) -> CertificateDocument | None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import select
 
 from certify import clock
 from certify.certificates.keys import get_keystore
 from certify.certificates.models import Certificate, CertificateStatus
-from certify.certificates.pdf import CertificateDocument
-from certify.certificates.queries import certificate_by_serial
+from certify.certificates.pdf import certificate_with_pdf_hash
 from certify.certificates.timestamps import tsa_roots_pem
 from certify.core.canonical import sha256_hex
 from certify.core.verification.document import verify_document
@@ -41,9 +40,12 @@ def _status_words(certificate: Certificate, status: CertificateStatus) -> str:
     """The status in plain words for the public: the reason *category* only. The admin's
     free-text reason may name people or internal matters; the registry and its API never
     show it, and neither does verification."""
-    last = certificate.changes[-1] if certificate.changes else None
     when = certificate.status_changed_at or certificate.issued_at
-    category = (last.reason_category or "").replace("_", " ") if last else ""
+    category = ""
+    if status in (CertificateStatus.SUSPENDED, CertificateStatus.WITHDRAWN):
+        # only these name why; reading the history costs a query the others do not need
+        last = certificate.changes[-1] if certificate.changes else None
+        category = (last.reason_category or "").replace("_", " ") if last else ""
     if status is CertificateStatus.SUSPENDED:
         return f"suspended since {when.day} {when:%b %Y} because of {category or 'a decision'}"
     if status is CertificateStatus.WITHDRAWN:
@@ -75,10 +77,12 @@ def public_summary(certificate: Certificate) -> dict[str, Any]:
 def lookup(serial: str) -> RegistryRecord:
     """What the registry holds for *serial* now: the credential, live status and the SHA-256
     of the PDF it issued (an uploaded PDF must be byte for byte that file)."""
-    session = db_session()
-    certificate = certificate_by_serial(session, serial)
-    if certificate is None:
+    row = certificate_with_pdf_hash(db_session(), serial)
+    if row is None:
+        g.certify_looked_up = (serial, None)
         return RegistryRecord(found=False)
+    certificate: Certificate = row[0]
+    g.certify_looked_up = (serial, certificate)  # the answer shows it: no second query
     status = certificate.current_status
     return RegistryRecord(
         True,
@@ -86,12 +90,14 @@ def lookup(serial: str) -> RegistryRecord:
         status.value,
         _status_words(certificate, status),
         public_summary(certificate),
-        pdf_sha256=session.scalar(
-            select(CertificateDocument.pdf_sha256).where(
-                CertificateDocument.certificate_id == certificate.id
-            )
-        ),
+        pdf_sha256=row[1],
     )
+
+
+def looked_up(serial: str | None) -> Certificate | None:
+    """The certificate :func:`lookup` read for *serial* in this request, if it did."""
+    kept = g.get("certify_looked_up")
+    return kept[1] if kept is not None and kept[0] == serial else None
 
 
 def _log_check() -> Any:

@@ -29,6 +29,7 @@ from certify.security import csrf
 from certify.state import app_state
 from certify.verify.forms import VerifyForm
 from certify.verify.service import (
+    looked_up,
     public_summary,
     registry_keys,
     verify_bytes,
@@ -162,7 +163,9 @@ def submit() -> Any:
 
 
 def _certificate(serial: str | None) -> Certificate | None:
-    return certificate_by_serial(db_session(), serial) if serial is not None else None
+    if serial is None:
+        return None
+    return looked_up(serial) or certificate_by_serial(db_session(), serial)
 
 
 _STAMP = "\x00checked-at\x00"
