@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
+from flask import current_app
 from jinja2 import Template
 from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import func, select, update
@@ -70,8 +70,13 @@ def _render(kind: str, context: Mapping[str, Any], link: str | None) -> tuple[st
     values = {key: _clip(value) for key, value in context.items()}
     values.update(registry_name=current_app.config["REGISTRY_NAME"], link=absolute(link))
     subject = _subject_template(KINDS[kind].subject).render(values).strip()
-    text = render_template(f"mail/{kind}.txt", **values).strip() + "\n"
-    html = render_template("mail/_base.html", subject=subject, text=text, link=values["link"])
+    # The app's templates, without its context processors: those are for pages (the
+    # signed-in user, their unread count: a query per message in a request), not for mail.
+    env = current_app.jinja_env
+    text = env.get_template(f"mail/{kind}.txt").render(values).strip() + "\n"
+    html = env.get_template("mail/_base.html").render(
+        subject=subject, text=text, link=values["link"], registry_name=values["registry_name"]
+    )
     return subject[:300], text, html
 
 
