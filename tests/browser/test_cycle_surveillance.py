@@ -7,9 +7,12 @@ workload), the auditor plans it and assesses the visit's subset only, the review
 its member sees the plan, and the registry shows the surveillance done. The clock then moves
 past the grace period: another demo certificate whose surveillance was never decided is
 proposed for suspension on the admin's calendar. The demo's renewal (Kampala Impact Works)
-shows a recertification superseding its predecessor with "certified since" kept. ``log
-verify`` and ``audit verify`` pass. Four staff sign-ins, one per account, plus the admin
-again after the clock's second move (a new TOTP step).
+shows a recertification superseding its predecessor with "certified since" kept; then one is
+made here: five months before Nairobi's certificate expires its recertification case opens by
+itself, is assigned, planned, assessed in full and certified, and the new certificate
+supersedes the old one, "certified since" its first issue, the old one's verify page linking
+to it. ``log verify`` and ``audit verify`` pass. Staff sign in again after each move of the
+clock (their sessions ran out; a new TOTP step).
 """
 
 from __future__ import annotations
@@ -52,7 +55,25 @@ def _certificates(app: Any) -> dict[str, tuple[str, list[str], str | None]]:
         }
 
 
-def _open_case(app: Any, serial: str) -> str:
+def _dates(app: Any, serial: str) -> tuple[dt.date, dt.date]:
+    from certify.certificates.models import Certificate
+    from certify.db import get_db
+
+    with get_db(app).new_session(writer=False) as session:
+        certificate = session.scalar(select(Certificate).where(Certificate.serial == serial))
+        assert certificate is not None
+        return certificate.valid_from.date(), certificate.valid_until.date()
+
+
+def _issued_on(app: Any, serial: str) -> dt.date:
+    return outside_browser_loop(_dates, app, serial)[0]
+
+
+def _expires_on(app: Any, serial: str) -> dt.date:
+    return outside_browser_loop(_dates, app, serial)[1]
+
+
+def _open_case(app: Any, serial: str, audit_type: str = "surveillance") -> str:
     from certify.applications.models import Application
     from certify.certificates.models import Certificate
     from certify.db import get_db
@@ -61,9 +82,10 @@ def _open_case(app: Any, serial: str) -> str:
         public_id = session.scalar(
             select(Application.public_id)
             .join(Certificate, Certificate.id == Application.certificate_id)
-            .where(Certificate.serial == serial, Application.audit_type == "surveillance")
+            .where(Certificate.serial == serial, Application.audit_type == audit_type)
+            .order_by(Application.id.desc())
         )
-    assert public_id, f"no surveillance case on {serial}"
+    assert public_id, f"no {audit_type} case on {serial}"
     return public_id
 
 
@@ -198,5 +220,62 @@ def test_surveillance_opens_by_itself_is_planned_audited_decided_and_overdue_is_
     visitor.goto(f"/verify/{old_serial}")
     visitor.get_by_role("link", name=new_serial).click()
     expect(visitor).to_have_url(re.compile(f"/verify/{new_serial}$"))
+
+    # -- and one made here: months before Nairobi's certificate expires, its recertification
+    # opens by itself, is assessed in full, decided, and supersedes it
+    first_issued = _issued_on(server.app, serial)
+    expires = _expires_on(server.app, serial)
+    clock.set(dt.datetime.combine(expires - dt.timedelta(days=150), dt.time(8), tzinfo=dt.UTC))
+    assert re.search(
+        r"open_due_cycle_cases: [1-9]\d* case\(s\) opened", _cli(server.app, "jobs", "run-daily")
+    )
+    recert = _open_case(server.app, serial, "recertification")
+    admin = person(*ROLE_ACCOUNTS["admin"])
+    admin.goto(f"/applications/{recert}/assign")
+    admin.get_by_label("Auditor").select_option(label="Wanjiru Auditor")
+    admin.get_by_label("Reviewer").select_option(label="Sofia Reviewer")
+    admin.get_by_role("button", name="Assign").click()
+    expect(admin.get_by_text("Each must now declare")).to_be_visible()
+    auditor = person(*ROLE_ACCOUNTS["auditor"])
+    reviewer = person(*ROLE_ACCOUNTS["reviewer"])
+    for someone in (auditor, reviewer):
+        someone.goto(f"/applications/{recert}")
+        someone.get_by_label(re.compile("^No: I have not advised")).check()
+        someone.get_by_role("button", name="Declare").click()
+    auditor.goto(f"/applications/{recert}/plan")
+    start = expires - dt.timedelta(days=120)
+    auditor.get_by_label("First audit day").fill(start.isoformat())
+    auditor.get_by_label("Last audit day").fill((start + dt.timedelta(days=2)).isoformat())
+    auditor.get_by_label("Auditor-days").fill("3")
+    auditor.get_by_label("On site").check()
+    auditor.get_by_label("Audit team").fill("lead: Wanjiru Auditor")
+    auditor.get_by_role("button", name="Save the plan").click()
+    expect(auditor.get_by_text("Audit plan saved.")).to_be_visible()
+    for section in RUBRIC.sections:  # a recertification assesses everything
+        auditor.goto(f"/applications/{recert}/assessment/{section.id}")
+        for criterion in section.criteria:
+            _answer(auditor, criterion.id)
+        auditor.get_by_role("button", name="Save section").click()
+        expect(auditor.get_by_text(f"Section {section.id} saved")).to_be_visible()
+    auditor.goto(f"/applications/{recert}/assessment")
+    auditor.get_by_role("button", name="Submit the audit").click()
+    expect(auditor.get_by_text("Audit submitted.")).to_be_visible()
+    reviewer.goto(f"/applications/{recert}/review")
+    reviewer.get_by_label("Certify", exact=True).check()
+    reviewer.get_by_label("Reasons").fill("Three years of practice confirmed at recertification.")
+    reviewer.get_by_role("button", name="Record the decision").click()
+    expect(reviewer.get_by_text("Decision recorded: certified.")).to_be_visible()
+    successor = _certificates(server.app)
+    renewal = next(v[2] for v in successor.values() if v[0] == serial)
+    assert renewal is not None, "the recertification superseded Nairobi's certificate"
+    visitor.goto(f"/registry/{renewal}")
+    since = visitor.locator("dt", has_text="Certified since").locator(
+        "xpath=following-sibling::dd[1]"
+    )
+    expect(since).to_contain_text(f"{first_issued:%-d %b %Y}")
+    visitor.goto(f"/verify/{serial}")
+    expect(visitor.get_by_text(re.compile("superseded", re.IGNORECASE)).first).to_be_visible()
+    visitor.get_by_role("link", name=renewal).click()
+    expect(visitor).to_have_url(re.compile(f"/verify/{renewal}$"))
     _cli(server.app, "log", "verify")
     _cli(server.app, "audit", "verify")
