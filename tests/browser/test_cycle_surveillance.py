@@ -112,6 +112,45 @@ def _answer(page: Page, criterion_id: str) -> None:
     page.fill(f'textarea[name="{name}_notes"]', f"Seen at the surveillance visit: {c.id} holds.")
 
 
+def _assign(admin: Page, case: str) -> None:
+    """The admin names Wanjiru as auditor and Sofia as reviewer of *case*."""
+    admin.goto(f"/applications/{case}/assign")
+    expect(admin.get_by_role("heading", name="Workload: cases in progress")).to_be_visible()
+    admin.get_by_label("Auditor").select_option(label="Wanjiru Auditor")
+    admin.get_by_label("Reviewer").select_option(label="Sofia Reviewer")
+    admin.get_by_role("button", name="Assign").click()
+    expect(admin.get_by_text("Each must now declare")).to_be_visible()
+
+
+def _declare(case: str, *people: Page) -> None:
+    for someone in people:
+        someone.goto(f"/applications/{case}")
+        someone.get_by_label(re.compile("^No: I have not advised")).check()
+        someone.get_by_role("button", name="Declare").click()
+
+
+def _plan(auditor: Page, start: dt.date, days: int, mode: str, team: str) -> None:
+    """Fill and save the plan form the auditor has open."""
+    auditor.get_by_label("First audit day").fill(start.isoformat())
+    auditor.get_by_label("Last audit day").fill((start + dt.timedelta(days=days - 1)).isoformat())
+    auditor.get_by_label("Auditor-days").fill(str(days))
+    auditor.get_by_label(mode).check()
+    auditor.get_by_label("Audit team").fill(team)
+    auditor.get_by_role("button", name="Save the plan").click()
+    expect(auditor.get_by_text("Audit plan saved.")).to_be_visible()
+
+
+def _submit_and_certify(auditor: Page, reviewer: Page, case: str, reasons: str) -> None:
+    auditor.goto(f"/applications/{case}/assessment")
+    auditor.get_by_role("button", name="Submit the audit").click()
+    expect(auditor.get_by_text("Audit submitted.")).to_be_visible()
+    reviewer.goto(f"/applications/{case}/review")
+    reviewer.get_by_label("Certify", exact=True).check()
+    reviewer.get_by_label("Reasons").fill(reasons)
+    reviewer.get_by_role("button", name="Record the decision").click()
+    expect(reviewer.get_by_text("Decision recorded: certified.")).to_be_visible()
+
+
 def test_surveillance_opens_by_itself_is_planned_audited_decided_and_overdue_is_proposed(
     new_page: Callable[..., Page], clocked_server: LiveServer
 ) -> None:
@@ -142,33 +181,18 @@ def test_surveillance_opens_by_itself_is_planned_audited_decided_and_overdue_is_
     admin.goto("/admin/cycle")
     expect(admin.get_by_role("heading", name="Surveillance by month")).to_be_visible()
     expect(admin.get_by_text(serial).first).to_be_visible()
-    admin.goto(f"/applications/{case}/assign")
-    expect(admin.get_by_role("heading", name="Workload: cases in progress")).to_be_visible()
-    admin.get_by_label("Auditor").select_option(label="Wanjiru Auditor")
-    admin.get_by_label("Reviewer").select_option(label="Sofia Reviewer")
-    admin.get_by_role("button", name="Assign").click()
-    expect(admin.get_by_text("Each must now declare")).to_be_visible()
-
+    _assign(admin, case)
     auditor = person(*ROLE_ACCOUNTS["auditor"])
     reviewer = person(*ROLE_ACCOUNTS["reviewer"])
-    for someone in (auditor, reviewer):
-        someone.goto(f"/applications/{case}")
-        someone.get_by_label(re.compile("^No: I have not advised")).check()
-        someone.get_by_role("button", name="Declare").click()
+    _declare(case, auditor, reviewer)
 
     # -- the auditor plans the visit on the proposed sample
     auditor.goto(f"/applications/{case}/plan")
     covers = auditor.get_by_text(re.compile("^This surveillance assesses")).inner_text()
     subset = re.findall(r"\b[A-Z]{2}-\d+\b", covers.split(":", 1)[1])
     assert subset and len(subset) < len(CRITERIA)  # a subset, not the whole rubric
-    start = due - dt.timedelta(days=30)
-    auditor.get_by_label("First audit day").fill(start.isoformat())
-    auditor.get_by_label("Last audit day").fill((start + dt.timedelta(days=1)).isoformat())
-    auditor.get_by_label("Auditor-days").fill("2")
-    auditor.get_by_label("Hybrid").check()
-    auditor.get_by_label("Audit team").fill("lead: Wanjiru Auditor\ninterpreter: Otieno Kamau")
-    auditor.get_by_role("button", name="Save the plan").click()
-    expect(auditor.get_by_text("Audit plan saved.")).to_be_visible()
+    team = "lead: Wanjiru Auditor\ninterpreter: Otieno Kamau"
+    _plan(auditor, due - dt.timedelta(days=30), 2, "Hybrid", team)
 
     # -- the member sees the plan on the cycle page
     issp = person(*ROLE_ACCOUNTS["issp"])
@@ -184,16 +208,8 @@ def test_surveillance_opens_by_itself_is_planned_audited_decided_and_overdue_is_
             _answer(auditor, criterion)
         auditor.get_by_role("button", name="Save section").click()
         expect(auditor.get_by_text(f"Section {section} saved")).to_be_visible()
-    auditor.goto(f"/applications/{case}/assessment")
-    auditor.get_by_role("button", name="Submit the audit").click()
-    expect(auditor.get_by_text("Audit submitted.")).to_be_visible()
-
-    # -- the reviewer certifies: the certificate is maintained, the registry says so
-    reviewer.goto(f"/applications/{case}/review")
-    reviewer.get_by_label("Certify", exact=True).check()
-    reviewer.get_by_label("Reasons").fill("The visit confirms the certified practice.")
-    reviewer.get_by_role("button", name="Record the decision").click()
-    expect(reviewer.get_by_text("Decision recorded: certified.")).to_be_visible()
+    # -- submitted; the reviewer certifies: the certificate is maintained, the registry says so
+    _submit_and_certify(auditor, reviewer, case, "The visit confirms the certified practice.")
     visitor = new_page(base_url=server.url)
     visitor.goto(f"/registry/{serial}")
     expect(visitor.get_by_text(re.compile(rf"\(due {due:%-d %b %Y}\)"))).to_be_visible()
@@ -230,41 +246,21 @@ def test_surveillance_opens_by_itself_is_planned_audited_decided_and_overdue_is_
         r"open_due_cycle_cases: [1-9]\d* case\(s\) opened", _cli(server.app, "jobs", "run-daily")
     )
     recert = _open_case(server.app, serial, "recertification")
-    admin = person(*ROLE_ACCOUNTS["admin"])
-    admin.goto(f"/applications/{recert}/assign")
-    admin.get_by_label("Auditor").select_option(label="Wanjiru Auditor")
-    admin.get_by_label("Reviewer").select_option(label="Sofia Reviewer")
-    admin.get_by_role("button", name="Assign").click()
-    expect(admin.get_by_text("Each must now declare")).to_be_visible()
+    _assign(person(*ROLE_ACCOUNTS["admin"]), recert)
     auditor = person(*ROLE_ACCOUNTS["auditor"])
     reviewer = person(*ROLE_ACCOUNTS["reviewer"])
-    for someone in (auditor, reviewer):
-        someone.goto(f"/applications/{recert}")
-        someone.get_by_label(re.compile("^No: I have not advised")).check()
-        someone.get_by_role("button", name="Declare").click()
+    _declare(recert, auditor, reviewer)
     auditor.goto(f"/applications/{recert}/plan")
-    start = expires - dt.timedelta(days=120)
-    auditor.get_by_label("First audit day").fill(start.isoformat())
-    auditor.get_by_label("Last audit day").fill((start + dt.timedelta(days=2)).isoformat())
-    auditor.get_by_label("Auditor-days").fill("3")
-    auditor.get_by_label("On site").check()
-    auditor.get_by_label("Audit team").fill("lead: Wanjiru Auditor")
-    auditor.get_by_role("button", name="Save the plan").click()
-    expect(auditor.get_by_text("Audit plan saved.")).to_be_visible()
+    _plan(auditor, expires - dt.timedelta(days=120), 3, "On site", "lead: Wanjiru Auditor")
     for section in RUBRIC.sections:  # a recertification assesses everything
         auditor.goto(f"/applications/{recert}/assessment/{section.id}")
         for criterion in section.criteria:
             _answer(auditor, criterion.id)
         auditor.get_by_role("button", name="Save section").click()
         expect(auditor.get_by_text(f"Section {section.id} saved")).to_be_visible()
-    auditor.goto(f"/applications/{recert}/assessment")
-    auditor.get_by_role("button", name="Submit the audit").click()
-    expect(auditor.get_by_text("Audit submitted.")).to_be_visible()
-    reviewer.goto(f"/applications/{recert}/review")
-    reviewer.get_by_label("Certify", exact=True).check()
-    reviewer.get_by_label("Reasons").fill("Three years of practice confirmed at recertification.")
-    reviewer.get_by_role("button", name="Record the decision").click()
-    expect(reviewer.get_by_text("Decision recorded: certified.")).to_be_visible()
+    _submit_and_certify(
+        auditor, reviewer, recert, "Three years of practice confirmed at recertification."
+    )
     successor = _certificates(server.app)
     renewal = next(v[2] for v in successor.values() if v[0] == serial)
     assert renewal is not None, "the recertification superseded Nairobi's certificate"
