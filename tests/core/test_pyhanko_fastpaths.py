@@ -12,18 +12,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from asn1crypto import cms, tsp
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given
 from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import general
+from pyhanko.sign import validation as pyhanko_validation
+from pyhanko.sign.validation import generic_cms, pdf_embedded
 
 import certify
 from certify.certificates.fonts import find_fonts
 from certify.core.pdf import fastpaths
 from certify.core.pdf.certificate.drawing import render_certificate
 from certify.core.pdf.certificate.sample import sample_snapshot
-from certify.core.pdf.fastpaths import FastReader, read_hex_string
+from certify.core.pdf.fastpaths import (
+    FastEmbeddedSignature,
+    FastReader,
+    match_issuer_serial,
+    read_hex_string,
+)
 from certify.core.pdf.pki import make_root_ca, make_signing_cert
 from certify.core.pdf.signing import PdfSigner
 from certify.core.pdf.validation import validate_pdf
@@ -187,19 +197,160 @@ def test_the_private_parser_copies_agree_with_pyhanko(data: bytes, container) ->
     assert ours == parsed(generic.read_object, data, container)
 
 
+# --------------------------------------------------------------------------- ESS matching
+
+
+def asn1(certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+
+
+def ess_issuer_serial(names: list[asn1_x509.GeneralName], serial: int) -> tsp.IssuerSerial:
+    """An ESS IssuerSerial as a verifier meets it: parsed from DER (the name keeps its tag)."""
+    built = tsp.IssuerSerial({"issuer": names, "serial_number": serial})
+    return tsp.IssuerSerial.load(built.dump())
+
+
+def directory(name: asn1_x509.Name) -> asn1_x509.GeneralName:
+    return asn1_x509.GeneralName(name="directory_name", value=name)
+
+
+@pytest.fixture(scope="module")
+def signing(root) -> asn1_x509.Certificate:
+    _key, cert = make_signing_cert(root[0], root[1], "Document signing", "Impact Sourcing", NOW)
+    return asn1(cert)
+
+
+def shouted(name: asn1_x509.Name) -> asn1_x509.Name:
+    """*name* in capitals, in the same order: other bytes, the same name once prepared
+    (RFC 4518 folds case)."""
+    return asn1_x509.Name(
+        name="",
+        value=asn1_x509.RDNSequence(
+            [
+                asn1_x509.RelativeDistinguishedName(
+                    [
+                        asn1_x509.NameTypeAndValue(
+                            {
+                                "type": pair["type"].native,
+                                "value": asn1_x509.DirectoryString(
+                                    name="utf8_string", value=pair["value"].native.upper()
+                                ),
+                            }
+                        )
+                        for pair in rdn
+                    ]
+                )
+                for rdn in name.chosen
+            ]
+        ),
+    )
+
+
+ESS_CASES = {
+    "the issuer and serial": lambda c: ess_issuer_serial([directory(c.issuer)], c.serial_number),
+    "another serial": lambda c: ess_issuer_serial([directory(c.issuer)], c.serial_number + 1),
+    "another issuer": lambda c: ess_issuer_serial([directory(c.subject)], c.serial_number),
+    "equal only once prepared": lambda c: ess_issuer_serial(
+        [directory(shouted(c.issuer))], c.serial_number
+    ),
+    "two names": lambda c: ess_issuer_serial(
+        [directory(c.issuer), directory(c.issuer)], c.serial_number
+    ),
+    "not a directory name": lambda c: ess_issuer_serial(
+        [asn1_x509.GeneralName(name="dns_name", value="registry.example.org")], c.serial_number
+    ),
+    "a CMS signer id": lambda c: cms.IssuerAndSerialNumber.load(
+        cms.IssuerAndSerialNumber({"issuer": c.issuer, "serial_number": c.serial_number}).dump()
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ESS_CASES))
+def test_ess_matching_agrees_with_pyhanko(case: str, signing) -> None:
+    expected = ESS_CASES[case](signing)
+    assert match_issuer_serial(expected, signing) is general.match_issuer_serial(expected, signing)
+
+
+def test_the_ess_cases_cover_both_answers_and_the_prepared_comparison(signing) -> None:
+    answers = {
+        case: general.match_issuer_serial(make(signing), signing)
+        for case, make in ESS_CASES.items()
+    }
+    assert answers["the issuer and serial"] and answers["a CMS signer id"]
+    assert answers["equal only once prepared"]  # pyHanko's string preparation decides this one
+    assert not answers["another serial"] and not answers["another issuer"]
+
+
+def test_the_exact_ess_match_does_not_ask_pyhanko(signing, monkeypatch) -> None:
+    asked: list[object] = []
+    monkeypatch.setattr(fastpaths, "_PYHANKO_MATCH_ISSUER_SERIAL", lambda *a: asked.append(a))
+    assert match_issuer_serial(ESS_CASES["the issuer and serial"](signing), signing)
+    assert not asked
+    match_issuer_serial(ESS_CASES["equal only once prepared"](signing), signing)
+    assert len(asked) == 1
+
+
+def test_a_certify_validation_matches_the_ess_attribute_on_the_fast_path(
+    certificate_pdf, root, monkeypatch
+) -> None:
+    fast: list[bool] = []
+
+    def counting(expected, cert):
+        fast.append(match_issuer_serial(expected, cert))
+        return fast[-1]
+
+    def refuse(*_args):
+        raise AssertionError("pyHanko's issuer/serial match was asked")
+
+    monkeypatch.setitem(fastpaths._GENERAL, "match_issuer_serial", counting)
+    monkeypatch.setattr(fastpaths, "_PYHANKO_MATCH_ISSUER_SERIAL", refuse)
+    reader = FastReader(io.BytesIO(certificate_pdf))
+    assert all(type(s) is FastEmbeddedSignature for s in reader.embedded_signatures)
+    assert validate_pdf(certificate_pdf, [root[1]]).ok
+    assert len(fast) >= 2 and all(fast)  # the embedded signature's check and the validation's
+
+
+def test_the_scoped_validation_answers_as_pyhankos(certificate_pdf, root) -> None:
+    from pyhanko_certvalidator import ValidationContext
+
+    trust = [asn1(root[1])]
+
+    def summary(reader_class, validate) -> tuple[object, ...]:
+        embedded = reader_class(io.BytesIO(certificate_pdf)).embedded_signatures[0]
+        status = validate(embedded, ValidationContext(trust_roots=trust, moment=NOW))
+        return (status.summary(), status.bottom_line, status.coverage, status.signing_cert.dump())
+
+    ours = summary(FastReader, fastpaths.validate_pdf_signature)
+    assert ours == summary(PdfFileReader, pyhanko_validation.validate_pdf_signature)
+    assert ours[1] is True
+
+
 # --------------------------------------------------------------------------- pyHanko untouched
 
-#: Every pyHanko function the fast path copies or once replaced, by module and name.
+#: Every pyHanko function a fast path copies or once replaced, by module and name.
 PYHANKO_NAMES = {
     "pyhanko.pdf_utils.generic": ["read_hex_string_from_stream", "read_object"],
-    "pyhanko.sign.general": ["match_issuer_serial"],
+    "pyhanko.sign.general": ["match_issuer_serial", "check_ess_certid"],
+    "pyhanko.sign.validation.generic_cms": [
+        "_check_signing_certificate",
+        "extract_certs_for_validation",
+        "validate_sig_integrity",
+        "cms_basic_validation",
+        "collect_timing_info",
+        "validate_tst_signed_data",
+    ],
+    "pyhanko.sign.validation.pdf_embedded": [
+        "async_validate_pdf_signature",
+        "collect_embedded_signatures",
+    ],
+    "pyhanko.sign.validation": ["validate_pdf_signature", "async_validate_pdf_signature"],
 }
 
 UNTOUCHED_AFTER_IMPORTING_CERTIFY = textwrap.dedent(
     """
     import importlib, pkgutil, sys
     import pyhanko.pdf_utils.generic, pyhanko.pdf_utils.reader, pyhanko.sign.general
-    import pyhanko.sign.validation
+    import pyhanko.sign.validation, pyhanko.sign.validation.pdf_embedded
 
     names = {names!r}
     before = {{m: dict(vars(sys.modules[m])) for m in sys.modules if m.startswith("pyhanko")}}
@@ -211,6 +362,10 @@ UNTOUCHED_AFTER_IMPORTING_CERTIFY = textwrap.dedent(
             vars(pyhanko.pdf_utils.generic.ArrayObject)["read_from_stream"],
         "PdfFileReader._read_object":
             vars(pyhanko.pdf_utils.reader.PdfFileReader)["_read_object"],
+        "PdfFileReader.embedded_signatures":
+            vars(pyhanko.pdf_utils.reader.PdfFileReader)["embedded_signatures"],
+        "EmbeddedPdfSignature._init_cert_info":
+            vars(pyhanko.sign.validation.pdf_embedded.EmbeddedPdfSignature)["_init_cert_info"],
     }}
 
     import certify
@@ -235,6 +390,10 @@ UNTOUCHED_AFTER_IMPORTING_CERTIFY = textwrap.dedent(
             vars(pyhanko.pdf_utils.generic.ArrayObject)["read_from_stream"],
         "PdfFileReader._read_object":
             vars(pyhanko.pdf_utils.reader.PdfFileReader)["_read_object"],
+        "PdfFileReader.embedded_signatures":
+            vars(pyhanko.pdf_utils.reader.PdfFileReader)["embedded_signatures"],
+        "EmbeddedPdfSignature._init_cert_info":
+            vars(pyhanko.sign.validation.pdf_embedded.EmbeddedPdfSignature)["_init_cert_info"],
     }}
     problems += [f"{{k}} changed" for k in classes if now[k] is not classes[k]]
     print("\\n".join(problems) or "untouched")
@@ -272,6 +431,8 @@ def test_a_certify_validation_leaves_pyhankos_globals_untouched(certificate_pdf,
     assert defined_by_pyhanko(general.match_issuer_serial)
     assert defined_by_pyhanko(generic.DictionaryObject.read_from_stream)
     assert defined_by_pyhanko(PdfFileReader._read_object)
+    assert defined_by_pyhanko(pdf_embedded.EmbeddedPdfSignature._init_cert_info)
+    assert generic_cms.check_ess_certid is general.check_ess_certid
 
 
 def test_another_thread_reads_with_pyhankos_functions_during_a_certify_validation(

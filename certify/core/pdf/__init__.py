@@ -9,8 +9,8 @@
 - :mod:`~certify.core.pdf.reading`: reading PDFs within size and decode limits, and the
   embedded files of the signed revision.
 - :mod:`~certify.core.pdf.pki`: the registry's root CA and document-signing certificates.
-- :mod:`~certify.core.pdf.fastpaths`: a faster hex-string reader in certify's own pyHanko
-  reader, without touching pyHanko's globals.
+- :mod:`~certify.core.pdf.fastpaths`: a faster hex-string reader and ESS issuer match in
+  certify's own pyHanko reader and validation, without touching pyHanko's globals.
 
 Callers import from the module that holds a name; nothing is re-exported here.
 """

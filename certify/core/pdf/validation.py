@@ -26,12 +26,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import MDPPerm
-from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from certify.core.pdf.container import check_signature_container
+from certify.core.pdf.fastpaths import validate_pdf_signature
 from certify.core.pdf.pki import der_fingerprint
 from certify.core.pdf.reading import (
     DEFAULT_MAX_ATTACHMENT_BYTES,
