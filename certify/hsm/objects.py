@@ -173,13 +173,16 @@ class TokenEd25519Key:
     """An Ed25519 credential key in the token (:class:`~certify.core.credentials.keys.
     Ed25519Signer`): :meth:`sign` runs ``CKM_EDDSA`` inside it. The public key is the one the
     registry published; the first signature in a process checks the token's key is that key
-    (so a swapped token object cannot sign credentials that verify against nothing)."""
+    (so a swapped token object cannot sign credentials that verify against nothing). The
+    private key's handle is found once per session (a handle stays valid for the session's
+    life; CKA_EXTRACTABLE can never go back to true) and found again after a failure."""
 
     def __init__(self, settings: TokenSettings, object_id: bytes, public: Ed25519PublicKey):
         self.settings = settings
         self.object_id = object_id
         self._public = public
         self._checked = False
+        self._found: tuple[Any, Any] | None = None  # (session, private key object)
 
     def __repr__(self) -> str:
         return f"TokenEd25519Key({self.settings.token_label!r}, {self.object_id.hex()})"
@@ -207,9 +210,16 @@ class TokenEd25519Key:
                 self._checked = True
             session = open_session(self.settings)
             try:
-                key = _find_one(session, ObjectClass.PRIVATE_KEY, self.object_id, "credential key")
-                return bytes(key.sign(bytes(data), mechanism=Mechanism.EDDSA))
+                if self._found is None or self._found[0] is not session:
+                    self._found = (
+                        session,
+                        _find_one(
+                            session, ObjectClass.PRIVATE_KEY, self.object_id, "credential key"
+                        ),
+                    )
+                return bytes(self._found[1].sign(bytes(data), mechanism=Mechanism.EDDSA))
             except pkcs11.PKCS11Error as exc:
+                self._found = None
                 raise _pkcs11_error("signing with the credential key", exc) from None
 
 

@@ -90,6 +90,44 @@ def test_token_keys_are_sensitive_and_never_extractable(app) -> None:
             assert key[Attribute.NEVER_EXTRACTABLE]
 
 
+def test_the_credential_key_is_found_once_per_session_and_again_after_a_failure(
+    app, monkeypatch
+) -> None:
+    import pkcs11
+
+    from certify.hsm import objects
+
+    with app.app_context():
+        ensure_keys(app)
+        key = get_keystore().current_credential_key.private_key
+    assert isinstance(key, TokenEd25519Key)
+    key.sign(b"warm")  # the first signature in a process also checks the public key
+    key._found = None
+    finds: list[tuple[object, bytes]] = []
+    find_one = objects._find_one
+
+    def counting(session, object_class, object_id, what):
+        finds.append((object_class, object_id))
+        return find_one(session, object_class, object_id, what)
+
+    monkeypatch.setattr(objects, "_find_one", counting)
+    signatures = [key.sign(b"first"), key.sign(b"second")]
+    assert len(finds) == 1
+    for data, signature in zip((b"first", b"second"), signatures, strict=True):
+        key.public_key().verify(signature, data)  # raises when it does not verify
+
+    class Refusing:
+        def sign(self, *_args, **_kwargs):
+            raise pkcs11.exceptions.ObjectHandleInvalid()
+
+    assert key._found is not None
+    key._found = (key._found[0], Refusing())  # the handle went stale (say, the key was removed)
+    with pytest.raises(objects.TokenError, match="signing with the credential key"):
+        key.sign(b"third")
+    key.public_key().verify(key.sign(b"fourth"), b"fourth")  # found again
+    assert len(finds) == 2
+
+
 def test_keys_generate_and_list_say_where_the_keys_live(app) -> None:
     runner = app.test_cli_runner()
     made = runner.invoke(args=["keys", "generate", "--pkcs11"])
