@@ -414,4 +414,3 @@ def store_pdf(ctx: IssuanceContext) -> None:
             created_at=ctx.now,
         )
     )
-    ctx.session.flush()

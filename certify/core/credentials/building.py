@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from certify.core.canonical import CanonicalizationError, canonical_json
 from certify.core.credentials.context import CURRENT_CONTEXT
 from certify.core.credentials.dates import format_datetime, parse_datetime
 from certify.core.credentials.impact import impact_claims
@@ -198,7 +197,6 @@ def build_credential(
     log = _log_position(log_index, log_origin)
     if log is not None:
         document["transparencyLog"] = log
-    _require_canonical(document)
     return document
 
 
@@ -219,15 +217,6 @@ def _certified_since(value: datetime | str | None, valid_from: str) -> str:
     if parse_datetime(since) > parse_datetime(valid_from):
         raise CredentialError("certifiedSince must not be after validFrom")
     return since
-
-
-def _require_canonical(document: dict[str, Any]) -> None:
-    """Refuse a document canonical JSON cannot express."""
-    # Fail here, at issuance, rather than at verification if something cannot be canonical.
-    try:
-        canonical_json(document)
-    except CanonicalizationError as exc:  # pragma: no cover - the checks above prevent it
-        raise CredentialError(f"credential cannot be canonicalised: {exc}") from exc
 
 
 def _sites(sites_in: object) -> list[dict[str, str]]:
