@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -15,14 +14,14 @@ from flask import current_app, has_app_context
 from certify.core.impact.figures import impact_figures
 from certify.core.impact.indicators import IndicatorError, Indicators, parse_indicators
 from certify.core.rubric.model import Rubric
-from certify.standards.files import DEFAULT_RUBRICS_DIR
+from certify.standards.files import DEFAULT_RUBRICS_DIR, indicators_path
 
 log = logging.getLogger(__name__)
 
 
 @cache
 def _indicators_text(folder: str, standard_id: str, version: str) -> str | None:
-    path = Path(folder) / standard_id / f"{version}.indicators.json"
+    path = indicators_path(folder, standard_id, version)
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 

@@ -28,11 +28,13 @@ from certify.core.rubric.versions import version_key
 
 __all__ = [
     "DEFAULT_RUBRICS_DIR",
+    "INDICATORS_SUFFIX",
     "LOCK_FILE",
     "SCHEMA_FILE",
     "RubricFile",
     "check_lock",
     "discover",
+    "indicators_path",
     "load_rubric",
     "publish",
     "read_lock",
@@ -45,6 +47,14 @@ __all__ = [
 DEFAULT_RUBRICS_DIR = Path(__file__).resolve().parents[1] / "rubrics"
 SCHEMA_FILE = "schema.json"
 LOCK_FILE = "rubrics.lock.json"
+#: A rubric version's public indicators file sits beside it: ``<id>/<version>`` + this.
+INDICATORS_SUFFIX = ".indicators.json"
+
+
+def indicators_path(rubrics_dir: Path | str, standard_id: str, version: str) -> Path:
+    """Where the public indicators file of *standard_id* *version* sits (the registry reads
+    it there, ``rubrics validate`` checks it there)."""
+    return Path(rubrics_dir) / standard_id / f"{version}{INDICATORS_SUFFIX}"
 
 
 # --------------------------------------------------------------------------- schema

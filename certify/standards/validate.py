@@ -31,9 +31,11 @@ from certify.core.rubric.model import Problem, Rubric, RubricError
 from certify.core.rubric.parsing import parse_rubric_yaml
 from certify.standards.files import (
     DEFAULT_RUBRICS_DIR,
+    INDICATORS_SUFFIX,
     LOCK_FILE,
     check_lock,
     discover,
+    indicators_path,
     load_rubric,
     read_lock,
     read_schema,
@@ -113,14 +115,11 @@ def _stray_files(root: Path) -> list[Problem]:
     return problems
 
 
-INDICATORS_SUFFIX = ".indicators.json"
-
-
 def _indicator_problems(rubric: Rubric, root: Path) -> list[Problem]:
     """The rubric's public indicators file (``<id>/<version>.indicators.json``), when there is
     one, read as the registry reads it: the figures it names are published, so a file that
     does not fit its rubric would fail every certificate page and the Impact page."""
-    path = root / rubric.id / f"{rubric.version}{INDICATORS_SUFFIX}"
+    path = indicators_path(root, rubric.id, rubric.version)
     if not path.is_file():
         return []
     try:
@@ -132,7 +131,7 @@ def _indicator_problems(rubric: Rubric, root: Path) -> list[Problem]:
 
 def _stray_indicators(root: Path, loaded: Sequence[Rubric]) -> list[Problem]:
     """Indicators files of no rubric file here: never read, so say so."""
-    known = {(root / r.id / f"{r.version}{INDICATORS_SUFFIX}").resolve() for r in loaded}
+    known = {indicators_path(root, r.id, r.version).resolve() for r in loaded}
     return [
         Problem(str(p), "file", "file_location",
                 "not used: an indicators file must sit beside its rubric, as "
